@@ -1,0 +1,47 @@
+# The front door: `make run` sets up and serves the cockpit on the embedded default; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint migrate demo bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) compute_snapshots --missing
+
+run: demo
+	@echo ""
+	@echo "  Demo logins (password: demo): manager, sales1, admin"
+	@echo "  Open http://127.0.0.1:$(PORT)/"
+	@echo ""
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+
+bench: install
+	$(MANAGE) bench_snapshot
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache

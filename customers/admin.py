@@ -1,0 +1,114 @@
+"""Back-office admin for customers. The changelist goes through the scoping selector like every other read."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Customer, CustomerAlias, ManagerRegion, OwnershipChange, Region, Salesperson, Visit
+from .selectors import customer_scope_q
+
+
+class ScopedCustomerAdmin(admin.ModelAdmin):
+    """Admin pages for rows of a customer: a staff user only ever sees their own scope."""
+
+    customer_path = "customer"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        prefix = f"{self.customer_path}__" if self.customer_path else ""
+        return qs.filter(customer_scope_q(request.user, prefix=prefix))
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["path", "name", "parent"]
+    search_fields = ["path", "name"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Salesperson)
+class SalespersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "mobile", "region", "active"]
+    search_fields = ["name", "user__username", "mobile"]
+    list_filter = ["user__is_active", "region"]
+    list_select_related = ["user", "region"]
+    autocomplete_fields = ["user", "region"]
+
+    @admin.display(boolean=True, description=_("active"))
+    def active(self, obj: Salesperson) -> bool:
+        return obj.user.is_active
+
+
+@admin.register(ManagerRegion)
+class ManagerRegionAdmin(admin.ModelAdmin):
+    list_display = ["user", "region"]
+    autocomplete_fields = ["user", "region"]
+
+
+class VisitInline(admin.TabularInline):
+    model = Visit
+    extra = 0
+    fields = ["date", "kind", "salesperson", "note", "next_date"]
+    autocomplete_fields = ["salesperson"]
+    show_change_link = True
+
+
+@admin.register(Customer)
+class CustomerAdmin(ScopedCustomerAdmin):
+    customer_path = ""
+    list_display = [
+        "code", "name", "region", "owner", "contact", "mobile", "credit_days", "first_seen",
+        "override_grade", "opted_out",
+    ]
+    list_filter = ["owner", "credit_days", "override_grade", ("sms_opt_out_at", admin.EmptyFieldListFilter), "region"]
+    search_fields = ["code", "name", "mobile", "contact", "aliases__code"]
+    list_select_related = ["region", "owner"]
+    autocomplete_fields = ["region", "owner"]
+    readonly_fields = ["created_at", "updated_at", "override_by"]
+    date_hierarchy = "first_seen"
+    list_per_page = 50
+    inlines = [VisitInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "region", "owner", "tags"]}),
+        (_("Contact"), {"fields": ["contact", "mobile", "address", "birthday", "sms_opt_out_at"]}),
+        (_("Terms"), {"fields": ["credit_days", "first_seen"]}),
+        (_("Grade override"), {"fields": ["override_grade", "override_reason", "override_until", "override_by"]}),
+        (_("Activity"), {"fields": ["last_visit_date", "last_coupon_date", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(boolean=True, description=_("SMS opt-out"))
+    def opted_out(self, obj: Customer) -> bool:
+        return obj.sms_opt_out
+
+
+@admin.register(CustomerAlias)
+class CustomerAliasAdmin(ScopedCustomerAdmin):
+    list_display = ["code", "customer", "created_at"]
+    search_fields = ["code", "customer__code", "customer__name"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(OwnershipChange)
+class OwnershipChangeAdmin(ScopedCustomerAdmin):
+    list_display = ["customer", "from_salesperson", "to_salesperson", "changed_at", "changed_by", "reason"]
+    list_filter = ["to_salesperson", "from_salesperson"]
+    search_fields = ["customer__code", "customer__name", "reason"]
+    list_select_related = ["customer", "from_salesperson", "to_salesperson", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # history is not rewritten
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedCustomerAdmin):
+    list_display = ["date", "customer", "salesperson", "kind", "next_date", "short_note"]
+    list_filter = ["kind", "salesperson", "date"]
+    search_fields = ["customer__code", "customer__name", "note", "visit_no"]
+    list_select_related = ["customer", "salesperson"]
+    autocomplete_fields = ["customer", "salesperson"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("outcome"))
+    def short_note(self, obj: Visit) -> str:
+        return obj.note[:60]

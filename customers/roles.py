@@ -1,0 +1,31 @@
+"""The three roles of DESIGN 1, as Django groups. A superuser counts as admin."""
+
+from typing import Any
+
+ADMIN = "admin"
+MANAGER = "manager"
+SALESPERSON = "salesperson"
+ROLES = (ADMIN, MANAGER, SALESPERSON)
+
+
+def user_role(user: Any) -> str | None:
+    """The user's strongest role, or None (an account with no role sees nothing)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    cached = getattr(user, "_cockpit_role", False)
+    if cached is not False:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    role = next((r for r in ROLES if r in names), None)
+    user._cockpit_role = role
+    return role
+
+
+def is_admin(user: Any) -> bool:
+    return user_role(user) == ADMIN
+
+
+def is_manager_or_admin(user: Any) -> bool:
+    return user_role(user) in (ADMIN, MANAGER)

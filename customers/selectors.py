@@ -1,0 +1,82 @@
+"""Reads of customers. Row-level scoping lives here, once: every view, API and export goes through it."""
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from .models import Customer, Region, Salesperson
+from .roles import ADMIN, MANAGER, SALESPERSON, user_role
+
+M = TypeVar("M", bound=Model)
+NOTHING = Q(pk__in=[])
+
+
+def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
+    """The Q that limits customers to what `user` may see (DESIGN 1).
+
+    A salesperson sees the customers they own; a manager sees all, or only those of the regions (and
+    sub-regions) assigned to them; an admin sees all; anyone else sees nothing. `prefix` lets the same rule
+    filter rows that point at a customer (``prefix="customer__"`` for orders, visits, snapshots).
+    """
+    role = user_role(user)
+    if role == ADMIN:
+        return Q()
+    if role == SALESPERSON:
+        sp = Salesperson.objects.filter(user=user).only("id").first()
+        return Q(**{f"{prefix}owner_id": sp.id}) if sp else NOTHING
+    if role == MANAGER:
+        regions = list(Region.objects.filter(managers__user=user).values_list("path", flat=True))
+        if not regions:
+            return Q()
+        q = NOTHING
+        for path in regions:
+            q |= Q(**{f"{prefix}region__path": path}) | Q(**{f"{prefix}region__path__startswith": path + "/"})
+        return q
+    return NOTHING
+
+
+def customer_list(*, user: Any) -> QuerySet[Customer]:
+    """Customers `user` may see, with region and owner joined for list pages."""
+    return Customer.objects.filter(customer_scope_q(user)).select_related("region", "owner")
+
+
+def customer_get(*, user: Any, code: str) -> Customer | None:
+    """One customer by code, or None when it does not exist or `user` may not see it (callers answer 404)."""
+    return customer_list(user=user).filter(code=code).first()
+
+
+def scoped(qs: QuerySet[M], *, user: Any, customer_path: str = "customer") -> QuerySet[M]:
+    """Limit rows that belong to a customer (orders, visits, snapshots, coupons) to `user`'s customers."""
+    return qs.filter(customer_scope_q(user, prefix=f"{customer_path}__"))
+
+
+def salespeople_visible(*, user: Any) -> QuerySet[Salesperson]:
+    """Salespeople `user` may filter by: their own self, those owning customers in their regions, or all."""
+    role = user_role(user)
+    if role == ADMIN:
+        return Salesperson.objects.all()
+    if role == SALESPERSON:
+        return Salesperson.objects.filter(user=user)
+    if role == MANAGER:
+        return Salesperson.objects.filter(
+            id__in=customer_list(user=user).exclude(owner=None).values("owner_id")
+        )
+    return Salesperson.objects.none()
+
+
+def regions_visible(*, user: Any) -> QuerySet[Region]:
+    """Regions `user` may filter by."""
+    role = user_role(user)
+    if role == ADMIN:
+        return Region.objects.all()
+    if role == MANAGER:
+        assigned = list(Region.objects.filter(managers__user=user).values_list("path", flat=True))
+        if not assigned:
+            return Region.objects.all()
+        q = NOTHING
+        for path in assigned:
+            q |= Q(path=path) | Q(path__startswith=path + "/")
+        return Region.objects.filter(q)
+    if role == SALESPERSON:
+        return Region.objects.filter(id__in=customer_list(user=user).values("region_id"))
+    return Region.objects.none()

@@ -1,0 +1,75 @@
+"""Writes of customers, regions and salespeople."""
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Customer, OwnershipChange, Region, Salesperson
+from .roles import ROLES, SALESPERSON
+
+
+def roles_ensure() -> dict[str, Group]:
+    """Create the manager, salesperson and admin groups if missing."""
+    return {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+
+
+def region_get_or_create(path: str) -> Region | None:
+    """The region at `path` ('广东/广州/天河'), creating missing ancestors; None for a blank path."""
+    parts = [p.strip() for p in (path or "").replace("\\", "/").split("/") if p.strip()]
+    if not parts:
+        return None
+    parent = None
+    for depth in range(1, len(parts) + 1):
+        node_path = "/".join(parts[:depth])
+        parent, _ = Region.objects.get_or_create(
+            path=node_path, defaults={"name": parts[depth - 1], "parent": parent}
+        )
+    return parent
+
+
+def _username_for(name: str) -> str:
+    """A stable, valid username for a salesperson first seen in an import."""
+    candidate = "".join(ch for ch in name if ch.isalnum() or ch in "@.+-_")[:100]
+    if candidate and candidate == name:
+        return candidate
+    return "sp-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]  # noqa: S324 - a name, not a secret
+
+
+@transaction.atomic
+def salesperson_get_or_create(name: str, *, username: str | None = None) -> Salesperson | None:
+    """The salesperson called `name`, creating a login (no usable password yet) on first sight."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    existing = Salesperson.objects.filter(name=name).first()
+    if existing:
+        return existing
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=username or _username_for(name))
+    if created:
+        user.set_unusable_password()
+        user.first_name = name[:150]
+        user.save()
+    user.groups.add(roles_ensure()[SALESPERSON])
+    return Salesperson.objects.create(user=user, name=name)
+
+
+@transaction.atomic
+def customer_reassign(
+    *, customers: list[Customer], to: Salesperson | None, by: Any = None, reason: str = ""
+) -> int:
+    """Move customers to another salesperson, keeping the ownership history (seed 001)."""
+    moved = 0
+    for customer in customers:
+        if customer.owner_id == (to.id if to else None):
+            continue
+        OwnershipChange.objects.create(
+            customer=customer, from_salesperson=customer.owner, to_salesperson=to, changed_by=by, reason=reason
+        )
+        customer.owner = to
+        customer.save(update_fields=["owner", "updated_at"])
+        moved += 1
+    return moved

@@ -1,0 +1,81 @@
+"""Shared fixtures: users for each role, a small two-region book, and service availability checks."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+from tests.factories import CustomerFactory, RegionFactory, SalespersonFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skip with the reason, or fail when CI demands the real services (REQUIRE_SERVICES=1)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available(url: str | None = None) -> bool:
+    parsed = urlparse(url or redis_url())
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if request.node.get_closest_marker("redis") and not redis_available():
+        service_missing(f"needs Redis at {redis_url()}")
+
+
+@pytest.fixture
+def regions(db):
+    south = RegionFactory(name="广东")
+    gz = RegionFactory(name="广州", parent=south)
+    north = RegionFactory(name="北京")
+    return {"south": south, "gz": gz, "north": north}
+
+
+@pytest.fixture
+def book(db, regions):
+    """Two salespeople, two regions, four customers: the smallest book that shows every scoping rule."""
+    sp1 = SalespersonFactory(name="张三", user=UserFactory(username="sales1", role="salesperson"))
+    sp2 = SalespersonFactory(name="李四", user=UserFactory(username="sales2", role="salesperson"))
+    customers = {
+        "c1": CustomerFactory(code="00101", name="天河便利店", owner=sp1, region=regions["gz"]),
+        "c2": CustomerFactory(code="00102", name="越秀超市", owner=sp1, region=regions["south"]),
+        "c3": CustomerFactory(code="00201", name="朝阳批发", owner=sp2, region=regions["north"]),
+        "c4": CustomerFactory(code="00202", name="海淀小卖部", owner=sp2, region=regions["gz"]),
+    }
+    return {"sp1": sp1, "sp2": sp2, **customers}
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="boss", role="admin")
+
+
+@pytest.fixture
+def manager_user(db):
+    return UserFactory(username="manager", role="manager")
+
+
+@pytest.fixture
+def south_manager(db, regions):
+    from customers.models import ManagerRegion
+
+    user = UserFactory(username="south_mgr", role="manager")
+    ManagerRegion.objects.create(user=user, region=regions["south"])
+    return user
