@@ -14,8 +14,8 @@ def user_role(user: Any) -> str | None:
         return None
     if user.is_superuser:
         return ADMIN
-    cached = getattr(user, "_cockpit_role", False)
-    if cached is not False:
+    if hasattr(user, "_cockpit_role"):
+        cached: str | None = user._cockpit_role
         return cached
     names = set(user.groups.values_list("name", flat=True))
     role = next((r for r in ROLES if r in names), None)

@@ -22,7 +22,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     falls back to bulk_create. Values must already be valid: this bypasses model validation, not constraints.
     """
     meta = model._meta
-    columns = [meta.get_field(f).column for f in fields]
+    columns = [str(getattr(meta.get_field(f), "column", f)) for f in fields]
     if connection.vendor != "postgresql":
         return _bulk_create(model, fields, rows)
     table = connection.ops.quote_name(meta.db_table)
@@ -53,10 +53,10 @@ def _bulk_create(model: type[models.Model], fields: Sequence[str], rows: Iterabl
     for row in rows:
         batch.append(model(**dict(zip(fields, row, strict=True))))
         if len(batch) >= BATCH:
-            model.objects.bulk_create(batch, batch_size=BATCH)
+            model._default_manager.bulk_create(batch, batch_size=BATCH)
             total += len(batch)
             batch = []
     if batch:
-        model.objects.bulk_create(batch, batch_size=BATCH)
+        model._default_manager.bulk_create(batch, batch_size=BATCH)
         total += len(batch)
     return total

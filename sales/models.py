@@ -1,5 +1,7 @@
 """What customers bought and paid (DESIGN 2): orders with lines, returns as negative orders, payments, imports."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Salesperson
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Category(models.Model):
