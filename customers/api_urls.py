@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import CustomerViewSet, VisitViewSet
+
+router = SimpleRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("visits", VisitViewSet, basename="visit")
+urlpatterns = router.urls

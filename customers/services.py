@@ -1,5 +1,6 @@
 """Writes of customers, regions and salespeople."""
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .models import Customer, OwnershipChange, Region, Salesperson
+from .models import Customer, OwnershipChange, Region, Salesperson, Visit
 from .roles import ROLES, SALESPERSON
 
 
@@ -73,3 +74,27 @@ def customer_reassign(
         customer.save(update_fields=["owner", "updated_at"])
         moved += 1
     return moved
+
+
+class VisitError(ValueError):
+    """A visit that cannot be logged, with a message for the user."""
+
+
+@transaction.atomic
+def visit_log(
+    *, customer: Customer, user: Any, date: dt.date, kind: str, note: str = "", next_date: dt.date | None = None
+) -> Visit:
+    """Log a visit, call or message; the customer's last visit date moves forward, never back."""
+    if kind not in Visit.Kind.values:
+        raise VisitError(f"kind: must be one of {', '.join(Visit.Kind.values)}")
+    if next_date is not None and next_date < date:
+        raise VisitError("next_date: must not be before the visit date")
+    salesperson = Salesperson.objects.filter(user=user).first()
+    visit = Visit.objects.create(
+        customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note,
+        next_date=next_date, created_by=user,
+    )
+    if customer.last_visit_date is None or date > customer.last_visit_date:
+        Customer.objects.filter(pk=customer.pk).update(last_visit_date=date)
+        customer.last_visit_date = date
+    return visit

@@ -1,0 +1,88 @@
+"""REST API for customers and visits. Every queryset goes through the scoping selector."""
+
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from .models import Customer, Visit
+from .selectors import customer_get, customer_list, scoped
+from .services import VisitError, visit_log
+
+
+class CustomerFilter(filters.FilterSet):
+    region = filters.CharFilter(method="filter_region", label="region path (includes sub-regions)")
+    salesperson = filters.CharFilter(field_name="owner__name")
+    search = filters.CharFilter(method="filter_search", label="name, code or mobile contains")
+    opted_out = filters.BooleanFilter(field_name="sms_opt_out_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Customer
+        fields = ["code", "credit_days"]
+
+    def filter_region(self, qs, name, value):
+        return qs.filter(region__path=value) | qs.filter(region__path__startswith=value + "/")
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(name__icontains=value) | qs.filter(code__icontains=value) | qs.filter(mobile__contains=value)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.path", default=None, read_only=True)
+    salesperson = serializers.CharField(source="owner.name", default=None, read_only=True)
+    sms_opt_out = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "code", "name", "region", "salesperson", "contact", "mobile", "address", "tags", "first_seen",
+            "credit_days", "birthday", "sms_opt_out", "sms_opt_out_at", "last_visit_date", "last_coupon_date",
+            "override_grade", "override_reason", "override_until",
+        ]
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers the caller may see (a salesperson: their own; a regional manager: their regions)."""
+
+    serializer_class = CustomerSerializer
+    lookup_field = "code"
+    filterset_class = CustomerFilter
+    ordering_fields = ["code", "name", "first_seen", "last_visit_date", "last_coupon_date", "credit_days"]
+    ordering = ["code"]
+
+    def get_queryset(self):
+        return customer_list(user=self.request.user)
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.code")
+    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "customer", "salesperson", "date", "kind", "note", "next_date", "created_at"]
+        read_only_fields = ["id", "salesperson", "created_at"]
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Visits of the caller's customers; logging one for a customer outside the caller's scope is a 404-like 400."""
+
+    serializer_class = VisitSerializer
+    filterset_fields = ["kind", "date"]
+    ordering_fields = ["date", "created_at"]
+    ordering = ["-date", "-id"]
+
+    def get_queryset(self):
+        return scoped(Visit.objects.select_related("customer", "salesperson"), user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        customer = customer_get(user=self.request.user, code=data["customer"]["code"])
+        if customer is None:
+            raise ValidationError({"customer": ["no such customer"]})
+        try:
+            serializer.instance = visit_log(
+                customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
+                note=data.get("note", ""), next_date=data.get("next_date"),
+            )
+        except VisitError as exc:
+            raise ValidationError(str(exc)) from exc
