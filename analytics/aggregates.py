@@ -1,0 +1,197 @@
+"""The database side of a snapshot: a handful of GROUP BY queries that fill the engine's SnapshotInputs.
+
+Aggregation happens in the database (STYLE "Data"); money leaves SQL already as integer fen. Never a query per
+customer: each function below is one query (receivables: one per distinct credit-terms value).
+"""
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from django.db.models import BigIntegerField, Count, DecimalField, ExpressionWrapper, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
+
+from analytics.engine.policy import Policy
+from analytics.engine.receivables import receivable_overdue
+from analytics.engine.snapshot import SnapshotInputs, months_needed
+from analytics.engine.surge import surge_windows
+from customers.models import Customer, Visit
+from sales.models import Order, Payment
+
+from .periods import month_end, parse_period
+
+LIVE = ~Q(status=Order.Status.CANCELLED)
+POSITIVE = Q(amount__gt=0)
+
+
+def fen(expr: Any) -> Cast:
+    """SUM(...) * 100 as a bigint: exact on PostgreSQL's numeric, rounded on SQLite's floats."""
+    money = ExpressionWrapper(Coalesce(expr, 0, output_field=DecimalField()) * 100, output_field=DecimalField())
+    return Cast(Round(money), BigIntegerField())
+
+
+def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def live_orders(as_of: dt.date) -> QuerySet[Order]:
+    return Order.objects.filter(LIVE, order_date__lte=as_of)
+
+
+def customers_frame(as_of: dt.date) -> pd.DataFrame:
+    """customer_id, code, known_from, override grade/until, plus region/owner/visit dates for the stored rows.
+
+    DESIGN 3 "Who is covered": known_from = min(first-seen, earliest non-cancelled order of any amount).
+    """
+    first_any = (
+        live_orders(as_of).values("customer_id").annotate(first_any=Min("order_date")).values_list(
+            "customer_id", "first_any"
+        )
+    )
+    firsts = dict(first_any)
+    last_visits = dict(
+        Visit.objects.filter(date__lte=as_of).values("customer_id").annotate(d=Max("date")).values_list(
+            "customer_id", "d"
+        )
+    )
+    rows = Customer.objects.values_list(
+        "id", "code", "first_seen", "override_grade", "override_until", "region_id", "owner_id"
+    )
+    frame = _frame(rows, ["customer_id", "code", "first_seen", "override_grade", "override_until", "region_id",
+                          "owner_id"])
+    first_order = frame["customer_id"].map(firsts)
+    seen = pd.to_datetime(frame["first_seen"]).astype("datetime64[s]")
+    frame["known_from"] = pd.concat([seen, pd.to_datetime(first_order).astype("datetime64[s]")], axis=1).min(axis=1)
+    frame["known_from"] = frame["known_from"].dt.date.astype(object).where(frame["known_from"].notna(), None)
+    # A customer never seen and never ordering is not known on any T (DESIGN: covered when known <= T).
+    frame = frame[frame["known_from"].notna()]
+    frame["last_visit_date"] = frame["customer_id"].map(last_visits)
+    frame["override_grade"] = frame["override_grade"].fillna("")
+    return frame.reset_index(drop=True)
+
+
+def monthly_frame(first_month: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """customer_id, month, sales_fen, profit_fen, orders for the months first_month .. T."""
+    rows = (
+        live_orders(as_of).filter(order_date__gte=first_month)
+        .annotate(month=TruncMonth("order_date"))
+        .values("customer_id", "month")
+        .annotate(sales_fen=fen(Sum("amount")), cost_fen=fen(Sum("cost")), orders=Count("id", filter=POSITIVE))
+        .values_list("customer_id", "month", "sales_fen", "cost_fen", "orders")
+    )
+    frame = _frame(rows, ["customer_id", "month", "sales_fen", "cost_fen", "orders"])
+    frame["month"] = pd.PeriodIndex(pd.to_datetime(frame["month"]), freq="M").astype(str)
+    frame["profit_fen"] = frame["sales_fen"] - frame["cost_fen"]
+    return frame.drop(columns="cost_fen").astype({"sales_fen": "int64", "profit_fen": "int64", "orders": "int64"})
+
+
+def first_last_frame(as_of: dt.date) -> pd.DataFrame:
+    """customer_id, first_order_date, last_order_date of positive non-cancelled orders up to T."""
+    rows = (
+        live_orders(as_of).filter(POSITIVE).values("customer_id")
+        .annotate(first=Min("order_date"), last=Max("order_date"))
+        .values_list("customer_id", "first", "last")
+    )
+    return _frame(rows, ["customer_id", "first_order_date", "last_order_date"])
+
+
+def surge_frame(as_of: dt.date, window_days: int) -> pd.DataFrame:
+    """Sales and positive-order counts of the two windows of DESIGN 3.3, per customer."""
+    (cur_start, cur_end), (prev_start, prev_end) = surge_windows(as_of, window_days)
+    cur, prev = Q(order_date__gte=cur_start), Q(order_date__lte=prev_end)
+    rows = (
+        live_orders(cur_end).filter(order_date__gte=prev_start).values("customer_id")
+        .annotate(
+            cur_sales_fen=fen(Sum("amount", filter=cur)), prev_sales_fen=fen(Sum("amount", filter=prev)),
+            cur_orders=Count("id", filter=cur & POSITIVE), prev_orders=Count("id", filter=prev & POSITIVE),
+        )
+        .values_list("customer_id", "cur_sales_fen", "prev_sales_fen", "cur_orders", "prev_orders")
+    )
+    return _frame(rows, ["customer_id", "cur_sales_fen", "prev_sales_fen", "cur_orders", "prev_orders"])
+
+
+def receivable_events_frame(as_of: dt.date) -> pd.DataFrame:
+    """Each credit customer's ledger up to T, pre-summed in SQL into at most three engine events.
+
+    Receivables due before T, receivables not yet due, and payments plus credits: the engine's
+    `receivable_overdue` needs no more than that for the balance and overdue as of T (DESIGN 2).
+    """
+    paid = dict(
+        Payment.objects.filter(date__lte=as_of).values("customer_id").annotate(p=fen(Sum("amount")))
+        .values_list("customer_id", "p")
+    )
+    frames = []
+    terms = Customer.objects.filter(credit_days__gt=0).values_list("credit_days", flat=True).distinct()
+    for days in sorted(set(terms)):
+        due_before = as_of - dt.timedelta(days=days + 1)  # due = order date + days < T
+        rows = (
+            live_orders(as_of).filter(customer__credit_days=days).values("customer_id")
+            .annotate(
+                issued=fen(Sum("amount", filter=POSITIVE)),
+                due=fen(Sum("amount", filter=POSITIVE & Q(order_date__lte=due_before))),
+                credits=fen(Sum("amount", filter=Q(amount__lt=0))),
+            )
+            .values_list("customer_id", "issued", "due", "credits")
+        )
+        frames.append(_frame(rows, ["customer_id", "issued", "due", "credits"]))
+    if not frames:
+        return pd.DataFrame(columns=["customer_id", "date", "due_date", "amount_fen"])
+    sums = pd.concat(frames, ignore_index=True)
+    settled = -sums["credits"] + sums["customer_id"].map(paid).fillna(0).astype("int64")
+    t, one_day = pd.Timestamp(as_of), pd.Timedelta(days=1)
+    events = pd.concat([
+        pd.DataFrame({"customer_id": sums["customer_id"], "amount_fen": sums["due"], "due_date": t - one_day}),
+        pd.DataFrame({"customer_id": sums["customer_id"], "amount_fen": sums["issued"] - sums["due"], "due_date": t}),
+        pd.DataFrame({"customer_id": sums["customer_id"], "amount_fen": -settled, "due_date": pd.NaT}),
+    ], ignore_index=True)
+    events["date"] = t
+    return events.astype({"amount_fen": "int64"})
+
+
+def punctuality_frames(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Receivables (positive orders of credit customers) and payments + credits up to T, for punctuality."""
+    rec = (
+        live_orders(as_of).filter(POSITIVE, customer__credit_days__gt=0)
+        .values_list("customer_id", "order_date", "customer__credit_days", "amount")
+    )
+    receivables = _frame(rec, ["customer_id", "issue_date", "credit_days", "amount"])
+    receivables["issue_date"] = pd.to_datetime(receivables["issue_date"])
+    receivables["due_date"] = receivables["issue_date"] + pd.to_timedelta(receivables["credit_days"], unit="D")
+    receivables["amount_fen"] = (receivables["amount"] * 100).map(int).astype("int64")
+    pays = Payment.objects.filter(date__lte=as_of).values_list("customer_id", "date", "amount")
+    credits = live_orders(as_of).filter(amount__lt=0, customer__credit_days__gt=0).values_list(
+        "customer_id", "order_date", "amount"
+    )
+    payments = pd.concat([_frame(pays, ["customer_id", "date", "amount"]),
+                          _frame(credits, ["customer_id", "date", "amount"]).assign(amount=lambda f: -f["amount"])])
+    payments["amount_fen"] = (payments["amount"] * 100).map(int).astype("int64")
+    return (receivables[["customer_id", "issue_date", "due_date", "amount_fen"]],
+            payments[["customer_id", "date", "amount_fen"]])
+
+
+def order_dates_frame(as_of: dt.date) -> pd.DataFrame:
+    """Distinct dates of positive orders per customer, for the rhythm rule."""
+    rows = live_orders(as_of).filter(POSITIVE).values_list("customer_id", "order_date").distinct()
+    return _frame(rows, ["customer_id", "order_date"])
+
+
+def snapshot_inputs(policy: Policy, period: dt.date) -> tuple[SnapshotInputs, pd.DataFrame]:
+    """Everything the engine needs for `period`, and the customers frame (for region/owner/visit columns)."""
+    as_of = month_end(period)
+    first, _ = months_needed(policy, year=period.year, month=period.month)
+    customers = customers_frame(as_of)
+    inputs = SnapshotInputs(
+        customers=customers[["customer_id", "code", "known_from", "override_grade", "override_until"]],
+        monthly=monthly_frame(parse_period(first), as_of),
+        first_last=first_last_frame(as_of),
+        surge=surge_frame(as_of, policy.surge.window_days),
+        receivables=None,
+    )
+    events = receivable_events_frame(as_of)
+    if len(events):
+        inputs.receivables = receivable_overdue(events, as_of).rename_axis("customer_id").reset_index()
+    if policy.weighted_score.weights.punctuality > 0:
+        inputs.punctuality_receivables, inputs.punctuality_payments = punctuality_frames(as_of)
+    if policy.lifecycle.rhythm:
+        inputs.order_dates = order_dates_frame(as_of)
+    return inputs, customers

@@ -1,0 +1,212 @@
+"""Grading policies and the monthly snapshot tables the cockpit reads (DESIGN 3 "What a snapshot keeps")."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import GRADES, Customer, Region, Salesperson
+
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+
+
+class GradingPolicy(models.Model):
+    """One version of the grading policy (DESIGN 4 policy file); exactly one is active."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    data = models.JSONField(_("policy"))
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.CharField(_("comment"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("grading policy")
+        verbose_name_plural = _("grading policies")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.data.get('method', '')}"
+
+
+class Lifecycle(models.TextChoices):
+    NEVER = "never", _("never bought")
+    CHURNED = "churned", _("churned")
+    AT_RISK = "at_risk", _("about to churn")
+    ACTIVE = "active", _("active")
+
+
+class SnapshotRun(models.Model):
+    """One computation of one period: what ran, with which policy, how long each stage took, how it ended."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("monthly close")
+        PULSE = "pulse", _("daily pulse")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.MONTH)
+    period = models.DateField(_("period"), help_text=_("first day of the month"))
+    as_of = models.DateField(_("as of"))
+    policy = models.ForeignKey(GradingPolicy, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds_aggregate = models.FloatField(default=0)
+    seconds_engine = models.FloatField(default=0)
+    seconds_write = models.FloatField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    restated = models.BooleanField(_("restated"), default=False)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("snapshot run")
+        verbose_name_plural = _("snapshot runs")
+        indexes = [models.Index(fields=["kind", "period", "status"], name="run_kind_period_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period:%Y-%m} {self.status}"
+
+
+class PeriodSummary(models.Model):
+    """The dashboard's figures of one closed period, written with its snapshot rows."""
+
+    period = models.DateField(_("period"), unique=True)
+    run = models.ForeignKey(SnapshotRun, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey(GradingPolicy, on_delete=models.PROTECT, related_name="+")
+    customers = models.PositiveIntegerField(default=0)
+    buying_customers = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    sales = models.DecimalField(**MONEY)
+    avg_order_value = models.DecimalField(null=True, blank=True, **MONEY)
+    data = models.JSONField(default=dict, help_text=_("per grade and lifecycle, transitions, flags, control"))
+    computed_at = models.DateTimeField(_("computed"))
+    first_computed_at = models.DateTimeField(_("first computed"))
+    restated = models.BooleanField(_("restated"), default=False)
+    restated_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-period"]
+        verbose_name = _("period summary")
+        verbose_name_plural = _("period summaries")
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+
+class StalePeriod(models.Model):
+    """A closed period whose inputs changed (an import, a merge): the recompute task picks it up."""
+
+    period = models.DateField(unique=True)
+    marked_at = models.DateTimeField(auto_now=True)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["period"]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} stale"
+
+
+class CustomerSnapshot(models.Model):
+    """One customer as of the last day of a period: every column of `export_snapshot` (DESIGN 4)."""
+
+    period = models.DateField(_("period"))
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots")
+    code = models.CharField(_("customer code"), max_length=32)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    salesperson = models.ForeignKey(Salesperson, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    grade = models.CharField(_("grade"), max_length=1, choices=GRADES)
+    computed_grade = models.CharField(_("computed grade"), max_length=1, choices=GRADES)
+    previous_grade = models.CharField(_("previous grade"), max_length=1, choices=GRADES, blank=True)
+    movement = models.CharField(_("movement"), max_length=4, blank=True)
+    override_active = models.BooleanField(default=False)
+    score = models.FloatField(null=True, blank=True)
+    sales = models.DecimalField(_("sales"), **MONEY)
+    orders = models.PositiveIntegerField(_("orders"))
+    profit = models.DecimalField(_("profit"), **MONEY)
+    window_sales = models.DecimalField(**MONEY, default=0)
+    sales_12m = models.DecimalField(**MONEY, default=0)
+    orders_12m = models.PositiveIntegerField(default=0)
+    mom_growth = models.FloatField(_("month-over-month"), null=True, blank=True)
+    yoy_growth = models.FloatField(_("year-over-year"), null=True, blank=True)
+    lifecycle = models.CharField(_("lifecycle"), max_length=8, choices=Lifecycle.choices)
+    is_new = models.BooleanField(_("new"))
+    days_since_last_order = models.PositiveIntegerField(null=True, blank=True)
+    sales_surge = models.BooleanField(_("sales surge"))
+    sales_plunge = models.BooleanField(_("sales plunge"))
+    orders_surge = models.BooleanField(_("orders surge"))
+    orders_plunge = models.BooleanField(_("orders plunge"))
+    receivable = models.DecimalField(_("receivable"), **MONEY)
+    overdue = models.DecimalField(_("overdue"), **MONEY)
+    first_order_date = models.DateField(null=True, blank=True)
+    last_order_date = models.DateField(_("last order"), null=True, blank=True)
+    last_visit_date = models.DateField(_("last visit"), null=True, blank=True)
+    last_coupon_date = models.DateField(_("last coupon"), null=True, blank=True)
+    rfm_r = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_f = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_m = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=32, blank=True)
+    quadrant = models.CharField(_("quadrant"), max_length=24, blank=True)
+    action = models.CharField(_("action"), max_length=24)
+    action_reason = models.CharField(max_length=48, blank=True)
+    churn_risk = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["period", "code"]
+        verbose_name = _("customer snapshot")
+        verbose_name_plural = _("customer snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "customer"], name="snapshot_period_customer"),
+        ]
+        indexes = [
+            models.Index(fields=["period", "code"], name="snap_period_code"),
+            models.Index(fields=["period", "grade", "sales"], name="snap_period_grade"),
+            models.Index(fields=["period", "lifecycle"], name="snap_period_lifecycle"),
+            models.Index(fields=["period", "salesperson", "grade"], name="snap_period_sp"),
+            models.Index(fields=["period", "region"], name="snap_period_region"),
+            models.Index(fields=["period", "sales"], name="snap_period_sales"),
+            models.Index(fields=["customer", "period"], name="snap_customer_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.code} {self.grade}"
+
+
+class CustomerPulse(models.Model):
+    """Month-to-date pulse as of yesterday: lifecycle and 30-day surge/plunge, replaced every day."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="pulse")
+    as_of = models.DateField()
+    lifecycle = models.CharField(max_length=8, choices=Lifecycle.choices)
+    is_new = models.BooleanField()
+    days_since_last_order = models.PositiveIntegerField(null=True, blank=True)
+    sales_surge = models.BooleanField()
+    sales_plunge = models.BooleanField()
+    orders_surge = models.BooleanField()
+    orders_plunge = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "lifecycle"], name="pulse_asof_lifecycle")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.as_of} {self.lifecycle}"
+
+
+class SnapshotLock(models.Model):
+    """A row per period, locked FOR UPDATE while that period is computed: two runs never interleave."""
+
+    period = models.DateField(unique=True)
+
+    def __str__(self) -> str:
+        return f"lock {self.period:%Y-%m}"

@@ -1,0 +1,46 @@
+"""Grading policy versions: validate, save, activate (DESIGN 4 set_policy)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from analytics.engine.policy import Policy, parse_policy, policy_to_dict
+from analytics.models import GradingPolicy
+
+
+@transaction.atomic
+def policy_set(*, data: dict[str, Any] | str, user: Any = None, comment: str = "") -> GradingPolicy:
+    """Validate `data`, save it as a new version and make it the active one.
+
+    Raises analytics.engine.policy.PolicyError listing every problem, each naming its key.
+    """
+    policy = parse_policy(data)
+    version = (GradingPolicy.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
+    GradingPolicy.objects.filter(is_active=True).update(is_active=False)
+    return GradingPolicy.objects.create(
+        version=version, data=policy_to_dict(policy), is_active=True, created_by=user, comment=comment
+    )
+
+
+def policy_active() -> GradingPolicy:
+    """The active policy version, creating version 1 with DESIGN's defaults on first use."""
+    active = GradingPolicy.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    with transaction.atomic():
+        if not GradingPolicy.objects.exists():
+            return policy_set(data={}, comment="defaults")
+        return GradingPolicy.objects.order_by("-version").first() or policy_set(data={})
+
+
+def policy_of(row: GradingPolicy) -> Policy:
+    """The engine's Policy of a stored version."""
+    return parse_policy(row.data)
+
+
+def policy_get(version: int | None) -> GradingPolicy:
+    """A named version, or the active one when `version` is None."""
+    if version is None:
+        return policy_active()
+    return GradingPolicy.objects.get(version=version)

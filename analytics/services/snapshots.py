@@ -1,0 +1,186 @@
+"""Compute a period's snapshot and replace it atomically (DESIGN 3 "What a snapshot keeps", 5 Jobs).
+
+The whole computation runs inside one transaction that holds the period's lock row FOR UPDATE: a failed or
+killed run rolls back and leaves the previous snapshot intact, and a second run of the same period waits
+(up to `wait_seconds`) instead of interleaving. A re-run with the same inputs writes an identical table.
+"""
+
+import datetime as dt
+import time
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from analytics.aggregates import snapshot_inputs
+from analytics.engine.control import control_alerts
+from analytics.engine.snapshot import compute_snapshot, period_summary
+from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock, SnapshotRun, StalePeriod
+from analytics.periods import fmt, month_end
+from customers.models import Customer
+from sales.bulk import bulk_insert
+
+from .policies import policy_get, policy_of
+
+WAIT_SECONDS = 600
+
+
+class SnapshotBusy(RuntimeError):
+    """Another run of the same period held the lock for longer than we were willing to wait."""
+
+
+def _lock_period(period: dt.date, wait_seconds: int) -> None:
+    """Take the period's lock row FOR UPDATE inside the current transaction, waiting at most `wait_seconds`."""
+    SnapshotLock.objects.get_or_create(period=period)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait_seconds * 1000)}ms"])
+    try:
+        SnapshotLock.objects.select_for_update().get(period=period)
+    except DatabaseError as exc:
+        raise SnapshotBusy(
+            f"another snapshot run of {fmt(period)} is still going after {wait_seconds} s; try again later"
+        ) from exc
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = 0")
+
+
+def _money(fen: pd.Series) -> list[Decimal | None]:
+    return [None if pd.isna(v) else Decimal(int(v)).scaleb(-2) for v in fen]
+
+
+def _opt(values: pd.Series) -> list[Any]:
+    return [None if pd.isna(v) else v for v in values]
+
+
+def _text(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in values]
+
+
+def _as_of_coupon(customers: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Last coupon date as of T: the live date when it is not after T (coupon history refines this)."""
+    live = customers["customer_id"].map(
+        dict(Customer.objects.exclude(last_coupon_date=None).values_list("id", "last_coupon_date"))
+    )
+    return live.where(live.notna() & (live.astype(object) <= as_of), None)  # type: ignore[operator]
+
+
+SNAPSHOT_FIELDS = [
+    "period", "customer_id", "code", "region_id", "salesperson_id", "grade", "computed_grade", "previous_grade",
+    "movement", "override_active", "score", "sales", "orders", "profit", "window_sales", "sales_12m", "orders_12m",
+    "mom_growth", "yoy_growth", "lifecycle", "is_new", "days_since_last_order", "sales_surge", "sales_plunge",
+    "orders_surge", "orders_plunge", "receivable", "overdue", "first_order_date", "last_order_date",
+    "last_visit_date", "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment", "quadrant", "action",
+    "action_reason", "churn_risk",
+]
+
+
+def snapshot_rows(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date) -> list[tuple[Any, ...]]:
+    """The engine's table as tuples in SNAPSHOT_FIELDS order (money back to Decimal, NA to NULL)."""
+    extra = customers.set_index("customer_id").reindex(frame["customer_id"])
+    n = len(frame)
+    columns: list[Any] = [
+        [period] * n, frame["customer_id"].tolist(), frame["code"].tolist(), _opt(extra["region_id"]),
+        _opt(extra["owner_id"]), frame["grade"].tolist(), frame["computed_grade"].tolist(),
+        _text(frame["previous_grade"]), _text(frame["movement"]), frame["override_active"].tolist(),
+        _opt(frame["score"]), _money(frame["sales_fen"]), frame["orders"].tolist(), _money(frame["profit_fen"]),
+        _money(frame["window_sales_fen"]), _money(frame["sales_fen_12m"]), frame["orders_12m"].tolist(),
+        _opt(frame["mom_growth"]), _opt(frame["yoy_growth"]), frame["lifecycle"].tolist(), frame["is_new"].tolist(),
+        _opt(frame["days_since_last_order"]), frame["sales_surge"].tolist(), frame["sales_plunge"].tolist(),
+        frame["orders_surge"].tolist(), frame["orders_plunge"].tolist(), _money(frame["receivable_fen"]),
+        _money(frame["overdue_fen"]), _opt(frame["first_order_date"]), _opt(frame["last_order_date"]),
+        _opt(extra["last_visit_date"]), _opt(extra["last_coupon_date"]), _opt(frame["rfm_r"]), _opt(frame["rfm_f"]),
+        _opt(frame["rfm_m"]), _text(frame["rfm_segment"]), _text(frame["quadrant"]), frame["action"].tolist(),
+        _text(frame["action_reason"]), [None] * n,
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of the engine's summary (numpy scalars, NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, Any]:
+    """DESIGN 3.5 figures of P: buying customers, sales, average order value, baselines and alerts."""
+    totals = monthly.assign(buyer=monthly["sales_fen"] > 0).groupby("month").agg(
+        buying_customers=("buyer", "sum"), sales_fen=("sales_fen", "sum"), orders=("orders", "sum")
+    ).reset_index()
+    if not len(totals):
+        return {}
+    table = control_alerts(totals, baseline_periods=policy.control.baseline_periods, drop=policy.control.drop)
+    row = table[table["month"] == fmt(period)]
+    return _plain(row.iloc[0].to_dict()) if len(row) else {}
+
+
+def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
+           customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
+    CustomerSnapshot.objects.filter(period=period).delete()
+    bulk_insert(CustomerSnapshot, SNAPSHOT_FIELDS, snapshot_rows(frame, customers, period))
+    summary = _plain(period_summary(frame))
+    summary["control"] = control
+    now = timezone.now()
+    previous = PeriodSummary.objects.filter(period=period).first()
+    aov = summary["avg_order_value_fen"]
+    PeriodSummary.objects.update_or_create(period=period, defaults={
+        "run": run, "policy": policy_row, "customers": summary["customers"],
+        "buying_customers": summary["buying_customers"], "orders": summary["orders"],
+        "sales": Decimal(summary["sales_fen"]).scaleb(-2),
+        "avg_order_value": None if aov is None else (Decimal(aov) / 100).quantize(Decimal("0.01")),
+        "data": summary, "computed_at": now, "first_computed_at": previous.first_computed_at if previous else now,
+        "restated": previous is not None, "restated_reason": reason if previous is not None else "",
+    })
+    run.restated = previous is not None
+
+
+def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reason: str = "",
+                     wait_seconds: int = WAIT_SECONDS) -> SnapshotRun:
+    """Compute the monthly snapshot of `period` (T = its last day) and replace the stored one atomically.
+
+    DESIGN 3 and 5. Raises SnapshotBusy when another run of the period holds the lock too long; any other
+    error marks the run failed and re-raises, leaving the previous snapshot as it was.
+    """
+    period = period.replace(day=1)
+    policy_row = policy_get(policy_version)
+    policy = policy_of(policy_row)
+    SnapshotRun.objects.filter(kind=SnapshotRun.Kind.MONTH, period=period, status=SnapshotRun.Status.RUNNING,
+                               started_at__lt=timezone.now() - dt.timedelta(hours=2)).update(
+        status=SnapshotRun.Status.FAILED, error="abandoned: the worker stopped before finishing")
+    run = SnapshotRun.objects.create(period=period, as_of=month_end(period), policy=policy_row, reason=reason)
+    try:
+        with transaction.atomic():
+            _lock_period(period, wait_seconds)
+            started = time.perf_counter()
+            inputs, customers = snapshot_inputs(policy, period)
+            customers["last_coupon_date"] = _as_of_coupon(customers, month_end(period))
+            aggregated = time.perf_counter()
+            frame = compute_snapshot(inputs, policy, year=period.year, month=period.month)
+            control = _control(inputs.monthly, policy, period)
+            computed = time.perf_counter()
+            _write(period, run, policy_row, frame, customers, control, reason)
+            StalePeriod.objects.filter(period=period).delete()
+            run.seconds_aggregate, run.seconds_engine = aggregated - started, computed - aggregated
+            run.seconds_write = time.perf_counter() - computed
+            run.rows = len(frame)
+    except BaseException as exc:
+        run.status, run.error = SnapshotRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = SnapshotRun.Status.DONE, timezone.now()
+    run.save()
+    return run
