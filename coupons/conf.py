@@ -1,0 +1,83 @@
+"""Coupon and SMS settings with their defaults.
+
+Read through these functions (never at import time) so tests can override settings. Each value comes from
+Django settings when present, else from the environment variable of the same name, else the default: a
+deploy can set them with environment variables without touching config/settings.
+"""
+
+import datetime as dt
+import os
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "SMS_BACKEND": "coupons.sms.backends.console.SmsBackend",
+    "SMS_FILE_PATH": "",  # the file backend's folder; required by that backend
+    "SMS_GATEWAY_URL": "",
+    "SMS_GATEWAY_KEY": "",
+    "SMS_GATEWAY_CONNECT_TIMEOUT": 5.0,  # seconds; a connect failure is safe to retry (nothing was sent)
+    "SMS_GATEWAY_READ_TIMEOUT": 10.0,  # seconds; a read timeout after sending means "unknown"
+    "SMS_GATEWAY_MAX_RETRIES": 3,  # retries after the first attempt, on 5xx, 429 and connection errors
+    "SMS_GATEWAY_BACKOFF_BASE": 0.5,  # seconds; full jitter in [0, min(cap, base * 2**attempt)]
+    "SMS_GATEWAY_BACKOFF_CAP": 8.0,
+    "SMS_RATE_PER_SECOND": 20,  # messages per second towards the gateway, shared by workers through the cache
+    "SMS_DAILY_CAP_PER_MOBILE": 3,  # marketing messages per mobile number per business day
+    "SMS_QUIET_HOURS": "21:00-08:00",  # marketing messages wait until the end; "" switches quiet hours off
+    "SMS_QUIET_HOURS_TZ": "Asia/Shanghai",
+    "SMS_OPT_OUT_LINE": "回T退订",
+    "SMS_SIGNATURE": "【{company}】",  # prefixed to every message; Chinese providers require a signature
+    "SMS_MAX_SEGMENTS": 3,  # a campaign template whose sample message needs more is rejected
+    "SMS_CALLBACK_TOKEN": "",  # shared secret of the receipt and reply callbacks; empty rejects every call
+    "SMS_SENDING_STALE_AFTER": 0,  # seconds before a row stuck in "sending" becomes "unknown"; 0 = computed
+    "SMS_SEND_BATCH_LIMIT": 500,  # rows one send_pending task handles before it re-enqueues itself
+    "COUPON_CODE_LENGTH": 10,
+    "COUPON_RESULTS_WINDOW_DAYS": 30,
+}
+
+# Crockford-style alphabet: no 0/O, 1/I/L, U: codes read aloud over the phone are not mistaken.
+COUPON_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def get(name: str) -> Any:
+    """The setting `name`: Django settings, then the environment, then DEFAULTS (cast to the default's type)."""
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    default = DEFAULTS[name]
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int | float | Decimal):
+        return type(default)(raw)
+    return raw
+
+
+def company_name() -> str:
+    return getattr(settings, "COMPANY_NAME", "") or ""
+
+
+def quiet_hours() -> tuple[dt.time, dt.time] | None:
+    """(start, end) of the quiet hours, or None when switched off. "21:00-08:00" spans midnight."""
+    text = str(get("SMS_QUIET_HOURS") or "").strip()
+    if not text:
+        return None
+    start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-", 1))
+    return start, end
+
+
+def sending_stale_after() -> float:
+    """Seconds after which a row left in "sending" is given up as unknown.
+
+    It must outlast the longest a backend call can legitimately take (every attempt timing out plus every
+    backoff), or a live worker's row would be declared unknown while it is still talking to the gateway.
+    """
+    configured = float(get("SMS_SENDING_STALE_AFTER") or 0)
+    if configured > 0:
+        return configured
+    tries = int(get("SMS_GATEWAY_MAX_RETRIES")) + 1
+    worst = tries * (float(get("SMS_GATEWAY_CONNECT_TIMEOUT")) + float(get("SMS_GATEWAY_READ_TIMEOUT")))
+    worst += tries * float(get("SMS_GATEWAY_BACKOFF_CAP"))
+    return worst + 60.0
