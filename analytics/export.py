@@ -1,0 +1,94 @@
+"""export_snapshot's table (DESIGN 4): fixed columns, UTF-8 with BOM or XLSX, formula cells neutralised."""
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db.models import QuerySet
+from openpyxl import Workbook
+
+from analytics.models import CustomerSnapshot
+
+EXPORT_COLUMNS = [
+    "customer_code", "customer_name", "region", "salesperson", "grade", "grade_label", "computed_grade",
+    "previous_grade", "movement", "sales", "orders", "profit", "mom_growth", "yoy_growth", "lifecycle", "is_new",
+    "days_since_last_order", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge", "receivable",
+    "overdue", "last_order_date", "last_visit_date", "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
+    "quadrant", "action",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Prefix ' to text a spreadsheet would run as a formula (= + - @ tab CR); numbers are not passed here."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def cell(value: Any) -> str:
+    """One exported cell: booleans true/false, money with 2 decimals, blanks empty, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def snapshot_export_rows(qs: QuerySet[CustomerSnapshot], labels: dict[str, str]) -> Iterator[list[Any]]:
+    """Rows of EXPORT_COLUMNS for the snapshots in `qs` (already scoped by the caller), in code order."""
+    rows = qs.select_related("customer", "region", "salesperson").order_by("code")
+    for s in rows.iterator(chunk_size=2000):
+        yield [
+            s.code, s.customer.name, s.region.path if s.region else None,
+            s.salesperson.name if s.salesperson else None, s.grade, labels.get(s.grade, ""), s.computed_grade,
+            s.previous_grade or None, s.movement or None, s.sales, s.orders, s.profit, s.mom_growth, s.yoy_growth,
+            s.lifecycle, s.is_new, s.days_since_last_order, s.sales_surge, s.sales_plunge, s.orders_surge,
+            s.orders_plunge, s.receivable, s.overdue, s.last_order_date, s.last_visit_date, s.last_coupon_date,
+            s.rfm_r, s.rfm_f, s.rfm_m, s.rfm_segment or None, s.quadrant or None, s.action,
+        ]
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
+    """CSV with a BOM so Excel on Chinese Windows opens it as UTF-8; returns the row count."""
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+        count += 1
+    return count
+
+
+def xlsx_value(value: Any) -> Any:
+    """XLSX keeps numbers and dates typed; text is neutralised exactly as in CSV."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return float(value.quantize(Decimal("0.01")))
+    if isinstance(value, int | float) or hasattr(value, "isoformat"):
+        return value
+    return neutralise(str(value))
+
+
+def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> int:
+    """One sheet, header in row 1, streamed (write-only) so a big export stays small in memory."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("snapshot")
+    sheet.append(list(header))
+    count = 0
+    for row in rows:
+        sheet.append([xlsx_value(v) for v in row])
+        count += 1
+    book.save(out)
+    return count

@@ -1,0 +1,38 @@
+"""export_snapshot --period YYYY-MM --out FILE.csv|FILE.xlsx (DESIGN 4)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from analytics.export import EXPORT_COLUMNS, snapshot_export_rows, write_csv, write_xlsx
+from analytics.models import CustomerSnapshot, PeriodSummary
+from analytics.periods import parse_period
+
+
+class Command(BaseCommand):
+    help = "Export one period's snapshot, one row per covered customer, as CSV (UTF-8 with BOM) or XLSX."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--period", required=True)
+        parser.add_argument("--out", required=True)
+
+    def handle(self, *args, **options) -> None:
+        try:
+            period = parse_period(options["period"])
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        out = Path(options["out"])
+        if out.suffix.lower() not in (".csv", ".xlsx"):
+            raise CommandError("--out must end in .csv or .xlsx", returncode=2)
+        summary = PeriodSummary.objects.select_related("policy").filter(period=period).first()
+        if summary is None:
+            raise CommandError(f"no snapshot for {options['period']}: run compute_snapshots --period first")
+        labels = summary.policy.data.get("labels", {})
+        rows = snapshot_export_rows(CustomerSnapshot.objects.filter(period=period), labels)
+        if out.suffix.lower() == ".csv":
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                count = write_csv(EXPORT_COLUMNS, rows, fh)
+        else:
+            with out.open("wb") as fh:
+                count = write_xlsx(EXPORT_COLUMNS, rows, fh)
+        self.stdout.write(f"{count} rows written to {out}")
