@@ -142,3 +142,27 @@ def test_period_summary():
     assert s["flags"] == {"is_new": 1, "sales_surge": 1, "sales_plunge": 2, "orders_surge": 1, "orders_plunge": 1,
                           "override_active": 1}
     assert (s["receivable_fen"], s["overdue_fen"]) == (250_000, 210_000)
+
+
+def test_punctuality_weight_and_rhythm_rule_paths():
+    data = inputs()
+    # only punctuality counts: customer 2 paid nothing of 1000 due in the window, 1 paid on time
+    data.punctuality_receivables = pd.DataFrame({
+        "customer_id": [1, 2], "issue_date": [D(2024, 3, 1), D(2024, 3, 1)], "due_date": [D(2024, 3, 20)] * 2,
+        "amount_fen": [1000, 1000]})
+    data.punctuality_payments = pd.DataFrame({"customer_id": [1], "date": [D(2024, 3, 20)], "amount_fen": [1000]})
+    # customer 2 ordered every 2 days until 03-15: 16 days since > 2 x 2 and >= 14 -> at_risk by rhythm
+    data.order_dates = pd.DataFrame({"customer_id": [2, 2, 2, 2], "order_date": [
+        D(2024, 3, 9), D(2024, 3, 11), D(2024, 3, 13), D(2024, 3, 15)]})
+    policy = parse_policy({"method": "weighted_score", "window_months": 1,
+                           "weighted_score": {"weights": {"sales": 0, "profit": 0, "frequency": 0, "loyalty": 0,
+                                                          "punctuality": 1}, "a": 0.34, "b": 0.66},
+                           "lifecycle": {"rhythm": True}})
+    got = compute_snapshot(data, policy, year=2024, month=3).set_index("code")
+    # buyers 1, 2, 3: punctuality 1.0, 0.0, 1.0 (3 has nothing due -> 1.0); n=3: ceil(1.02)=2 A, ceil(1.98)=2 so
+    # no B; customer 2 scores lowest -> C
+    assert got["computed_grade"][["C001", "C002", "C003"]].tolist() == ["A", "C", "A"]
+    assert got["lifecycle"]["C002"] == "at_risk"
+    assert got["lifecycle"]["C001"] == "active"
+    without = compute_snapshot(inputs(), policy, year=2024, month=3).set_index("code")
+    assert without["lifecycle"]["C002"] == "active"
