@@ -1,0 +1,136 @@
+"""import_sales, the write: customers, products, orders and lines, in one transaction (the caller's).
+
+COPY (sales.bulk.bulk_insert) for orders and lines, bulk_create / bulk_update for the rest; a changed order keeps
+its id, loses its lines and gets the file's lines (DESIGN 4: "an order whose lines changed is replaced").
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+
+from customers.models import Customer
+from sales.bulk import bulk_insert
+from sales.models import ImportBatch, Order, OrderLine, Product
+
+from .refs import Context, categories_ensure, chunks, regions_ensure, salespeople_ensure, values_in
+from .sales import SalesPlan
+
+ORDER_FIELDS = ("order_no", "customer_id", "salesperson_id", "order_date", "status", "amount", "cost",
+                "coupon_code", "content_hash", "import_batch_id")  # fmt: skip
+LINE_FIELDS = ("order_id", "line_no", "product_id", "quantity", "unit_price", "amount", "cost")
+
+
+def sales_write(*, plan: SalesPlan, batch: ImportBatch, ctx: Context) -> dict[str, int]:
+    """Apply a validated SalesPlan; returns what was created besides orders (for the report)."""
+    orders = [plan.orders[no] for no in plan.to_create] + [plan.orders[no] for no in plan.to_replace]
+    people = salespeople_ensure({d.salesperson for d in orders} | {o for _, o in plan.new_customers.values()})
+    new_customers = _customers_write(plan, people)
+    new_products = _products_write(plan)
+    ids = _allocate_ids(len(plan.to_create))
+    order_ids = dict(plan.to_replace)
+    total_lines = sum(len(d.lines) for d in orders)
+    ctx.progress("writing", 0, total_lines)
+
+    def order_rows(drafts: list, pks: list[int] | None) -> Iterator[tuple[Any, ...]]:
+        for i, d in enumerate(drafts):
+            sp = people.get(d.salesperson)
+            row = (d.order_no, plan.customer_ids[plan.resolved[d.customer_code]], sp.id if sp else None,
+                   d.order_date, d.status, sum(ln[3] for ln in d.lines), sum(ln[4] for ln in d.lines),
+                   d.coupon_code, plan.hashes[d.order_no], batch.id)  # fmt: skip
+            yield row if pks is None else (pks[i], *row)
+
+    created = [plan.orders[no] for no in plan.to_create]
+    if ids is None:
+        bulk_insert(Order, ORDER_FIELDS, order_rows(created, None))
+        order_ids.update(values_in(Order, "order_no", plan.to_create, "id"))
+    else:
+        bulk_insert(Order, ("id", *ORDER_FIELDS), order_rows(created, ids))
+        order_ids.update(zip(plan.to_create, ids, strict=True))
+    _replace_orders(plan, people, batch)
+
+    def line_rows() -> Iterator[tuple[Any, ...]]:
+        done = 0
+        for d in orders:
+            pk = order_ids[d.order_no]
+            for line_no, (sku, quantity, price, amount, cost) in enumerate(d.lines, start=1):
+                yield pk, line_no, plan.product_ids.get(sku) if sku else None, quantity, price, amount, cost
+            done += len(d.lines)
+            if done % 10000 < len(d.lines):
+                ctx.progress("writing", done, total_lines)
+
+    bulk_insert(OrderLine, LINE_FIELDS, line_rows())
+    ctx.progress("writing", total_lines, total_lines)
+    return {"customers created": new_customers, "products created": new_products}
+
+
+def _allocate_ids(count: int) -> list[int] | None:
+    """On PostgreSQL take `count` ids from the order sequence up front, so lines can point at orders loaded by COPY.
+
+    Elsewhere (SQLite) return None: the ids are read back after the insert.
+    """
+    if connection.vendor != "postgresql" or not count:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Order._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _replace_orders(plan: SalesPlan, people: dict, batch: ImportBatch) -> None:
+    """A changed order keeps its row (and id) with the file's values; its old lines go."""
+    if not plan.to_replace:
+        return
+    objs = []
+    for order_no, pk in plan.to_replace.items():
+        d = plan.orders[order_no]
+        sp = people.get(d.salesperson)
+        objs.append(Order(
+            id=pk, order_no=order_no, customer_id=plan.customer_ids[plan.resolved[d.customer_code]],
+            salesperson_id=sp.id if sp else None, order_date=d.order_date, status=d.status,
+            amount=sum(ln[3] for ln in d.lines), cost=sum(ln[4] for ln in d.lines), coupon_code=d.coupon_code,
+            content_hash=plan.hashes[order_no], import_batch_id=batch.id,
+        ))  # fmt: skip
+    Order.objects.bulk_update(objs, [f.removesuffix("_id") for f in ORDER_FIELDS[1:]], batch_size=1000)
+    for pks in chunks(plan.to_replace.values()):
+        OrderLine.objects.filter(order_id__in=pks).delete()
+
+
+def _customers_write(plan: SalesPlan, people: dict) -> int:
+    """Create the customers first seen in this file; lower first_seen of known ones with earlier orders."""
+    if plan.first_seen_lowered:
+        Customer.objects.bulk_update(
+            [Customer(id=pk, first_seen=first) for pk, first in plan.first_seen_lowered.items()],
+            ["first_seen"], batch_size=1000,
+        )  # fmt: skip
+    if not plan.new_customers:
+        return 0
+    written = {plan.resolved[code]: info for code, info in plan.customers.items()}
+    regions = regions_ensure(written[code]["region"] for code in plan.new_customers)
+    objs = []
+    for code, (first_seen, owner) in plan.new_customers.items():
+        info = written[code]
+        objs.append(Customer(
+            code=code, name=info["customer_name"] or code, region=regions.get(info["region"]),
+            owner=people.get(owner), mobile=info["phone"], first_seen=first_seen,
+        ))  # fmt: skip
+    Customer.objects.bulk_create(objs, batch_size=2000)
+    plan.customer_ids.update(values_in(Customer, "code", plan.new_customers, "id"))
+    return len(objs)
+
+
+def _products_write(plan: SalesPlan) -> int:
+    """Create the products first seen in this file (existing products are master data: not overwritten)."""
+    missing = [sku for sku in plan.products if sku not in plan.product_ids]
+    if not missing:
+        return 0
+    categories = categories_ensure(plan.products[sku][1] for sku in missing)
+    Product.objects.bulk_create(
+        [Product(sku=sku, name=plan.products[sku][0] or sku, category=categories.get(plan.products[sku][1]))
+         for sku in missing],
+        batch_size=2000,
+    )  # fmt: skip
+    plan.product_ids.update(values_in(Product, "sku", missing, "id"))
+    return len(missing)

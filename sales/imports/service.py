@@ -1,0 +1,128 @@
+"""The one entry point of every import: `import_file` (DESIGN 4), used by the commands, the API and bench_import.
+
+Order of work: hash and record the batch; read; validate everything (nothing written yet); then, unless it is a
+dry run, write all of it in one transaction. Invalid input and database failures leave no domain rows behind;
+the batch row says which it was.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from sales.models import ImportBatch
+
+from . import customers, payments, sales, sales_write, visits
+from .errors import ERROR_STORE_LIMIT, ImportReport, ImportUsageError
+from .readers import FileFormatError, read_table
+from .refs import Context, Progress, no_progress
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A kind of file: `plan` validates and compares (reads only), `write` applies the plan."""
+
+    plan: Callable[..., Any]
+    write: Callable[..., dict[str, int]]
+    preview: Callable[[Any], dict[str, int]]
+
+
+def _sales_preview(plan: sales.SalesPlan) -> dict[str, int]:
+    missing_products = sum(1 for sku in plan.products if sku not in plan.product_ids)
+    return {"customers created": len(plan.new_customers), "products created": missing_products}
+
+
+IMPORTERS: dict[str, Importer] = {
+    "sales": Importer(sales.sales_plan, sales_write.sales_write, _sales_preview),
+    "customers": Importer(customers.customers_plan, customers.customers_write, customers.customers_preview),
+    "payments": Importer(payments.payments_plan, payments.payments_write, lambda plan: {}),
+    "visits": Importer(visits.visits_plan, visits.visits_write, visits.visits_preview),
+}
+KINDS = tuple(IMPORTERS)
+
+
+def import_file(
+    *,
+    kind: str,
+    path: str | Path,
+    name: str | None = None,
+    user: Any = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one CSV/XLSX file of `kind` all-or-nothing, idempotently, recording an ImportBatch (DESIGN 4).
+
+    `name` is how messages call the file (the upload's name; default the path as given). `progress(stage, done,
+    total)` is called every few thousand rows with stage "validating" or "writing". Raises ImportUsageError for
+    an unknown kind or a missing file; everything else ends up in the report (status done / invalid / failed).
+    """
+    if kind not in IMPORTERS:
+        raise ImportUsageError(f"unknown import kind {kind!r} (use {', '.join(KINDS)})")
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportUsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    name = name or str(path)
+    report = ImportReport(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    batch = ImportBatch.objects.create(
+        kind=kind, file_name=name[:255], sha256=report.sha256, user=user if _is_user(user) else None,
+        dry_run=dry_run,
+    )  # fmt: skip
+    report.batch_id = batch.id
+    ctx = Context(file_name=name, user=user if _is_user(user) else None, progress=progress or no_progress)
+    importer = IMPORTERS[kind]
+    plan = None
+    try:
+        table = read_table(data)
+        report.rows = len(table.rows)
+        plan = importer.plan(table=table, ctx=ctx)
+    except FileFormatError as exc:
+        ctx.errors.add(1, "file", str(exc))
+    if ctx.errors or plan is None:
+        return _finish(batch, report, status=ImportBatch.Status.INVALID, errors=ctx)
+    report.created, report.updated, report.unchanged = plan.counts()
+    report.periods = sorted(plan.periods)
+    if dry_run:
+        report.details = importer.preview(plan)
+        return _finish(batch, report, status=ImportBatch.Status.DONE)
+    try:
+        with transaction.atomic():
+            report.details = importer.write(plan=plan, batch=batch, ctx=ctx)
+    except DatabaseError as exc:
+        # The transaction rolled back every domain row; the batch row (outside it) keeps the reason.
+        logger.exception("import of %s failed", name)
+        report.failure = f"database error, nothing was written: {exc}".strip()
+        return _finish(batch, report, status=ImportBatch.Status.FAILED)
+    except Exception as exc:
+        report.failure = f"unexpected error, nothing was written: {exc.__class__.__name__}: {exc}"
+        _finish(batch, report, status=ImportBatch.Status.FAILED)
+        raise
+    return _finish(batch, report, status=ImportBatch.Status.DONE)
+
+
+def _is_user(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "pk", None))
+
+
+def _finish(batch: ImportBatch, report: ImportReport, *, status: str, errors: Context | None = None) -> ImportReport:
+    """Record the outcome on the batch row and in the report."""
+    report.status = status
+    if errors is not None:
+        report.errors = errors.errors.sorted()
+        report.error_count = len(report.errors)
+    stored = [e.as_dict() for e in report.errors[:ERROR_STORE_LIMIT]]
+    if report.failure:
+        stored.append({"file": report.file_name, "row": 0, "field": "database", "problem": report.failure})
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, finished_at=timezone.now(), rows=report.rows, created=report.created,
+        updated=report.updated, unchanged=report.unchanged, periods=report.periods, errors=stored,
+    )  # fmt: skip
+    return report

@@ -1,0 +1,78 @@
+"""The shared shape of import_sales / import_customers / import_payments / import_visits (DESIGN 4).
+
+Exit codes: 0 success; 1 invalid input (every problem printed as FILE:ROW: field: problem, at most 100, then
+"... and N more") or a failed write; 2 usage errors (missing file, unknown option), also under call_command.
+"""
+
+from argparse import ArgumentParser
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sales.imports import ImportUsageError, import_file
+
+PROGRESS_MIN_ROWS = 5000
+
+
+class ProgressPrinter:
+    """`validating 40% (40000/100000)` on stderr, rewritten in place with \\r; silent for small files."""
+
+    def __init__(self, stream: Any, *, force: bool) -> None:
+        self.stream = stream
+        self.enabled = force or bool(getattr(stream, "isatty", lambda: False)())
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= PROGRESS_MIN_ROWS:
+            return
+        if self.stage and stage != self.stage:
+            self.stream.write("\n")
+        self.stage = stage
+        self.stream.write(f"\r{stage} {done * 100 // total}% ({done}/{total})")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.stage:
+            self.stream.write("\n")
+            self.stage = ""
+
+
+class ImportCommand(BaseCommand):
+    kind = ""
+    columns = ""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> ArgumentParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def usage_error(message: str) -> NoReturn:
+            # argparse exits 2 on the command line; under call_command Django raises CommandError with 1: keep 2.
+            raise CommandError(f"Error: {message}", returncode=2)
+
+        if not getattr(parser, "called_from_command_line", False):
+            parser.error = usage_error  # type: ignore[method-assign]
+        return parser
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("path", help="CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX (first sheet, header row 1)")
+        parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+        parser.add_argument("--progress", action="store_true", help="show progress even when stderr is not a tty")
+        parser.add_argument("--name", help="the file name used in messages and the batch record (default: PATH)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        printer = ProgressPrinter(self.stderr, force=options["progress"])
+        try:
+            report = import_file(
+                kind=self.kind, path=options["path"], name=options.get("name") or options["path"],
+                dry_run=options["dry_run"], progress=printer,
+            )  # fmt: skip
+        except ImportUsageError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        finally:
+            printer.close()
+        if report.status == "invalid":
+            for line in report.error_lines():
+                self.stderr.write(line)
+            raise CommandError(f"{report.error_count} problem(s) in {report.file_name}: nothing imported", returncode=1)
+        if report.status != "done":
+            raise CommandError(report.failure or "import failed: nothing imported", returncode=1)
+        self.stdout.write(report.summary())

@@ -1,0 +1,11 @@
+"""manage.py import_customers PATH [--dry-run] [--progress] (DESIGN 4)."""
+
+from ._import_base import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import customer master data: code, name, region, salesperson, contact, phone, address, tags, "
+        "first_seen, credit_days, birthday, sms_opt_out"
+    )
+    kind = "customers"

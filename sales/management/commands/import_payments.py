@@ -1,0 +1,8 @@
+"""manage.py import_payments PATH [--dry-run] [--progress] (DESIGN 4)."""
+
+from ._import_base import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import payments: payment_no, customer_code, date, amount"
+    kind = "payments"

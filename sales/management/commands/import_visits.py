@@ -1,0 +1,8 @@
+"""manage.py import_visits PATH [--dry-run] [--progress] (DESIGN 4)."""
+
+from ._import_base import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import visits: customer_code, date, salesperson, kind, note, next_date (optional visit_no as key)"
+    kind = "visits"
