@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import PeriodSummaryViewSet, PolicyViewSet, SnapshotRunViewSet, SnapshotViewSet
+
+router = SimpleRouter()
+router.register("snapshots", SnapshotViewSet, basename="snapshot")
+router.register("periods", PeriodSummaryViewSet, basename="period")
+router.register("snapshot-runs", SnapshotRunViewSet, basename="snapshot-run")
+router.register("policies", PolicyViewSet, basename="policy")
+urlpatterns = router.urls

@@ -139,6 +139,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"GradeEnum": "customers.models.GRADES", "LifecycleEnum": "analytics.models.Lifecycle"},
 }
 
 # Celery: with no REDIS_URL the embedded default runs tasks in-process.

@@ -1,0 +1,191 @@
+"""REST API for snapshots, period summaries, runs and grading policies (issue 3 item 6)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from analytics.engine.policy import PolicyError
+from analytics.filters import SnapshotFilter
+from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotRun
+from analytics.periods import fmt, parse_period
+from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
+from analytics.services.policies import policy_set
+from customers.roles import is_admin, is_manager_or_admin
+
+
+class IsAdminRole(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_admin(request.user)
+
+
+class IsManagerOrAdminRole(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_manager_or_admin(request.user)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    period = serializers.SerializerMethodField()
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    region = serializers.CharField(source="region.path", default=None, read_only=True)
+    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+
+    class Meta:
+        model = CustomerSnapshot
+        fields = [
+            "period", "code", "customer_name", "region", "salesperson", "grade", "computed_grade", "previous_grade",
+            "movement", "override_active", "score", "sales", "orders", "profit", "mom_growth", "yoy_growth",
+            "lifecycle", "is_new", "days_since_last_order", "sales_surge", "sales_plunge", "orders_surge",
+            "orders_plunge", "receivable", "overdue", "first_order_date", "last_order_date", "last_visit_date",
+            "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment", "quadrant", "action", "action_reason",
+            "churn_risk",
+        ]
+
+    def get_period(self, obj: CustomerSnapshot) -> str:
+        return fmt(obj.period)
+
+
+ORDERING = [f for f in SnapshotSerializer.Meta.fields if f not in ("period", "customer_name", "region", "salesperson")]
+
+
+class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Snapshot rows of the caller's customers; `period` defaults to the latest computed one."""
+
+    serializer_class = SnapshotSerializer
+    filterset_class = SnapshotFilter
+    ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
+    ordering = ["code"]
+    lookup_field = "code"
+
+    def get_queryset(self):
+        qs = snapshot_list(user=self.request.user)
+        if not self.request.query_params.get("period"):
+            period = latest_period()
+            qs = qs.filter(period=period) if period else qs.none()
+        return qs
+
+
+class PeriodSummarySerializer(serializers.ModelSerializer):
+    period = serializers.SerializerMethodField()
+    policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+
+    class Meta:
+        model = PeriodSummary
+        fields = ["period", "policy_version", "customers", "buying_customers", "orders", "sales", "avg_order_value",
+                  "data", "computed_at", "first_computed_at", "restated", "restated_reason"]
+
+    def get_period(self, obj: PeriodSummary) -> str:
+        return fmt(obj.period)
+
+
+class PeriodSummaryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Company-wide period summaries: managers and admins (a salesperson's figures come from their rows)."""
+
+    serializer_class = PeriodSummarySerializer
+    permission_classes = [IsManagerOrAdminRole]
+    lookup_field = "period"
+    lookup_value_regex = r"\d{4}-\d{2}"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self):
+        return period_summaries()
+
+    def get_object(self) -> PeriodSummary:
+        try:
+            period = parse_period(self.kwargs["period"])
+        except ValueError as exc:
+            raise Http404 from exc
+        found = self.get_queryset().filter(period=period).first()
+        if found is None:
+            raise Http404
+        return found
+
+
+class SnapshotRunSerializer(serializers.ModelSerializer):
+    period = serializers.SerializerMethodField()
+    policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+
+    class Meta:
+        model = SnapshotRun
+        fields = ["id", "kind", "period", "as_of", "policy_version", "status", "started_at", "finished_at",
+                  "seconds_aggregate", "seconds_engine", "seconds_write", "rows", "error", "restated", "reason"]
+
+    def get_period(self, obj: SnapshotRun) -> str:
+        return fmt(obj.period)
+
+
+class ComputeRequestSerializer(serializers.Serializer):
+    period = serializers.RegexField(r"^\d{4}-\d{2}$")
+    policy_version = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Snapshot runs (admins): list them, or queue the computation of a period."""
+
+    serializer_class = SnapshotRunSerializer
+    permission_classes = [IsAdminRole]
+    filterset_fields = ["status", "kind"]
+    ordering_fields = ["started_at", "period"]
+
+    def get_queryset(self):
+        return snapshot_runs()
+
+    @extend_schema(request=ComputeRequestSerializer, responses={202: ComputeRequestSerializer})
+    def create(self, request: Request) -> Response:
+        from analytics.tasks import compute_period
+
+        data = ComputeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            parse_period(data.validated_data["period"])
+        except ValueError as exc:
+            raise serializers.ValidationError({"period": [str(exc)]}) from exc
+        if data.validated_data.get("policy_version") and not GradingPolicy.objects.filter(
+            version=data.validated_data["policy_version"]
+        ).exists():
+            raise serializers.ValidationError({"policy_version": ["no such policy version"]})
+        args = (data.validated_data["period"], data.validated_data.get("policy_version"),
+                data.validated_data.get("reason", ""))
+        transaction.on_commit(lambda: compute_period.delay(*args))
+        return Response(data.validated_data, status=status.HTTP_202_ACCEPTED)
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = GradingPolicy
+        fields = ["version", "data", "is_active", "created_at", "created_by", "comment"]
+        read_only_fields = ["version", "is_active", "created_at", "created_by"]
+
+
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):
+    """Grading policy versions: everyone signed in reads; admins create (a new version becomes active)."""
+
+    serializer_class = PolicySerializer
+    lookup_field = "version"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self):
+        return GradingPolicy.objects.select_related("created_by").order_by("-version")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsAdminRole()]
+        return super().get_permissions()
+
+    def create(self, request: Request) -> Response:
+        data = PolicySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            row = policy_set(data=data.validated_data["data"], user=request.user,
+                             comment=data.validated_data.get("comment", ""))
+        except PolicyError as exc:
+            return Response({"data": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(PolicySerializer(row).data, status=status.HTTP_201_CREATED)

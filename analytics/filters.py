@@ -1,0 +1,59 @@
+"""django-filter sets for snapshot rows; choices and lookups stay inside the caller's scope."""
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from analytics.models import CustomerSnapshot, Lifecycle
+from customers.models import GRADES
+
+MOVEMENTS = [("up", "up"), ("down", "down"), ("same", "same")]
+
+
+class SnapshotFilter(filters.FilterSet):
+    """Filters of DESIGN 4 / issue 3: period, grades, movement, lifecycle, flags, region, salesperson, search."""
+
+    period = filters.CharFilter(method="filter_period", label="period YYYY-MM (default: the latest)")
+    grade = filters.MultipleChoiceFilter(choices=GRADES)
+    previous_grade = filters.MultipleChoiceFilter(choices=GRADES)
+    computed_grade = filters.MultipleChoiceFilter(choices=GRADES)
+    movement = filters.MultipleChoiceFilter(choices=MOVEMENTS)
+    lifecycle = filters.MultipleChoiceFilter(choices=Lifecycle.choices)
+    is_new = filters.BooleanFilter()
+    sales_surge = filters.BooleanFilter()
+    sales_plunge = filters.BooleanFilter()
+    orders_surge = filters.BooleanFilter()
+    orders_plunge = filters.BooleanFilter()
+    override_active = filters.BooleanFilter()
+    rfm_segment = filters.CharFilter()
+    quadrant = filters.CharFilter()
+    action = filters.CharFilter()
+    region = filters.CharFilter(method="filter_region", label="region path, sub-regions included")
+    salesperson = filters.CharFilter(field_name="salesperson__name")
+    search = filters.CharFilter(method="filter_search", label="name, code or mobile contains")
+    min_sales = filters.NumberFilter(field_name="sales", lookup_expr="gte")
+    max_sales = filters.NumberFilter(field_name="sales", lookup_expr="lte")
+    has_overdue = filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = CustomerSnapshot
+        fields: list[str] = []
+
+    def filter_period(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        from analytics.periods import parse_period
+
+        try:
+            return qs.filter(period=parse_period(value))
+        except ValueError:
+            return qs.none()
+
+    def filter_region(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(Q(region__path=value) | Q(region__path__startswith=value + "/"))
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return qs.filter(
+            Q(code__icontains=value) | Q(customer__name__icontains=value) | Q(customer__mobile__contains=value)
+        )
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        return qs.filter(overdue__gt=0) if value else qs.filter(overdue=0)

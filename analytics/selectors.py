@@ -1,0 +1,27 @@
+"""Reads of snapshots, summaries and policies; every customer row through customers.selectors."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from analytics.models import CustomerSnapshot, PeriodSummary, SnapshotRun
+from customers.selectors import scoped
+
+
+def latest_period() -> dt.date | None:
+    """The newest period that has a snapshot."""
+    return PeriodSummary.objects.order_by("-period").values_list("period", flat=True).first()
+
+
+def snapshot_list(*, user: Any) -> QuerySet[CustomerSnapshot]:
+    """Snapshot rows of the customers `user` may see, with customer, region and salesperson joined."""
+    return scoped(CustomerSnapshot.objects.select_related("customer", "region", "salesperson"), user=user)
+
+
+def period_summaries() -> QuerySet[PeriodSummary]:
+    return PeriodSummary.objects.select_related("policy").order_by("-period")
+
+
+def snapshot_runs() -> QuerySet[SnapshotRun]:
+    return SnapshotRun.objects.select_related("policy").order_by("-started_at", "-id")
