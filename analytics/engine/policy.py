@@ -311,7 +311,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
 
     DESIGN 4 "Policy file"; parse_policy(policy_to_dict(p)) == p.
     """
-    out = {"method": policy.method}
+    out: dict[str, Any] = {"method": policy.method}
     if policy.window_months is not None:
         out["window_months"] = policy.window_months
     for name in _SECTIONS:

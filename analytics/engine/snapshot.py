@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .action import recommended_action
@@ -61,16 +62,23 @@ def months_needed(policy: Policy, *, year: int, month: int) -> tuple[str, str]:
     return str(p - max(RFM_MONTHS, window_months(policy))), str(p)
 
 
+def _month_number(months: pd.Series) -> np.ndarray:
+    """year x 12 + month of each 'YYYY-MM' / Period value, parsing each distinct value once."""
+    codes, uniques = pd.factorize(months)
+    parsed = pd.PeriodIndex(uniques, freq="M")
+    return np.asarray(parsed.year * 12 + parsed.month, dtype="int64")[codes]
+
+
 def _month_table(monthly: pd.DataFrame, index: pd.Index, p: pd.Period, depth: int) -> dict[str, pd.DataFrame]:
     """Wide tables sales/profit/orders[customer, k] for month P-k, k = 0..depth, zeros where missing."""
-    m = monthly[["customer_id", "sales_fen", "profit_fen", "orders"]].copy()
-    months = pd.PeriodIndex(monthly["month"], freq="M")
-    m["k"] = (p.year * 12 + p.month) - (months.year * 12 + months.month)
-    m = m[(m["k"] >= 0) & (m["k"] <= depth) & m["customer_id"].isin(index)]
+    k = (p.year * 12 + p.month) - _month_number(monthly["month"])
+    row = index.get_indexer(monthly["customer_id"])
+    keep = (k >= 0) & (k <= depth) & (row >= 0)
     out = {}
     for col in ("sales_fen", "profit_fen", "orders"):
-        wide = m.pivot_table(index="customer_id", columns="k", values=col, aggfunc="sum", fill_value=0)
-        out[col] = wide.reindex(index=index, columns=range(depth + 1), fill_value=0).fillna(0).astype("int64")
+        wide = np.zeros((len(index), depth + 1), dtype="int64")
+        np.add.at(wide, (row[keep], k[keep]), monthly[col].to_numpy(dtype="int64")[keep])
+        out[col] = pd.DataFrame(wide, index=index, columns=range(depth + 1))
     return out
 
 

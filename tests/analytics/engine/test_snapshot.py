@@ -166,3 +166,18 @@ def test_punctuality_weight_and_rhythm_rule_paths():
     assert got["lifecycle"]["C001"] == "active"
     without = compute_snapshot(inputs(), policy, year=2024, month=3).set_index("code")
     assert without["lifecycle"]["C002"] == "active"
+
+
+def test_no_orders_at_all():
+    data = SnapshotInputs(
+        customers=pd.DataFrame({"customer_id": [5, 3], "code": ["0002", "0001"], "known_from": [D(2024, 1, 1), None],
+                                "override_grade": [None, None], "override_until": [None, None]}),
+        monthly=pd.DataFrame({"customer_id": [], "month": [], "sales_fen": [], "profit_fen": [], "orders": []}),
+        first_last=pd.DataFrame({"customer_id": [], "first_order_date": [], "last_order_date": []}),
+    )
+    snap = compute_snapshot(data, parse_policy({"method": "weighted_score"}), year=2024, month=3)
+    assert snap["code"].tolist() == ["0001", "0002"]  # sorted by code; a blank known_from counts as always known
+    assert snap["grade"].tolist() == ["D", "D"] and snap["lifecycle"].tolist() == ["never", "never"]
+    assert snap["action"].tolist() == ["first_order_offer", "first_order_offer"]
+    assert snap["rfm_segment"].isna().all() and snap["mom_growth"].isna().all()
+    assert period_summary(snap)["avg_order_value_fen"] is None
