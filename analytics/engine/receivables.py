@@ -72,7 +72,11 @@ def _ordered(receivables: pd.DataFrame) -> pd.DataFrame:
 
 def _settled_by(rec: pd.DataFrame, payments: pd.DataFrame, at: pd.Series) -> pd.Series:
     """Total paid and credited by each receivable's customer on or before `at` (merge_asof per customer)."""
-    pay = pd.DataFrame({"customer_id": payments["customer_id"].to_numpy(), "at": _ts(payments["date"]).to_numpy(),
+    if len(payments) == 0 or len(rec) == 0:
+        return pd.Series(0, index=rec.index, dtype="int64")
+    # merge_asof needs one key dtype on both sides (ids may arrive as int64 from one query, object from another)
+    ids = payments["customer_id"].astype(rec["customer_id"].dtype)
+    pay = pd.DataFrame({"customer_id": ids.to_numpy(), "at": _ts(payments["date"]).to_numpy(),
                         "amount_fen": payments["amount_fen"].astype("int64").to_numpy()})
     pay = pay.groupby(["customer_id", "at"], as_index=False)["amount_fen"].sum()
     pay = pay.sort_values(["customer_id", "at"], kind="mergesort")

@@ -69,3 +69,16 @@ def test_aging_adds_up_to_receivable_and_overdue():
         totals = receivable_overdue(ledger_events(REC, PAY), day).reindex(aging.index, fill_value=0)
         assert aging.sum(axis=1).tolist() == totals["receivable_fen"].tolist()
         assert aging.drop(columns="current").sum(axis=1).tolist() == totals["overdue_fen"].tolist()
+
+
+def test_empty_and_untyped_frames():
+    rec = REC[REC["customer_id"] == 2]
+    untyped = pd.DataFrame({"customer_id": [], "date": [], "amount_fen": []})
+    assert punctuality(rec, untyped, dt.date(2024, 1, 1), T).to_dict() == {2: 0.0}
+    assert aging_buckets(rec, untyped, T).loc[2, "d31_60"] == 700
+    assert punctuality(REC.iloc[:0], PAY, dt.date(2024, 1, 1), T).empty
+    assert aging_buckets(REC.iloc[:0], PAY, T).empty
+    assert receivable_overdue(ledger_events(REC.iloc[:0], untyped), T).empty
+    # ids of another integer width still match
+    pay = PAY.astype({"customer_id": "int32"})
+    assert punctuality(REC, pay, dt.date(2024, 1, 1), T).to_dict() == {1: 600 / 3500, 2: 0.0}
