@@ -79,3 +79,59 @@ def south_manager(db, regions):
     user = UserFactory(username="south_mgr", role="manager")
     ManagerRegion.objects.create(user=user, region=regions["south"])
     return user
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the database this test runs on, for a worker started as another process (PostgreSQL only)."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real `celery worker` process on the test Redis and the test database; yields a client app for send_task.
+
+    Needs PostgreSQL (the worker is another process and must see committed rows) and Redis.
+    """
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from celery import Celery
+
+    if connection.vendor != "postgresql":
+        service_missing("a real Celery worker needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if not redis_available():
+        service_missing(f"a real Celery worker needs Redis at {redis_url()}")
+    import redis
+
+    redis.Redis.from_url(redis_url()).flushdb()
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "REDIS_URL": redis_url(),
+           "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_WORKER": "1"}
+    log = tmp_path / "worker.log"
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
+        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    # A separate client app: send_task by name to the worker, without touching the project's eager app.
+    app = Celery("test-client", broker=redis_url(), backend=redis_url())
+    app.conf.broker_transport_options = {"visibility_timeout": 7200}
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text() and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"celery worker exited: {log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        app.worker_log = log  # type: ignore[attr-defined]
+        yield app
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        app.close()

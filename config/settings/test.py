@@ -1,5 +1,7 @@
 """Test settings: SQLite in memory unless DATABASE_URL points elsewhere (CI points it at PostgreSQL)."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-key"  # noqa: S105
@@ -9,6 +11,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CELERY_TASK_ALWAYS_EAGER = True
+# In-process tasks, except inside a real worker started by the integration tests (CELERY_WORKER=1).
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_WORKER") != "1"
 SMS_BACKEND = "coupons.sms.backends.locmem.SmsBackend"
 LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,87 @@
+"""A run killed mid-way leaves the previous snapshot intact; two runs of one period never interleave."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from analytics.models import CustomerSnapshot, SnapshotRun
+from analytics.services.snapshots import SnapshotBusy, snapshot_compute
+from tests.conftest import database_url_for_subprocess
+from tests.factories import CustomerFactory, OrderFactory
+
+P = dt.date(2025, 3, 1)
+ROOT = Path(__file__).resolve().parents[2]
+# A run that takes the lock, then stalls inside the engine long enough to be killed or waited on.
+SLOW_RUN = """
+import datetime as dt, time, django
+django.setup()
+import analytics.services.snapshots as s
+real = s.compute_snapshot
+def slow(*a, **k):
+    print("locked", flush=True)
+    time.sleep(float(__import__("os").environ["STALL"]))
+    return real(*a, **k)
+s.compute_snapshot = slow
+s.snapshot_compute(period=dt.date(2025, 3, 1))
+print("finished", flush=True)
+"""
+
+
+def start_slow_run(stall: float) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           "STALL": str(stall)}
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_RUN], cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
+                            stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def table():
+    return list(CustomerSnapshot.objects.filter(period=P).order_by("code").values_list("code", "grade", "sales"))
+
+
+@pytest.fixture
+def ledger(transactional_db):
+    a = CustomerFactory(code="A1", first_seen=dt.date(2025, 1, 1))
+    b = CustomerFactory(code="B1", first_seen=dt.date(2025, 1, 1))
+    OrderFactory(customer=a, order_date=dt.date(2025, 3, 2), amount=Decimal("900.00"))
+    OrderFactory(customer=b, order_date=dt.date(2025, 3, 2), amount=Decimal("100.00"))
+    snapshot_compute(period=P)
+    return a, b
+
+
+@pytest.mark.postgres
+def test_killed_run_leaves_previous_snapshot_and_releases_the_lock(ledger):
+    before = table()
+    OrderFactory(customer=ledger[1], order_date=dt.date(2025, 3, 9), amount=Decimal("5000.00"))
+    proc = start_slow_run(stall=60)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert table() == before  # the killed transaction rolled back
+    stuck = SnapshotRun.objects.order_by("-id").first()
+    assert stuck.status == "running"  # it never got to say; the next run of the period marks it abandoned later
+    snapshot_compute(period=P, wait_seconds=5)  # the lock died with the connection
+    assert table() == [("A1", "C", Decimal("900.00")), ("B1", "A", Decimal("5100.00"))]
+
+
+@pytest.mark.postgres
+def test_second_run_waits_for_the_first_and_gives_up_after_its_wait(ledger):
+    proc = start_slow_run(stall=4)
+    started = time.monotonic()
+    with pytest.raises(SnapshotBusy, match="another snapshot run of 2025-03 is still going after 1 s"):
+        snapshot_compute(period=P, wait_seconds=1)
+    assert time.monotonic() - started >= 0.9
+    run = snapshot_compute(period=P, wait_seconds=60)  # waits for the first to commit, then runs after it
+    assert run.status == "done"
+    assert proc.wait(timeout=30) == 0
+    assert "finished" in proc.stdout.read()
+    statuses = sorted(SnapshotRun.objects.values_list("status", flat=True))
+    assert statuses == ["done", "done", "done", "failed"]
