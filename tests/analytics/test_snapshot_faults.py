@@ -35,8 +35,8 @@ print("finished", flush=True)
 
 
 def start_slow_run(stall: float) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "STALL": str(stall)}
+    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(),
+           "DJANGO_SETTINGS_MODULE": "config.settings.test", "STALL": str(stall)}
     proc = subprocess.Popen([sys.executable, "-c", SLOW_RUN], cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
                             stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
