@@ -210,3 +210,53 @@ class SnapshotLock(models.Model):
 
     def __str__(self) -> str:
         return f"lock {self.period:%Y-%m}"
+
+
+class BackgroundJob(models.Model):
+    """Long work started from a page (recompute N months, a big export): its progress, for a progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=32)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class ChurnModel(models.Model):
+    """A churn-risk model trained on the distributor's own history, with its backtest (DESIGN 3.7)."""
+
+    trained_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField(help_text=_("the last date whose information the model may use"))
+    horizon_days = models.PositiveIntegerField(default=90)
+    algorithm = models.CharField(max_length=64)
+    features = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict, help_text=_("backtest: AUC and top-10% precision, model vs baseline"))
+    beats_baseline = models.BooleanField(default=False)
+    blob = models.BinaryField()
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} as of {self.as_of}"

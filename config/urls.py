@@ -21,5 +21,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("coupons/", include("coupons.urls")),
+    path("settings/", include("analytics.urls")),
+    path("settings/", include("customers.urls")),
+    path("worklist/", include("analytics.worklist_urls")),
     path("", include("cockpit.urls")),
 ]

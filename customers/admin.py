@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, CustomerAlias, ManagerRegion, OwnershipChange, Region, Salesperson, Visit
+from .models import AuditLog, Customer, CustomerAlias, ManagerRegion, OwnershipChange, Region, Salesperson, Visit
 from .selectors import customer_scope_q
 
 
@@ -112,3 +112,18 @@ class VisitAdmin(ScopedCustomerAdmin):
     @admin.display(description=_("outcome"))
     def short_note(self, obj: Visit) -> str:
         return obj.note[:60]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["target", "user__username"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "user", "action", "target", "details"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -201,3 +201,21 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.code} {self.date} {self.kind}"
+
+
+class AuditLog(models.Model):
+    """Who did what, when: overrides, reassignments, merges, exports, coupon sends, policy changes."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(_("action"), max_length=48, db_index=True)
+    target = models.CharField(_("target"), max_length=128, blank=True, help_text=_("e.g. customer:00123"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.target}"

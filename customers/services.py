@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .models import Customer, OwnershipChange, Region, Salesperson, Visit
+from .models import AuditLog, Customer, OwnershipChange, Region, Salesperson, Visit
 from .roles import ROLES, SALESPERSON
 
 
@@ -98,3 +98,9 @@ def visit_log(
         Customer.objects.filter(pk=customer.pk).update(last_visit_date=date)
         customer.last_visit_date = date
     return visit
+
+
+def audit(*, user: Any, action: str, target: str = "", **details: Any) -> AuditLog:
+    """Record who did what, when (exports, sends, overrides, reassignments, merges, policy changes)."""
+    actor = user if getattr(user, "is_authenticated", False) else None
+    return AuditLog.objects.create(user=actor, action=action, target=target[:128], details=details)
