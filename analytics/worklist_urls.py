@@ -1,4 +1,5 @@
 from django.urls import URLPattern, URLResolver
+
 app_name = "worklist"
 
 urlpatterns: list[URLPattern | URLResolver] = []

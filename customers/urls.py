@@ -1,4 +1,5 @@
 from django.urls import URLPattern, URLResolver
+
 app_name = "settings_people"
 
 urlpatterns: list[URLPattern | URLResolver] = []
