@@ -7,7 +7,7 @@ text a person would have typed (45678 -> "45678", a date cell -> "2025-01-20").
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -25,6 +25,15 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     numbers: list[int]
+
+    def column(self, index: int) -> tuple[str, ...]:
+        """Column `index` of every row; the first call transposes the whole table at C speed."""
+        if self._columns is None:
+            width = len(self.header)
+            self._columns = list(zip(*(row[:width] for row in self.rows), strict=True)) if self.rows else []
+        return self._columns[index] if self._columns else ()
+
+    _columns: list[tuple[str, ...]] | None = field(default=None, repr=False)
 
 
 def decode_text(data: bytes) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 
 from customers.models import Customer, CustomerAlias, Region, Salesperson
 from customers.services import region_get_or_create, salesperson_get_or_create
@@ -50,9 +50,25 @@ def chunks(keys: Iterable[K], size: int = CHUNK) -> Iterator[list[K]]:
 
 
 def values_in(model: type[models.Model], key: str, keys: Iterable[Any], *fields: str) -> list[tuple[Any, ...]]:
-    """`values_list(key, *fields)` of the rows whose `key` is in `keys`, one query per chunk of keys."""
+    """`values_list(key, *fields)` of the rows whose `key` is in `keys`, one query per chunk of keys.
+
+    On PostgreSQL, plain columns are read in one query with `= ANY(array)`: building a 5,000-item IN list through
+    the ORM costs more than the query itself.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql" and "__" not in "".join((key, *fields)):
+        meta, quote = model._meta, connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(f).column) for f in (key, *fields))
+        # Identifiers come from the model's own metadata, quoted; the keys travel as one bound array parameter.
+        where = quote(meta.get_field(key).column)
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} = ANY(%s)"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [wanted])
+            return [tuple(row) for row in cursor.fetchall()]
     rows: list[tuple[Any, ...]] = []
-    for batch in chunks(sorted(set(keys))):
+    for batch in chunks(wanted):
         rows.extend(model.objects.filter(**{f"{key}__in": batch}).values_list(key, *fields))
     return rows
 
@@ -154,3 +170,36 @@ def text_parser(limit: int) -> Callable[[str], str]:
 def month(date: Any) -> str:
     """The period a date falls in: 'YYYY-MM'."""
     return date.strftime("%Y-%m")
+
+
+def parse_column(table: Any, name: str, index: int | None, parse: Callable[[str], Any], default: Any, ctx: Context,
+                 bad_rows: set[int], required: bool = False) -> list[Any]:  # fmt: skip
+    """A whole column through its parser, each distinct value parsed once (DESIGN 7: validate vectorised).
+
+    Returns one value per row (None where the cell is bad); the positions of bad rows are added to `bad_rows`
+    and each problem is recorded as FILE:ROW: field: problem.
+    """
+    rows = table.rows
+    if index is None:
+        return [default] * len(rows)
+    raw = table.column(index)
+    good: dict[str, Any] = {}
+    bad: dict[str, str] = {}
+    for text in set(raw):
+        stripped = text.strip()
+        if not stripped:
+            if required:
+                bad[text] = REQUIRED
+            else:
+                good[text] = default
+            continue
+        try:
+            good[text] = parse(stripped)
+        except CellError as exc:
+            bad[text] = str(exc)
+    if bad:
+        for position, (n, text) in enumerate(zip(table.numbers, raw, strict=True)):
+            if text in bad:
+                ctx.errors.add(n, name, bad[text], index)
+                bad_rows.add(position)
+    return list(map(good.get if bad else good.__getitem__, raw))

@@ -8,25 +8,18 @@ different -> replaced (updated), absent -> created.
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from customers.models import Customer
 from sales.models import Order, Product
 
 from .columns import SALES_COLUMNS, SALES_REQUIRED, resolve_columns
-from .parsing import (
-    CONFIRMED,
-    DateParser,
-    MobileParser,
-    check_length,
-    parse_amount,
-    parse_quantity,
-    parse_status,
-    parse_unit_price,
-)
+from .parsing import CONFIRMED, parse_amount, parse_date, parse_mobile, parse_quantity, parse_status, parse_unit_price
 from .readers import Table
-from .refs import Context, cell, customer_ids, values_in
+from .refs import Context, customer_ids, parse_column, text_parser, values_in
 
 ZERO = Decimal("0.00")
 # Text columns and the CharField each one lands in.
@@ -97,58 +90,61 @@ def sales_plan(*, table: Table, ctx: Context) -> SalesPlan | None:
 
 
 def _parse_rows(table: Table, cols: dict[str, int], ctx: Context, plan: SalesPlan) -> None:
-    """One tight loop over the rows: every cell checked, lines grouped into orders, conflicts reported."""
-    dates, mobiles = DateParser(), MobileParser()
+    """Check every cell column by column (each distinct value parsed once), then group valid lines into orders."""
     col = {name: cols.get(name) for name in SALES_COLUMNS}
-    text_cols = [(name, col[name], LIMITS[name]) for name in TEXT_FIELDS if col[name] is not None]
-    no_limit, code_limit = (lambda t: check_length(t, 64)), (lambda t: check_length(t, 32))
-    total = len(table.rows)
-    for done, (n, row) in enumerate(zip(table.numbers, table.rows, strict=True), start=1):
-        if done % 5000 == 0:
-            ctx.progress("validating", done, total)
-        bad = len(ctx.errors)
-        texts = dict.fromkeys(TEXT_FIELDS, "")
-        for name, index, limit in text_cols:
-            texts[name] = value = row[index].strip()
-            if len(value) > limit:
-                ctx.errors.add(n, name, f"longer than {limit} characters", index)
-        order_no = cell(row, n, "order_no", col["order_no"], no_limit, None, ctx, required=True)
-        code = cell(row, n, "customer_code", col["customer_code"], code_limit, None, ctx, required=True)
-        order_date = cell(row, n, "order_date", col["order_date"], dates, None, ctx, required=True)
-        amount = cell(row, n, "amount", col["amount"], parse_amount, None, ctx, required=True)
-        quantity = cell(row, n, "quantity", col["quantity"], parse_quantity, Decimal("0.000"), ctx)
-        price = cell(row, n, "unit_price", col["unit_price"], parse_unit_price, None, ctx)
-        cost = cell(row, n, "cost", col["cost"], parse_amount, ZERO, ctx)
-        status = cell(row, n, "status", col["status"], parse_status, CONFIRMED, ctx)
-        phone = cell(row, n, "phone", col["phone"], mobiles, "", ctx)
+    total, bad_rows = len(table.rows), set()
+    parsers: list[tuple[str, Callable[[str], Any], Any]] = [
+        ("order_no", text_parser(LIMITS["order_no"]), None),
+        ("customer_code", text_parser(LIMITS["customer_code"]), None),
+        ("order_date", parse_date, None), ("amount", parse_amount, None),
+        ("quantity", parse_quantity, Decimal("0.000")), ("unit_price", parse_unit_price, None),
+        ("cost", parse_amount, ZERO), ("status", parse_status, CONFIRMED), ("phone", parse_mobile, ""),
+        *((name, text_parser(LIMITS[name]), "") for name in TEXT_FIELDS),
+    ]  # fmt: skip
+    values = {}
+    for done, (name, parse, default) in enumerate(parsers, start=1):
+        values[name] = parse_column(table, name, col[name], parse, default, ctx, bad_rows, name in SALES_REQUIRED)
+        ctx.progress("validating", total * done // len(parsers), total)
+    for position, (quantity, amount) in enumerate(zip(values["quantity"], values["amount"], strict=True)):
         if amount is not None and quantity is not None and (quantity < 0 < amount or amount < 0 < quantity):
-            ctx.errors.add(n, "quantity", f"quantity {quantity.normalize():f} and amount {amount} have different signs",
-                           col["quantity"] or 0)  # fmt: skip
-        if len(ctx.errors) > bad:
-            continue
+            problem = f"quantity {quantity.normalize():f} and amount {amount} have different signs"
+            ctx.errors.add(table.numbers[position], "quantity", problem, col["quantity"] or 0)
+            bad_rows.add(position)
+    if bad_rows:
+        return  # the file is invalid: grouping would only add noise about rows already reported
+    _group(plan, ctx, cols, table.numbers, values)
+
+
+def _group(plan: SalesPlan, ctx: Context, cols: dict[str, int], numbers: list[int], v: dict[str, list]) -> None:
+    """Group lines into orders (reporting lines that disagree with their order); note customers and products."""
+    orders, customers, products = plan.orders, plan.customers, plan.products
+    rows = zip(numbers, v["order_no"], v["customer_code"], v["order_date"], v["status"], v["salesperson"],
+               v["coupon_code"], v["sku"], v["quantity"], v["unit_price"], v["amount"], v["cost"],
+               strict=True)  # fmt: skip
+    for n, order_no, code, order_date, status, sp, coupon, sku, quantity, price, amount, cost in rows:
         # A return's cost is negative like its amount, whichever sign the ERP wrote it with.
         cost = -abs(cost) if amount < 0 else abs(cost) if amount > 0 else cost
-        _collect(plan, ctx, cols, n, order_no, code, order_date, status, texts, (quantity, price, amount, cost), phone)
-    ctx.progress("validating", total, total)
-
-
-def _collect(plan: SalesPlan, ctx: Context, cols: dict[str, int], n: int, order_no: str, code: str,
-             order_date: dt.date, status: str, texts: dict[str, str], numbers: tuple, phone: str) -> None:  # fmt: skip
-    """Group a valid line into its order; remember the customer's and the product's details."""
-    sp, coupon, sku = texts["salesperson"], texts["coupon_code"], texts["sku"]
-    draft = plan.orders.get(order_no)
-    if draft is None:
-        draft = plan.orders[order_no] = OrderDraft(order_no, n, code, order_date, status, sp, coupon)
-    else:
-        _check_same_order(draft, n, code, order_date, status, sp, coupon, cols, ctx)
-    draft.lines.append((sku, *numbers))
-    info = plan.customers.setdefault(code, {"customer_name": "", "region": "", "phone": ""})
-    for key, value in (("customer_name", texts["customer_name"]), ("region", texts["region"]), ("phone", phone)):
-        if value and not info[key]:
-            info[key] = value
-    if sku:
-        name, category = plan.products.get(sku, ("", ""))
-        plan.products[sku] = (name or texts["product_name"], category or texts["category"])
+        draft = orders.get(order_no)
+        if draft is None:
+            draft = orders[order_no] = OrderDraft(order_no, n, code, order_date, status, sp, coupon)
+        elif (draft.customer_code, draft.order_date, draft.status, draft.salesperson, draft.coupon_code) != (
+            code, order_date, status, sp, coupon
+        ):
+            _check_same_order(draft, n, code, order_date, status, sp, coupon, cols, ctx)
+        draft.lines.append((sku, quantity, price, amount, cost))
+    # Customer and product details: the first non-empty value in the file wins.
+    for code, name, region, phone in zip(v["customer_code"], v["customer_name"], v["region"], v["phone"], strict=True):
+        info = customers.get(code)
+        if info is None:
+            customers[code] = {"customer_name": name, "region": region, "phone": phone}
+        elif not (info["customer_name"] and info["region"] and info["phone"]):
+            for key, value in (("customer_name", name), ("region", region), ("phone", phone)):
+                info[key] = info[key] or value
+    for sku, name, category in zip(v["sku"], v["product_name"], v["category"], strict=True):
+        if sku:
+            old_name, old_category = products.get(sku, ("", ""))
+            if not (old_name and old_category):
+                products[sku] = (old_name or name, old_category or category)
 
 
 def _check_same_order(draft: OrderDraft, n: int, code: str, order_date: dt.date, status: str, sp: str,

@@ -5,9 +5,11 @@ dry run, write all of it in one transaction. Invalid input and database failures
 the batch row says which it was.
 """
 
+import gc
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,19 @@ IMPORTERS: dict[str, Importer] = {
 KINDS = tuple(IMPORTERS)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a big file makes millions of small objects and no cycles, and each
+    collection walks all of them (measured: more than a third of an import's CPU time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_file(
     *,
     kind: str,
@@ -63,6 +78,13 @@ def import_file(
     total)` is called every few thousand rows with stage "validating" or "writing". Raises ImportUsageError for
     an unknown kind or a missing file; everything else ends up in the report (status done / invalid / failed).
     """
+    with _gc_paused():
+        return _import_file(kind=kind, path=path, name=name, user=user, dry_run=dry_run, progress=progress)
+
+
+def _import_file(
+    *, kind: str, path: str | Path, name: str | None, user: Any, dry_run: bool, progress: Progress | None
+) -> ImportReport:
     if kind not in IMPORTERS:
         raise ImportUsageError(f"unknown import kind {kind!r} (use {', '.join(KINDS)})")
     path = Path(path)
