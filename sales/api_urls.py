@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+"""/api/v1/ routes of the sales app."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from .api import ImportApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("imports/", ImportApi.as_view(), name="api-imports"),
+]

@@ -1,0 +1,117 @@
+"""Imports over the API (DESIGN 4: "file imports also over the API"): POST a file, GET the list of import batches.
+
+Only the admin role may import or list imports (integrators use an admin-role token); others get 403.
+"""
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from customers.roles import is_admin
+
+from .imports import KINDS, import_file
+from .models import ImportBatch
+
+
+class IsAdminRole(BasePermission):
+    """DESIGN 1: admins (and integrators holding an admin-role token) load data."""
+
+    message = "Only the admin role may import files."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_admin(request.user)
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX (first sheet)")
+    kind = serializers.ChoiceField(choices=KINDS)
+    dry_run = serializers.BooleanField(default=False, help_text="validate and report, write nothing")
+
+
+class RowErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    row = serializers.IntegerField(help_text="as a spreadsheet shows it; the header is row 1")
+    field = serializers.CharField()
+    problem = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    batch_id = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField()
+    file_name = serializers.CharField()
+    sha256 = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=ImportBatch.Status.choices)
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    periods = serializers.ListField(child=serializers.CharField(), help_text="'YYYY-MM' months whose data changed")
+    details = serializers.DictField(child=serializers.IntegerField())
+    error_count = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True, help_text="the first 100 problems")
+    error_lines = serializers.ListField(child=serializers.CharField(), help_text="FILE:ROW: field: problem")
+    failure = serializers.CharField(allow_blank=True)
+
+
+class ImportBatchOutputSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "kind", "file_name", "sha256", "user", "dry_run", "status", "started_at", "finished_at",
+                  "rows", "created", "updated", "unchanged", "periods", "errors"]  # fmt: skip
+
+
+class ImportApi(GenericAPIView):
+    """POST a file to import it (all-or-nothing); GET the import batches, newest first."""
+
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    queryset = ImportBatch.objects.select_related("user").order_by("-started_at", "-id")
+    serializer_class = ImportBatchOutputSerializer
+    filterset_fields = ["kind", "status", "dry_run"]
+    ordering_fields = ["started_at", "id"]
+
+    @extend_schema(operation_id="imports_list", responses={200: ImportBatchOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ImportBatchOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="imports_create",
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={
+            201: OpenApiResponse(ImportReportSerializer, description="imported"),
+            200: OpenApiResponse(ImportReportSerializer, description="dry run: validated, nothing written"),
+            400: OpenApiResponse(ImportReportSerializer, description="invalid file: nothing written"),
+            403: OpenApiResponse(description="not an admin"),
+            500: OpenApiResponse(ImportReportSerializer, description="the write failed and was rolled back"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = ImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        name = Path(upload.name or "upload").name
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload"
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            report = import_file(
+                kind=data.validated_data["kind"], path=path, name=name, user=request.user,
+                dry_run=data.validated_data["dry_run"],
+            )  # fmt: skip
+        body = ImportReportSerializer(report.as_dict()).data
+        if report.status == ImportBatch.Status.INVALID:
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        if report.status != ImportBatch.Status.DONE:
+            return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(body, status=status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED)
