@@ -1,0 +1,238 @@
+"""seed_demo: deterministic demo data, its logins and roles, and the command's safety rules (DESIGN 4)."""
+
+import datetime as dt
+import hashlib
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from customers.models import Customer, ManagerRegion, Visit
+from customers.phones import normalize_mobile
+from customers.roles import user_role
+from sales.demo.calendar import add_months, spring_festival
+from sales.models import Order, OrderLine, Payment, Product
+from tests.factories import CustomerFactory
+
+SMALL = ["--customers", "60", "--months", "6", "--end", "2025-06"]
+END = dt.date(2025, 6, 30)
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def data_hash() -> str:
+    """A hash over the sorted rows by natural keys (ids and row timestamps differ between runs by design)."""
+    tables = [
+        Customer.objects.values_list(
+            "code", "name", "region__path", "owner__name", "contact", "mobile", "address", "tags", "first_seen",
+            "credit_days", "birthday", "sms_opt_out_at", "last_visit_date",
+        ),
+        Order.objects.values_list(
+            "order_no", "customer__code", "salesperson__name", "order_date", "status", "amount", "cost"
+        ),
+        OrderLine.objects.values_list(
+            "order__order_no", "line_no", "product__sku", "quantity", "unit_price", "amount", "cost"
+        ),
+        Payment.objects.values_list("payment_no", "customer__code", "date", "amount"),
+        Visit.objects.values_list("visit_no", "customer__code", "salesperson__name", "date", "kind", "note",
+                                  "next_date"),
+        Product.objects.values_list("sku", "name", "category__path", "unit_cost"),
+    ]
+    digest = hashlib.sha256()
+    for rows in tables:
+        for row in sorted(tuple(str(v) for v in r) for r in rows):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+    return settings
+
+
+@pytest.fixture
+def demo(db, debug):
+    return seed(*SMALL)
+
+
+def test_same_arguments_give_identical_data(db, debug):
+    seed(*SMALL)
+    first = data_hash()
+    call_command("flush", interactive=False, verbosity=0)
+    seed(*SMALL)
+    assert data_hash() == first
+    assert Order.objects.count() > 500
+
+
+def test_different_seed_gives_different_data(db, debug):
+    seed(*SMALL)
+    first = data_hash()
+    call_command("flush", interactive=False, verbosity=0)
+    seed(*SMALL, "--seed", "7")
+    assert data_hash() != first
+
+
+def test_force_replaces_the_demo_with_identical_data(demo):
+    first = data_hash()
+    out = seed(*SMALL, "--force")
+    assert "deleted the existing customers" in out
+    assert data_hash() == first
+    assert Customer.objects.count() == 60
+
+
+def test_summary_and_logins_are_printed(demo):
+    assert "60 customers" in demo
+    assert "orders" in demo and "lines" in demo and "payments" in demo and "visits" in demo
+    assert "password: demo" in demo and "manager" in demo and "sales1" in demo and "admin" in demo
+
+
+def test_demo_logins_have_their_roles_and_password_demo(demo):
+    users = get_user_model().objects
+    roles = {name: user_role(users.get(username=name)) for name in ("admin", "manager", "manager_south", "sales1")}
+    assert roles == {"admin": "admin", "manager": "manager", "manager_south": "manager", "sales1": "salesperson"}
+    admin = users.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    for name in ("admin", "manager", "manager_south", "sales1", "sales10"):
+        assert users.get(username=name).check_password("demo"), name
+    assert not ManagerRegion.objects.filter(user__username="manager").exists()
+    assert list(ManagerRegion.objects.filter(user__username="manager_south").values_list("region__path", flat=True)) \
+        == ["广东"]
+
+
+def test_sales1_owns_some_but_not_all_customers(demo):
+    owned = Customer.objects.filter(owner__user__username="sales1").count()
+    assert 0 < owned < Customer.objects.count()
+    assert Customer.objects.filter(owner__isnull=True).count() == 0
+
+
+def test_codes_keep_leading_zeros(demo):
+    codes = list(Customer.objects.order_by("code").values_list("code", flat=True))
+    assert codes[0] == "000001" and codes[-1] == "000060"
+    assert all(len(c) == 6 for c in codes)
+
+
+def test_never_bought_customers_exist_with_first_seen(demo):
+    never = Customer.objects.filter(orders__isnull=True)
+    assert never.exists()
+    assert not never.filter(first_seen__isnull=True).exists()
+
+
+def test_returns_have_negative_quantities_and_amounts(demo):
+    returns = Order.objects.filter(amount__lt=0)
+    assert returns.exists()
+    lines = OrderLine.objects.filter(order__in=returns)
+    assert lines.exists()
+    assert not lines.filter(quantity__gte=0).exists()
+    assert not returns.filter(cost__gt=0).exists()
+    assert Order.objects.filter(status=Order.Status.CANCELLED).exists()
+
+
+def test_order_totals_are_the_sums_of_their_lines(demo):
+    sums = {
+        r["order_id"]: (r["a"], r["c"])
+        for r in OrderLine.objects.values("order_id").annotate(a=Sum("amount"), c=Sum("cost"))
+    }
+    for order_id, amount, cost in Order.objects.values_list("id", "amount", "cost"):
+        line_amount, line_cost = sums[order_id]
+        # SQLite sums decimals as floats: compare to the fen.
+        assert round(line_amount, 2) == amount and round(line_cost, 2) == cost
+    assert not OrderLine.objects.filter(line_no__gt=5).exists()
+
+
+def test_dates_stay_inside_the_period(demo):
+    span = Order.objects.values_list("order_date", flat=True)
+    assert min(span) >= dt.date(2025, 1, 1) and max(span) <= END
+    assert Payment.objects.aggregate(m=Max("date"))["m"] <= END
+    assert Visit.objects.aggregate(m=Max("date"))["m"] <= END
+
+
+def test_mobiles_are_valid_e164_and_a_few_are_missing(db, debug):
+    seed("--customers", "200", "--months", "2", "--end", "2025-06")
+    mobiles = list(Customer.objects.values_list("mobile", flat=True))
+    present = [m for m in mobiles if m]
+    assert 0 < len(mobiles) - len(present) < 20
+    assert all(m.startswith("+861") and normalize_mobile(m) == m for m in present)
+    assert Customer.objects.filter(credit_days=0).count() > Customer.objects.filter(credit_days=60).count() > 0
+    assert Customer.objects.exclude(sms_opt_out_at=None).exists()
+    assert Customer.objects.exclude(birthday=None).exists()
+
+
+def test_payments_only_for_credit_customers_and_some_receivables_stay_open(demo):
+    assert Payment.objects.exists()
+    assert not Payment.objects.filter(customer__credit_days=0).exists()
+    assert not Payment.objects.filter(amount__lte=0).exists()
+    credit = Order.objects.filter(customer__credit_days__gt=0, status=Order.Status.CONFIRMED)
+    assert credit.aggregate(s=Sum("amount"))["s"] > Payment.objects.aggregate(s=Sum("amount"))["s"]
+
+
+def test_last_visit_date_is_the_latest_visit(demo):
+    latest = dict(Visit.objects.values("customer_id").annotate(d=Max("date")).values_list("customer_id", "d"))
+    assert latest
+    for customer_id, last in Customer.objects.values_list("id", "last_visit_date"):
+        assert last == latest.get(customer_id)
+    assert set(Visit.objects.values_list("kind", flat=True)) == {"onsite", "phone", "message"}
+
+
+def test_spring_festival_comes_from_chinese_calendar_and_falls_back_outside_its_range():
+    assert spring_festival(2025) == (dt.date(2025, 1, 28), dt.date(2025, 2, 4))
+    first, last = spring_festival(2099)  # beyond the package's data: no error, a week in early February
+    assert first.month == 2 and (last - first).days == 6
+
+
+def test_spring_festival_month_is_quieter(db, debug):
+    seed("--customers", "150", "--months", "3", "--end", "2025-03")
+    per_month = {m: Order.objects.filter(order_date__month=m).count() for m in (1, 2, 3)}
+    # Jan 2025 holds the stock-up weeks, Feb the holiday (Jan 28 - Feb 4) and the slow days after it.
+    assert per_month[2] < 0.8 * per_month[1]
+
+
+def test_default_end_is_last_month(db, debug):
+    seed("--customers", "20", "--months", "1")
+    expected = add_months(timezone.localdate().replace(day=1), -1)
+    dates = Order.objects.values_list("order_date", flat=True)
+    assert {(d.year, d.month) for d in dates} == {(expected.year, expected.month)}
+
+
+def test_refuses_with_debug_off_unless_forced(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed(*SMALL)
+    assert not Customer.objects.exists()
+    seed("--customers", "10", "--months", "1", "--end", "2025-06", "--force")
+    assert Customer.objects.count() == 10
+
+
+def test_if_empty_is_a_no_op_on_a_non_empty_database(db, settings):
+    settings.DEBUG = False  # --if-empty on a populated database never needs --force: it does nothing
+    CustomerFactory(code="X1")
+    out = seed(*SMALL, "--if-empty")
+    assert "nothing to do" in out
+    assert list(Customer.objects.values_list("code", flat=True)) == ["X1"]
+    assert not Order.objects.exists()
+
+
+def test_if_empty_seeds_an_empty_database(db, debug):
+    seed("--customers", "10", "--months", "1", "--end", "2025-06", "--if-empty")
+    assert Customer.objects.count() == 10
+
+
+def test_non_empty_database_is_refused_without_force(db, debug):
+    CustomerFactory(code="X1")
+    with pytest.raises(CommandError, match="--force"):
+        seed(*SMALL)
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.parametrize("end", ["2025-13", "2025/06", "June"])
+def test_bad_end_month_is_a_usage_error(db, debug, end):
+    with pytest.raises(CommandError, match="--end"):
+        seed("--end", end)
