@@ -1,0 +1,136 @@
+"""Reads of the coupons app. Coupon rows are scoped to the user's customers (customers.selectors.scoped)."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from customers.roles import user_role
+from customers.selectors import scoped
+from sales.models import Order
+
+from . import conf
+from .models import Campaign, CareRule, CareRun, CouponIssue, SendRequest
+
+Status = CouponIssue.Status
+IN_FLIGHT = (Status.QUEUED, Status.SENDING)
+SENT_LIKE = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED)
+
+
+def campaign_list(*, user: Any, active: bool | None = None) -> QuerySet[Campaign]:
+    """Campaigns any role may use (salespeople send them, managers and admins also edit them)."""
+    if user_role(user) is None:
+        return Campaign.objects.none()
+    qs = Campaign.objects.select_related("created_by")
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def campaign_usable_list(*, user: Any) -> QuerySet[Campaign]:
+    """Active campaigns still valid today: the choices of the send dialog."""
+    return campaign_list(user=user, active=True).filter(valid_to__gte=timezone.localdate())
+
+
+def coupon_issue_list(*, user: Any, campaign: Campaign | int | None = None, status: str | None = None,
+                      send_request: SendRequest | int | None = None) -> QuerySet[CouponIssue]:
+    """Coupon rows of the customers `user` may see, newest first."""
+    qs = scoped(CouponIssue.objects.select_related("customer", "campaign"), user=user)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if status:
+        qs = qs.filter(status=status)
+    if send_request is not None:
+        qs = qs.filter(send_request=send_request)
+    return qs.order_by("-queued_at", "-id")
+
+
+def send_request_get(*, user: Any, pk: int) -> SendRequest | None:
+    """A send request made by `user` (admins see all), or None."""
+    qs = SendRequest.objects.select_related("campaign")
+    if user_role(user) != "admin":
+        qs = qs.filter(user=user)
+    return qs.filter(pk=pk).first()
+
+
+def status_counts(issues: QuerySet[CouponIssue]) -> dict[str, int]:
+    """{status: count} for every status (zeros included), plus `total` and `in_flight`."""
+    counts = dict.fromkeys(Status.values, 0)
+    counts.update(dict(issues.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")))
+    counts["total"] = sum(counts[s] for s in Status.values)
+    counts["in_flight"] = counts[Status.QUEUED] + counts[Status.SENDING]
+    return counts
+
+
+@dataclass
+class CampaignResults:
+    """Issue 5 point 6: sent / failed / unknown, redemptions, sales within N days of sending, a baseline."""
+
+    counts: dict[str, int]
+    redemptions: int = 0
+    redeemed_amount: Decimal = Decimal("0")
+    recipients_sent: int = 0
+    window_days: int = 30
+    sales_after: Decimal = Decimal("0")
+    buyers_after: int = 0
+    baseline: dict[str, Any] | None = None
+    per_day: list[dict[str, Any]] = field(default_factory=list)
+
+
+def campaign_results(*, user: Any, campaign: Campaign) -> CampaignResults:
+    """Results of a campaign over the customers `user` may see."""
+    issues = coupon_issue_list(user=user, campaign=campaign)
+    window = int(conf.get("COUPON_RESULTS_WINDOW_DAYS"))
+    results = CampaignResults(counts=status_counts(issues), window_days=window)
+    orders = scoped(Order.objects.exclude(status=Order.Status.CANCELLED), user=user)
+    redeemed = orders.filter(coupon_code__in=issues.values("code")).aggregate(n=Count("id"), amount=Sum("amount"))
+    results.redemptions, results.redeemed_amount = redeemed["n"], redeemed["amount"] or Decimal("0")
+    sent = list(issues.filter(status__in=SENT_LIKE, sent_at__isnull=False).values_list("customer_id", "sent_at"))
+    results.recipients_sent = len(sent)
+    results.sales_after, results.buyers_after = _sales_after(orders, sent, window)
+    results.baseline = similar_customers_baseline(campaign=campaign, user=user, window_days=window)
+    return results
+
+
+def _sales_after(orders: QuerySet[Order], sent: list[tuple[int, dt.datetime]], window: int) -> tuple[Decimal, int]:
+    """Sales of each recipient in [the day it was sent, + window days), summed: one query for all."""
+    if not sent:
+        return Decimal("0"), 0
+    start = {cid: timezone.localdate(at) for cid, at in sent}
+    lo, hi = min(start.values()), max(start.values()) + dt.timedelta(days=window)
+    per_customer: dict[int, Decimal] = defaultdict(Decimal)
+    rows = orders.filter(customer_id__in=list(start), order_date__gte=lo, order_date__lt=hi).values_list(
+        "customer_id", "order_date", "amount")
+    for cid, day, amount in rows:
+        if start[cid] <= day < start[cid] + dt.timedelta(days=window):
+            per_customer[cid] += amount
+    return sum(per_customer.values(), Decimal("0")), sum(1 for v in per_customer.values() if v > 0)
+
+
+def similar_customers_baseline(*, campaign: Campaign, user: Any, window_days: int) -> dict[str, Any] | None:
+    """Sales in the same window of similar customers (same grade and lifecycle) who did not get the coupon.
+
+    TODO(analytics): not built yet, on purpose. It needs each recipient's grade and lifecycle as of the send
+    day (analytics.CustomerSnapshot / CustomerPulse); the analytics engineer fills it in. Expected shape:
+    {"customers": int, "sales_per_customer": Decimal, "recipients_sales_per_customer": Decimal,
+     "uplift": Decimal | None}. Until then the page says the comparison is not available: no made-up number.
+    """
+    return None
+
+
+def care_rule_list(*, user: Any) -> QuerySet[CareRule]:
+    if user_role(user) is None:
+        return CareRule.objects.none()
+    return CareRule.objects.select_related("campaign", "run_as")
+
+
+def care_run_list(*, user: Any, rule: CareRule | None = None) -> QuerySet[CareRun]:
+    qs = CareRun.objects.select_related("rule", "rule__campaign").annotate(
+        issues_count=Count("issues", filter=Q(issues__in=coupon_issue_list(user=user).values("pk"))))
+    if user_role(user) is None:
+        return qs.none()
+    return qs.filter(rule=rule) if rule is not None else qs
