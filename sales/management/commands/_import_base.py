@@ -7,7 +7,7 @@ Exit codes: 0 success; 1 invalid input (every problem printed as FILE:ROW: field
 from argparse import ArgumentParser
 from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from sales.imports import ImportUsageError, import_file
 
@@ -26,15 +26,22 @@ class ProgressPrinter:
         if not self.enabled or total <= PROGRESS_MIN_ROWS:
             return
         if self.stage and stage != self.stage:
-            self.stream.write("\n")
+            self._write("\n")
         self.stage = stage
-        self.stream.write(f"\r{stage} {done * 100 // total}% ({done}/{total})")
+        self._write(f"\r{stage} {done * 100 // total}% ({done}/{total})")
         self.stream.flush()
 
     def close(self) -> None:
         if self.stage:
-            self.stream.write("\n")
+            self._write("\n")
             self.stage = ""
+
+    def _write(self, text: str) -> None:
+        # Django's OutputWrapper adds a newline unless told otherwise; \r progress must stay on one line.
+        if isinstance(self.stream, OutputWrapper):
+            self.stream.write(text, ending="")
+        else:
+            self.stream.write(text)
 
 
 class ImportCommand(BaseCommand):
