@@ -1,5 +1,16 @@
-from django.urls import URLPattern, URLResolver
+"""/settings/grading/...: the grading policy editor (issue 6); admins only."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from analytics.tuning import views
 
 app_name = "settings_grading"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("grading/", views.grading, name="grading"),
+    path("grading/preview/", views.preview, name="preview"),
+    path("grading/history/", views.history, name="history"),
+    path("grading/history/<int:version>/restore/", views.restore, name="restore"),
+    path("grading/recompute/", views.recompute, name="recompute"),
+    path("jobs/<int:pk>/", views.job, name="job"),
+]

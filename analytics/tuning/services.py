@@ -1,0 +1,140 @@
+"""Policy versions from the editor: save with a recorded diff, restore, history; recompute N months in the background.
+
+Every save goes through `analytics.services.policies.policy_set` (the same validation as `set_policy`); the diff
+against the version it replaces is stored in the AuditLog entry of the save (`details["diff"]`: key -> [old, new]).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.models import BackgroundJob, GradingPolicy
+from analytics.periods import add_months, fmt, last_closed_period, parse_period
+from analytics.services.policies import policy_get, policy_set
+from customers.models import AuditLog
+from customers.services import audit
+
+from .diff import policy_diff
+
+POLICY_SAVED = "policy_set"
+RECOMPUTE_KIND = "policy_recompute"
+MAX_RECOMPUTE_MONTHS = 60
+
+
+class TuningError(ValueError):
+    """A request the editor cannot carry out, with a message for the user."""
+
+
+@transaction.atomic
+def policy_save(*, data: dict[str, Any] | str, user: Any, comment: str = "") -> GradingPolicy:
+    """Validate and save a new active policy version, recording who, when and the diff against the previous one.
+
+    Raises PolicyError exactly as `set_policy` does (same messages).
+    """
+    previous = GradingPolicy.objects.filter(is_active=True).first() or GradingPolicy.objects.first()
+    row = policy_set(data=data, user=user if getattr(user, "is_authenticated", False) else None, comment=comment)
+    diff = policy_diff(previous.data if previous else None, row.data)
+    audit(user=user, action=POLICY_SAVED, target=f"policy:v{row.version}", version=row.version,
+          previous_version=previous.version if previous else None, diff=diff, comment=comment)
+    return row
+
+
+def policy_restore(*, version: int, user: Any) -> GradingPolicy:
+    """Restore an old version: a new version equal to it becomes active (history is never rewritten)."""
+    try:
+        old = GradingPolicy.objects.get(version=version)
+    except GradingPolicy.DoesNotExist as exc:
+        raise TuningError(f"no policy version {version}") from exc
+    return policy_save(data=old.data, user=user, comment=f"restore of v{version}")
+
+
+@dataclass
+class VersionEntry:
+    row: GradingPolicy
+    diff: dict[str, list[Any]]
+    previous_version: int | None
+
+
+def policy_history(*, limit: int = 100) -> list[VersionEntry]:
+    """Newest first: each version with what changed against the version it replaced (stored diff, else computed)."""
+    rows = list(GradingPolicy.objects.select_related("created_by").order_by("-version")[: limit + 1])
+    stored = {
+        entry.target: entry.details
+        for entry in AuditLog.objects.filter(action=POLICY_SAVED, target__in=[f"policy:v{r.version}" for r in rows])
+        .order_by("id")
+    }
+    out = []
+    for i, row in enumerate(rows[:limit]):
+        details = stored.get(f"policy:v{row.version}")
+        if details is not None and "diff" in details:
+            out.append(VersionEntry(row, details["diff"], details.get("previous_version")))
+            continue
+        before = rows[i + 1] if i + 1 < len(rows) else None
+        out.append(VersionEntry(row, policy_diff(before.data if before else None, row.data),
+                                before.version if before else None))
+    return out
+
+
+def recompute_periods(months: int, *, today: dt.date | None = None) -> list[dt.date]:
+    """The last `months` closed periods, oldest first."""
+    last = last_closed_period(today)
+    return [add_months(last, -k) for k in range(months - 1, -1, -1)]
+
+
+@transaction.atomic
+def recompute_start(*, months: int, user: Any, policy_version: int | None = None) -> BackgroundJob:
+    """Queue the recompute of the last `months` closed periods with one policy version (the active one by default).
+
+    The job row carries the progress (done/total) a page polls; the task runs after this transaction commits.
+    """
+    if not 1 <= months <= MAX_RECOMPUTE_MONTHS:
+        raise TuningError(f"months: must be a whole number between 1 and {MAX_RECOMPUTE_MONTHS}")
+    version = policy_get(policy_version).version
+    periods = [fmt(p) for p in recompute_periods(months)]
+    job = BackgroundJob.objects.create(
+        kind=RECOMPUTE_KIND, total=len(periods), params={"periods": periods, "policy_version": version},
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        message=f"{periods[0]} .. {periods[-1]} with policy v{version}",
+    )
+    audit(user=user, action="policy_recompute", target=f"job:{job.id}", periods=periods, policy_version=version)
+    from .tasks import recompute_months
+
+    transaction.on_commit(lambda: recompute_months.delay(job.id))
+    return job
+
+
+def recompute_run(*, job_id: int) -> BackgroundJob:
+    """Compute each period of the job in order, counting progress; a re-delivered job resumes after `done`.
+
+    Each period is replaced atomically by `snapshot_compute`, so running a period twice gives the same table.
+    """
+    from analytics.services.snapshots import snapshot_compute
+
+    job = BackgroundJob.objects.get(id=job_id)
+    if job.status == BackgroundJob.Status.DONE:
+        return job
+    BackgroundJob.objects.filter(id=job.id).update(status=BackgroundJob.Status.RUNNING)
+    periods, version = job.params["periods"], job.params["policy_version"]
+    try:
+        for index, period in enumerate(periods):
+            if index < job.done:
+                continue
+            snapshot_compute(period=parse_period(period), policy_version=version,
+                             reason=f"recompute with policy v{version}")
+            job.done = index + 1
+            BackgroundJob.objects.filter(id=job.id).update(done=job.done, message=f"{period} done")
+    except Exception as exc:
+        BackgroundJob.objects.filter(id=job.id).update(
+            status=BackgroundJob.Status.FAILED, message=f"{type(exc).__name__}: {exc}"[:255],
+            finished_at=timezone.now())
+        raise
+    BackgroundJob.objects.filter(id=job.id).update(
+        status=BackgroundJob.Status.DONE, finished_at=timezone.now(),
+        result={"periods": periods, "policy_version": version}, message=f"{len(periods)} periods recomputed")
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,105 @@
+"""/settings/grading/: the policy editor with live preview, version history and restore, recompute with progress."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from analytics.engine.policy import PolicyError
+from analytics.models import BackgroundJob
+from analytics.services.policies import policy_active, policy_of
+from customers.views.access import admin_required
+
+from .forms import PolicyForm
+from .preview import policy_preview, preview_period
+from .services import (
+    MAX_RECOMPUTE_MONTHS,
+    RECOMPUTE_KIND,
+    TuningError,
+    policy_history,
+    policy_restore,
+    policy_save,
+    recompute_start,
+)
+
+
+def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200) -> HttpResponse:
+    active = policy_active()
+    jobs = BackgroundJob.objects.filter(kind=RECOMPUTE_KIND).order_by("-created_at", "-id")[:3]
+    context = {"form": form, "sections": form.sections(), "active": active, "period": preview_period(),
+               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs}
+    return render(request, "settings/grading.html", context, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def grading(request: HttpRequest) -> HttpResponse:
+    """GET: the active policy in the editor. POST: save it as a new version (or show the engine's messages)."""
+    if request.method == "GET":
+        return _page(request, PolicyForm.from_stored(policy_active().data))
+    form = PolicyForm.from_post(request.POST)
+    try:
+        row = policy_save(data=form.data(), user=request.user, comment=request.POST.get("comment", "").strip()[:255])
+    except PolicyError as exc:
+        form.errors = list(exc.errors)
+        return _page(request, form, status=400)
+    messages.success(request, _("Policy version %(version)s is active.") % {"version": row.version})
+    return redirect("settings_grading:grading")
+
+
+@admin_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the draft's preview beside the active policy, and the engine's messages beside each field (oob)."""
+    form = PolicyForm.from_post(request.POST)
+    result = None
+    if form.is_valid():
+        assert form.policy is not None
+        result = policy_preview(draft=form.policy, active=policy_of(policy_active()), user=request.user)
+    context = {"form": form, "sections": form.sections(), "preview": result, "period": preview_period()}
+    return render(request, "settings/grading_preview.html", context)
+
+
+@admin_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    return render(request, "settings/grading_history.html", {"entries": policy_history()})
+
+
+@admin_required
+@require_POST
+def restore(request: HttpRequest, version: int) -> HttpResponse:
+    try:
+        row = policy_restore(version=version, user=request.user)
+    except TuningError as exc:
+        raise Http404(str(exc)) from exc
+    messages.success(request, _("Version %(old)s restored as version %(new)s.") % {"old": version, "new": row.version})
+    return redirect("settings_grading:history")
+
+
+@admin_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    """Queue 'recompute the last N months with the active policy'; the page then polls the job's progress."""
+    try:
+        months = int(request.POST.get("months", ""))
+        job = recompute_start(months=months, user=request.user)
+    except (ValueError, TuningError) as exc:
+        message = str(exc) if isinstance(exc, TuningError) else _("months: must be a whole number")
+        messages.error(request, message)
+        return redirect("settings_grading:grading")
+    if request.htmx:
+        return render(request, "settings/job.html", {"job": job})
+    return redirect("settings_grading:job", pk=job.pk)
+
+
+@admin_required
+@require_GET
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background job's progress; the htmx partial keeps polling until the job is done or failed."""
+    found = BackgroundJob.objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    template = "settings/job.html" if request.htmx else "settings/job_page.html"
+    return render(request, template, {"job": found})

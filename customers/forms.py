@@ -1,0 +1,140 @@
+"""Forms of the settings pages: overrides, reassignment, users, passwords, deactivation, merges.
+
+The forms parse input; the rules live in `customers.services_admin` (its AdminError lands on the named field).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import GRADES, Region, Salesperson
+from .roles import ADMIN, MANAGER, SALESPERSON, user_role
+from .selectors import salespeople_visible
+
+ROLE_CHOICES = [("", _("no role (cannot see anything)")), (ADMIN, _("admin")), (MANAGER, _("manager")),
+                (SALESPERSON, _("salesperson"))]
+
+
+def codes_of(text: str) -> list[str]:
+    """Customer codes typed or pasted one per line, or separated by commas, semicolons or spaces (order kept)."""
+    seen: dict[str, None] = {}
+    for code in re.split(r"[\s,;，；]+", text or ""):
+        if code:
+            seen[code] = None
+    return list(seen)
+
+
+def reassign_targets(user: Any) -> QuerySet[Salesperson]:
+    """Active salespeople `user` may hand customers to: all for admins and unrestricted managers; for a regional
+    manager, those of their regions or already owning customers there."""
+    active = Salesperson.objects.filter(user__is_active=True).select_related("user")
+    if user_role(user) != MANAGER or not Region.objects.filter(managers__user=user).exists():
+        return active
+    q = Q(id__in=salespeople_visible(user=user).values("id"))
+    for path in Region.objects.filter(managers__user=user).values_list("path", flat=True):
+        q |= Q(region__path=path) | Q(region__path__startswith=path + "/")
+    return active.filter(q)
+
+
+class AdminErrorMixin:
+    """Put a service's AdminError on the field it names (or on the form)."""
+
+    def add_admin_error(self, exc: Any) -> None:
+        field = exc.field if exc.field in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, exc.message)  # type: ignore[attr-defined]
+
+
+class OverrideForm(AdminErrorMixin, forms.Form):
+    grade = forms.ChoiceField(label=_("grade"), choices=GRADES)
+    reason = forms.CharField(label=_("reason"), max_length=255)
+    until = forms.DateField(label=_("until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_until(self) -> Any:
+        until = self.cleaned_data["until"]
+        if until < timezone.localdate():
+            raise forms.ValidationError(_("must not be in the past"))
+        return until
+
+
+class ReassignForm(AdminErrorMixin, forms.Form):
+    from_salesperson = forms.ModelChoiceField(
+        label=_("all customers of"), queryset=Salesperson.objects.none(), required=False,
+        help_text=_("e.g. a salesperson who is leaving"))
+    codes = forms.CharField(label=_("customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("one per line, or separated by commas"))
+    to = forms.ModelChoiceField(label=_("move to"), queryset=Salesperson.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_salesperson"].queryset = salespeople_visible(user=user).select_related("user")
+        self.fields["to"].queryset = reassign_targets(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["code_list"] = codes_of(data.get("codes", ""))
+        if not data.get("from_salesperson") and not data["code_list"]:
+            raise forms.ValidationError(_("Choose a salesperson whose customers move, or enter customer codes."))
+        return data
+
+
+class UserRoleForm(AdminErrorMixin, forms.Form):
+    first_name = forms.CharField(label=_("name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("email"), required=False)
+    role = forms.ChoiceField(label=_("role"), choices=ROLE_CHOICES, required=False)
+    regions = forms.ModelMultipleChoiceField(
+        label=_("regions (managers; none = all)"), queryset=Region.objects.all(), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}))
+    salesperson_name = forms.CharField(
+        label=_("salesperson name (as in the ERP)"), max_length=64, required=False,
+        help_text=_("for the salesperson role: links the imported salesperson of that name, or creates one"))
+
+
+class UserCreateForm(UserRoleForm):
+    username = forms.CharField(label=_("username"), max_length=150)
+    password1 = forms.CharField(label=_("password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("password again"), widget=forms.PasswordInput, strip=False)
+
+    field_order = ["username", "first_name", "email", "password1", "password2", "role", "regions",
+                   "salesperson_name"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class PasswordForm(AdminErrorMixin, forms.Form):
+    password1 = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("new password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class DeactivateForm(AdminErrorMixin, forms.Form):
+    reassign_to = forms.ModelChoiceField(label=_("hand their customers to"), queryset=Salesperson.objects.none(),
+                                         required=False, help_text=_("leave empty to keep them where they are"))
+
+    def __init__(self, *args: Any, salesperson: Salesperson | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targets = Salesperson.objects.filter(user__is_active=True)
+        if salesperson is not None:
+            targets = targets.exclude(pk=salesperson.pk)
+        self.fields["reassign_to"].queryset = targets
+
+
+class MergeForm(AdminErrorMixin, forms.Form):
+    survivor = forms.CharField(label=_("keep this customer (code)"), max_length=32)
+    merged = forms.CharField(label=_("merge this duplicate into it (code)"), max_length=32)
+    reason = forms.CharField(label=_("reason"), max_length=255, required=False)

@@ -1,0 +1,177 @@
+"""Reassignment, salesperson deactivation, users, roles, passwords and API tokens (issue 6 items 3 and 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from customers.models import Customer, ManagerRegion, Region, Salesperson
+from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, user_role
+from customers.selectors import customer_list
+from customers.services import audit, customer_reassign, roles_ensure
+
+from .errors import AdminError
+
+AUDIT_CODES = 500
+
+
+@transaction.atomic
+def customers_reassign(*, customers: Iterable[Customer], to: Salesperson, by: Any, reason: str = "") -> int:
+    """Move customers to another salesperson, keeping the ownership history; returns how many moved.
+
+    Seed 001: the customer belongs to the company. Scoping follows at once (selectors read the live owner).
+    """
+    if not to.user.is_active:
+        raise AdminError("to", f"{to.name} is deactivated")
+    customers = list(customers)
+    moved = customer_reassign(customers=customers, to=to, by=by, reason=reason)
+    codes = [c.code for c in customers]
+    audit(user=by, action="reassign", target=f"salesperson:{to.name}", to=to.name, moved=moved,
+          customers=codes[:AUDIT_CODES], customers_total=len(codes), reason=reason)
+    return moved
+
+
+def salesperson_customers(*, salesperson: Salesperson, user: Any) -> list[Customer]:
+    """The customers of `salesperson` that `user` may see (a regional manager moves only those of their regions)."""
+    return list(customer_list(user=user).filter(owner=salesperson))
+
+
+@transaction.atomic
+def salesperson_deactivate(*, salesperson: Salesperson, reassign_to: Salesperson | None = None, by: Any) -> int:
+    """Deactivate a salesperson's login; their customers, orders and history stay. Optionally hand over the book.
+
+    Returns how many customers moved to `reassign_to`. Their API token is revoked.
+    """
+    if reassign_to is not None and reassign_to.pk == salesperson.pk:
+        raise AdminError("reassign_to", "must be another salesperson")
+    moved = 0
+    if reassign_to is not None:
+        moved = customers_reassign(customers=salesperson_customers(salesperson=salesperson, user=by), to=reassign_to,
+                                   by=by, reason=f"{salesperson.name} deactivated")
+    user_set_active(user=salesperson.user, active=False, by=by)
+    return moved
+
+
+def _user_model() -> Any:
+    return get_user_model()
+
+
+def _password_check(password: str, user: Any) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise AdminError("password", " ".join(exc.messages)) from exc
+
+
+def _salesperson_link(user: Any, name: str) -> Salesperson:
+    """The user's Salesperson row: theirs, or an imported one of that name with a placeholder login, or a new one."""
+    own = Salesperson.objects.filter(user=user).first()
+    if own is not None:
+        return own
+    name = (name or user.get_full_name() or user.username).strip()[:64]
+    existing = Salesperson.objects.select_related("user").filter(name=name).first()
+    if existing is None:
+        return Salesperson.objects.create(user=user, name=name)
+    placeholder = existing.user
+    if placeholder.has_usable_password() or placeholder.last_login is not None:
+        raise AdminError("salesperson_name", f"{name} is already the salesperson of login {placeholder.username}")
+    # An import created this salesperson with a login nobody can use: hand the row (and its book) to the real login.
+    existing.user = user
+    existing.save(update_fields=["user"])
+    placeholder.is_active = False
+    placeholder.save(update_fields=["is_active"])
+    return existing
+
+
+@transaction.atomic
+def user_role_set(*, user: Any, role: str, regions: Iterable[Region] = (), salesperson_name: str = "",
+                  by: Any) -> Any:
+    """Give `user` exactly one role (or none: ""), a regional manager's regions, a salesperson's Salesperson row."""
+    if role and role not in ROLES:
+        raise AdminError("role", f"must be one of {', '.join(ROLES)}")
+    if getattr(by, "pk", None) == user.pk and user_role(user) == ADMIN and role != ADMIN:
+        raise AdminError("role", "you cannot remove your own admin role")
+    before = {"role": user_role(user),
+              "regions": sorted(ManagerRegion.objects.filter(user=user).values_list("region__path", flat=True))}
+    groups = roles_ensure()
+    user.groups.remove(*groups.values())
+    if role:
+        user.groups.add(groups[role])
+    regions = list(regions) if role == MANAGER else []
+    ManagerRegion.objects.filter(user=user).exclude(region__in=regions).delete()
+    for region in regions:
+        ManagerRegion.objects.get_or_create(user=user, region=region)
+    if role == SALESPERSON:
+        _salesperson_link(user, salesperson_name)
+    if hasattr(user, "_cockpit_role"):
+        del user._cockpit_role
+    audit(user=by, action="user_role", target=f"user:{user.username}", before=before,
+          after={"role": role or None, "regions": sorted(r.path for r in regions)})
+    return user
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: str, by: Any, first_name: str = "", last_name: str = "",
+                email: str = "", regions: Iterable[Region] = (), salesperson_name: str = "") -> Any:
+    """Create a login with one role; the password must pass Django's validators."""
+    model = _user_model()
+    username = (username or "").strip()
+    if not username:
+        raise AdminError("username", "required")
+    if model.objects.filter(username=username).exists():
+        raise AdminError("username", "a user with that username already exists")
+    user = model(username=username, first_name=first_name.strip(), last_name=last_name.strip(), email=email.strip())
+    _password_check(password, user)
+    user.set_password(password)
+    user.save()
+    audit(user=by, action="user_create", target=f"user:{username}")
+    return user_role_set(user=user, role=role, regions=regions, salesperson_name=salesperson_name, by=by)
+
+
+@transaction.atomic
+def user_password_set(*, user: AbstractBaseUser, password: str, by: Any) -> None:
+    """Set a new password (Django's validators apply); the user's sessions end at their next request."""
+    _password_check(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit(user=by, action="user_password", target=f"user:{user.get_username()}")
+
+
+@transaction.atomic
+def user_set_active(*, user: Any, active: bool, by: Any) -> Any:
+    """Let a login sign in again, or not; nothing it owns or did is touched. Deactivating revokes its token."""
+    if not active and getattr(by, "pk", None) == user.pk:
+        raise AdminError("", "you cannot deactivate yourself")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        Token.objects.filter(user=user).delete()
+    audit(user=by, action="user_activate" if active else "user_deactivate", target=f"user:{user.username}")
+    return user
+
+
+@transaction.atomic
+def user_token_create(*, user: Any, by: Any) -> str:
+    """A new API token for an integrator, replacing any old one; the key is returned once and never shown again."""
+    if not user.is_active:
+        raise AdminError("", "the user is deactivated")
+    Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    audit(user=by, action="token_create", target=f"user:{user.username}")
+    return token.key
+
+
+@transaction.atomic
+def user_token_revoke(*, user: Any, by: Any) -> bool:
+    """Revoke the user's API token; False when there was none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit(user=by, action="token_revoke", target=f"user:{user.username}")
+    return bool(deleted)
