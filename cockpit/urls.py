@@ -4,5 +4,11 @@ from . import views
 
 app_name = "cockpit"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.dashboard, name="home"),
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/export.csv", views.customer_export, {"fmt": "csv"}, name="customer_export_csv"),
+    path("customers/export.xlsx", views.customer_export, {"fmt": "xlsx"}, name="customer_export_xlsx"),
+    path("customers/<str:code>/", views.customer_profile, name="customer_profile"),
+    path("customers/<str:code>/visits/", views.visit_create, name="visit_create"),
+    path("vendor/plotly-<str:version>.min.js", views.plotly_js, name="plotly_js"),
 ]

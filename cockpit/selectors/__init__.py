@@ -1,0 +1,1 @@
+"""Reads for the cockpit pages, always through customers.selectors' scope (customer_list, scoped, ...)."""

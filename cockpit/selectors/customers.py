@@ -1,0 +1,96 @@
+"""The customer list: a period's snapshot rows for the user, filtered, sorted, paged or exported.
+
+`customer_rows` is the one entry point: the list page, its exports and the coupons dialog ("select all N
+matching", all=1 plus the list's querystring) all call it with the request's GET, so they select the same rows.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, OrderBy, QuerySet
+
+from analytics.models import CustomerSnapshot
+from cockpit.filters import SnapshotFilter
+
+from .common import Scope, period_pick, periods_available, snapshots
+
+# Sort key -> ORM field; every column sorts. Blanks go last both ways; the code breaks ties.
+SORTS: dict[str, str] = {
+    "customer": "customer__name", "code": "code", "region": "customer__region__path",
+    "salesperson": "customer__owner__name", "contact": "customer__contact", "phone": "customer__mobile",
+    "grade": "grade", "previous_grade": "previous_grade", "orders": "orders", "sales": "sales",
+    "mom": "mom_growth", "yoy": "yoy_growth", "receivable": "receivable", "overdue": "overdue",
+    "last_order": "last_order_date", "last_visit": "customer__last_visit_date",
+    "last_coupon": "customer__last_coupon_date", "lifecycle": "lifecycle", "flags": "sales_plunge",
+    "segment": "rfm_segment", "action": "action",
+}
+DEFAULT_SORT = "-sales"
+
+
+def sort_key(text: str | None) -> str:
+    """The sort asked for when it names a column (optionally '-' for descending), else sales descending."""
+    key = (text or "").strip()
+    return key if key.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def sorted_rows(qs: QuerySet[CustomerSnapshot], key: str) -> QuerySet[CustomerSnapshot]:
+    field = SORTS[key.lstrip("-")]
+    order: OrderBy = F(field).desc(nulls_last=True) if key.startswith("-") else F(field).asc(nulls_last=True)
+    tie = "-code" if key.startswith("-") and field == "code" else "code"
+    return qs.order_by(order, tie)
+
+
+@dataclass
+class CustomerRows:
+    """What the list shows: the period, the bound FilterSet and the filtered, sorted rows."""
+
+    period: dt.date | None
+    periods: list[dt.date]
+    filterset: SnapshotFilter
+    sort: str
+    rows: QuerySet[CustomerSnapshot]
+
+    def grade_counts(self) -> dict[str, int]:
+        """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
+        data = self.filterset.data.copy()
+        data.pop("grade", None)
+        base = SnapshotFilter(data, queryset=self.filterset.queryset, user=self.filterset.user).qs
+        return dict(base.order_by().values_list("grade").annotate(n=Count("id")).values_list("grade", "n"))
+
+
+def customer_rows(*, user: Any, params: Any) -> CustomerRows:
+    """The user's snapshot rows of the period in `params` (default: latest closed), filtered and sorted."""
+    periods = periods_available()
+    period = period_pick(params.get("period"), periods)
+    base = snapshots(Scope(user=user), period) if period else CustomerSnapshot.objects.none()
+    filterset = SnapshotFilter(params, queryset=base, user=user)
+    sort = sort_key(params.get("sort"))
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    rows = sorted_rows(rows.select_related("customer", "customer__region", "customer__owner"), sort)
+    return CustomerRows(period=period, periods=periods, filterset=filterset, sort=sort, rows=rows)
+
+
+def flags_of(row: CustomerSnapshot) -> list[str]:
+    return [f for f in ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge") if getattr(row, f)]
+
+
+EXPORT_HEADER = [
+    "customer_code", "customer_name", "region", "salesperson", "contact", "phone", "grade", "grade_label",
+    "previous_grade", "movement", "override", "orders", "sales", "mom_growth", "yoy_growth", "receivable", "overdue",
+    "last_order_date", "last_visit_date", "last_coupon_date", "lifecycle", "flags", "rfm_segment", "action",
+]
+
+
+def export_rows(rows: QuerySet[CustomerSnapshot], labels: dict[str, str]) -> Iterator[list[Any]]:
+    """The list's columns for every filtered row, in the list's order (values raw; the writer formats them)."""
+    for s in rows.iterator(chunk_size=2000):
+        c = s.customer
+        yield [
+            s.code, c.name, c.region.path if c.region else None, c.owner.name if c.owner else None,
+            c.contact or None, c.mobile or None, s.grade, labels.get(s.grade, ""), s.previous_grade or None,
+            s.movement or None, s.override_active, s.orders, s.sales, s.mom_growth, s.yoy_growth, s.receivable,
+            s.overdue, s.last_order_date, c.last_visit_date, c.last_coupon_date, s.lifecycle,
+            " ".join(flags_of(s)) or None, s.rfm_segment or None, s.action,
+        ]

@@ -1,0 +1,185 @@
+"""The dashboard's figures for one period and one scope, in a handful of queries whatever the number of rows.
+
+A company-wide scope reads the stored PeriodSummary; any narrower scope (a salesperson, a regional manager, a
+region or salesperson filter) groups the scope's CustomerSnapshot rows in SQL into the same shape.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+
+from analytics.engine.control import control_alerts
+from analytics.engine.policy import parse_policy
+from analytics.models import CustomerPulse, CustomerSnapshot, GradingPolicy, PeriodSummary
+from analytics.periods import add_months, fmt
+from sales.models import Order
+
+from .common import Scope, snapshots
+
+GRADES = ("A", "B", "C", "D")
+LIFECYCLES = ("active", "at_risk", "churned", "never")
+FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge")
+TREND_MONTHS = 24
+HISTORY_MONTHS = TREND_MONTHS + 12  # a baseline and last year for every month shown
+CENT = Decimal("0.01")
+
+
+def yuan(fen: Any) -> Decimal:
+    return (Decimal(int(fen or 0)) / 100).quantize(CENT)
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "customers": 0, "buying_customers": 0, "orders": 0, "sales_fen": 0,
+        "grades": {g: {"customers": 0, "sales_fen": 0} for g in GRADES},
+        "lifecycle": {k: {"customers": 0} for k in LIFECYCLES},
+        "flags": dict.fromkeys(FLAGS, 0),
+        "transitions": {a: dict.fromkeys(GRADES, 0) for a in (*GRADES, "none")},
+    }
+
+
+def _fen(amount: Decimal | None) -> int:
+    return int((amount or Decimal(0)) * 100)
+
+
+def summary_scoped(scope: Scope, period: dt.date) -> dict[str, Any]:
+    """PeriodSummary.data's shape for a narrower scope: four GROUP BY queries over the scope's snapshot rows."""
+    qs = snapshots(scope, period)
+    out = _empty()
+    totals = qs.aggregate(
+        customers=Count("id"), buying=Count("id", filter=Q(orders__gt=0)), orders=Sum("orders"), sales=Sum("sales"),
+        **{f: Count("id", filter=Q(**{f: True})) for f in FLAGS},
+    )
+    out.update(customers=totals["customers"], buying_customers=totals["buying"], orders=totals["orders"] or 0,
+               sales_fen=_fen(totals["sales"]))
+    out["flags"] = {f: totals[f] for f in FLAGS}
+    for row in qs.order_by().values("grade").annotate(n=Count("id"), s=Sum("sales")):
+        out["grades"][row["grade"]] = {"customers": row["n"], "sales_fen": _fen(row["s"])}
+    for row in qs.order_by().values("lifecycle").annotate(n=Count("id")):
+        out["lifecycle"][row["lifecycle"]] = {"customers": row["n"]}
+    for row in qs.order_by().values("previous_grade", "computed_grade").annotate(n=Count("id")):
+        out["transitions"][row["previous_grade"] or "none"][row["computed_grade"]] = row["n"]
+    return out
+
+
+def summary_for(scope: Scope, period: dt.date, stored: PeriodSummary | None) -> dict[str, Any]:
+    """The figures of `period` for `scope`: the stored summary when company-wide, else grouped in SQL."""
+    if stored is not None and scope.company_wide():
+        data = _empty()
+        data.update({k: v for k, v in stored.data.items() if k in data})
+        return data
+    return summary_scoped(scope, period)
+
+
+def grade_rows(summary: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Customers and sales per grade with the cumulative share of sales (the Pareto curve), A first."""
+    total = sum(max(summary["grades"][g]["sales_fen"], 0) for g in GRADES)
+    customers = sum(summary["grades"][g]["customers"] for g in GRADES)
+    rows, running = [], 0
+    for g in GRADES:
+        cell = summary["grades"][g]
+        running += max(cell["sales_fen"], 0)
+        rows.append({
+            "grade": g, "label": labels[g], "customers": cell["customers"], "sales": yuan(cell["sales_fen"]),
+            "customer_share": cell["customers"] / customers if customers else None,
+            "sales_share": max(cell["sales_fen"], 0) / total if total else None,
+            "cumulative_share": running / total if total else None,
+        })
+    return rows
+
+
+def trend_company(period: dt.date) -> list[dict[str, Any]]:
+    """The stored control rows (DESIGN 3.5) of the periods up to `period`, oldest first."""
+    first = add_months(period, -(TREND_MONTHS - 1))
+    rows = PeriodSummary.objects.filter(period__gte=first, period__lte=period).order_by("period")
+    return [dict(r["data"].get("control") or {}, month=fmt(r["period"])) for r in rows.values("period", "data")]
+
+
+def trend_scoped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
+    """DESIGN 3.5 control figures of the scope's customers: one GROUP BY over their snapshot rows, then the engine."""
+    first = add_months(period, -(HISTORY_MONTHS - 1))
+    rows = list(
+        scope.filter(CustomerSnapshot.objects.filter(period__gte=first, period__lte=period))
+        .order_by().values("period")
+        .annotate(buying=Count("id", filter=Q(sales__gt=0)), sales=Sum("sales"), orders=Sum("orders"))
+        .values_list("period", "buying", "sales", "orders")
+    )
+    if not rows:
+        return []
+    frame = pd.DataFrame({
+        "month": [fmt(p) for p, *_ in rows], "buying_customers": [b for _, b, _, _ in rows],
+        "sales_fen": [_fen(s) for _, _, s, _ in rows], "orders": [o or 0 for *_, o in rows],
+    })
+    control = parse_policy(policy_row.data).control
+    table = control_alerts(frame, baseline_periods=control.baseline_periods, drop=control.drop)
+    shown = table[table["month"] >= fmt(add_months(period, -(TREND_MONTHS - 1)))]
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+            for rec in shown.to_dict("records")]
+
+
+STEPS = Case(When(previous_grade="A", then=Value(4)), When(previous_grade="B", then=Value(3)),
+             When(previous_grade="C", then=Value(2)), default=Value(1), output_field=IntegerField())
+NOW = Case(When(computed_grade="A", then=Value(4)), When(computed_grade="B", then=Value(3)),
+           When(computed_grade="C", then=Value(2)), default=Value(1), output_field=IntegerField())
+
+
+def top_movers(scope: Scope, period: dt.date, limit: int = 10) -> list[CustomerSnapshot]:
+    """The biggest downgrades among last period's A and B: most grades lost, then the steepest sales fall."""
+    return list(
+        snapshots(scope, period).filter(previous_grade__in=["A", "B"], movement="down")
+        .annotate(steps=STEPS - NOW)
+        .select_related("customer", "customer__owner")
+        .order_by("-steps", "mom_growth", "code")[:limit]
+    )
+
+
+def pulse(scope: Scope) -> dict[str, Any] | None:
+    """Month-to-date pulse as of yesterday (CustomerPulse), counted for the scope in one query."""
+    counts = scope.filter(CustomerPulse.objects.all()).aggregate(
+        as_of=Max("as_of"), customers=Count("id"),
+        **{k: Count("id", filter=Q(lifecycle=k)) for k in LIFECYCLES},
+        **{f: Count("id", filter=Q(**{f: True})) for f in FLAGS},
+    )
+    return counts if counts["as_of"] else None
+
+
+def first_order_month() -> dt.date | None:
+    """Month of the earliest order on file: in that month every buyer looks new (DESIGN 3.2)."""
+    first = Order.objects.exclude(status=Order.Status.CANCELLED).aggregate(d=Min("order_date"))["d"]
+    return first.replace(day=1) if first else None
+
+
+def _change(cur: float | None, base: float | None) -> float | None:
+    if cur is None or base is None or base <= 0:
+        return None
+    return (cur - base) / base
+
+
+def control_cards(row: dict[str, Any] | None, drop: Decimal) -> list[dict[str, Any]]:
+    """The period's three control figures against the baseline AND the same month last year.
+
+    The engine raises an alert on a drop of more than `drop` against either (DESIGN 3.5). A drop against the
+    baseline while last year's same month was no higher is seasonal (the Spring Festival dip), so it is shown
+    as such instead of as a crisis; a drop against last year is a real alert.
+    """
+    if not row:
+        return []
+    cut = float(drop)
+    cards = []
+    for metric in ("buying_customers", "sales_fen", "avg_order_value_fen"):
+        cur, base, prior = row.get(metric), row.get(f"{metric}_baseline"), row.get(f"{metric}_last_year")
+        vs_base, vs_year = _change(cur, base), _change(cur, prior)
+        status = "ok"
+        if row.get(f"{metric}_alert"):
+            status = "seasonal" if vs_year is not None and vs_year >= -cut else "alert"
+        money = metric != "buying_customers"
+        cards.append({
+            "metric": metric, "money": money, "status": status, "vs_baseline": vs_base, "vs_last_year": vs_year,
+            "value": yuan(cur) if money and cur is not None else cur,
+            "baseline": yuan(base) if money and base is not None else base,
+            "last_year": yuan(prior) if money and prior is not None else prior,
+        })
+    return cards

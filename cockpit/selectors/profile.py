@@ -1,0 +1,123 @@
+"""One customer's profile: history, purchases, behaviour, receivables, visits and coupons, a query or two each.
+
+Callers pass a customer they got from customers.selectors.customer_get (already scoped to the user).
+"""
+
+import datetime as dt
+import statistics
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from analytics.engine.receivables import AGING_BUCKETS, aging_buckets
+from analytics.models import CustomerSnapshot
+from analytics.periods import add_months, fmt, month_end
+from customers.models import Customer, Visit
+from sales.models import Order, OrderLine, Payment
+
+HISTORY_MONTHS = 24
+TOP = 5
+CENT = Decimal("0.01")
+
+
+def snapshot_history(customer: Customer, months: int = HISTORY_MONTHS) -> list[CustomerSnapshot]:
+    """The customer's last `months` monthly snapshots, oldest first (grade history, RFM, action)."""
+    rows = CustomerSnapshot.objects.filter(customer=customer).order_by("-period")[:months]
+    return list(reversed(rows))
+
+
+def _live(customer: Customer) -> QuerySet[Order]:
+    return Order.objects.filter(customer=customer).exclude(status=Order.Status.CANCELLED)
+
+
+def monthly_sales(customer: Customer, last: dt.date, months: int = HISTORY_MONTHS) -> list[dict[str, Any]]:
+    """Sales and positive-order count per month for the `months` months ending with `last`, zeros included."""
+    first = add_months(last.replace(day=1), -(months - 1))
+    found = {
+        (m.date() if isinstance(m, dt.datetime) else m): (s, n)
+        for m, s, n in _live(customer).filter(order_date__gte=first, order_date__lte=month_end(last))
+        .annotate(m=TruncMonth("order_date")).values("m")
+        .annotate(s=Sum("amount"), n=Count("id", filter=Q(amount__gt=0))).values_list("m", "s", "n")
+    }
+    out = []
+    for i in range(months):
+        p = add_months(first, i)
+        sales, orders = found.get(p, (Decimal(0), 0))
+        out.append({"month": fmt(p), "sales": sales, "orders": orders})
+    return out
+
+
+def preferences(customer: Customer, start: dt.date, end: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Top categories and products by amount and by frequency (orders containing them), summed in SQL."""
+    lines = OrderLine.objects.filter(order__customer=customer, order__order_date__gte=start,
+                                     order__order_date__lte=end).exclude(order__status=Order.Status.CANCELLED)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, fields in (("categories", ("product__category__path",)), ("products", ("product__sku", "product__name"))):
+        rows = [
+            {"name": " ".join(str(v) for v in r[:-2] if v) or "—", "amount": r[-2] or Decimal(0), "orders": r[-1]}
+            for r in lines.values(*fields).annotate(a=Sum("amount"), n=Count("order", distinct=True))
+            .values_list(*fields, "a", "n")
+        ]
+        out[f"{key}_by_amount"] = sorted(rows, key=lambda r: (-r["amount"], r["name"]))[:TOP]
+        out[f"{key}_by_frequency"] = sorted(rows, key=lambda r: (-r["orders"], -r["amount"], r["name"]))[:TOP]
+    return out
+
+
+def behaviour(customer: Customer, today: dt.date) -> dict[str, Any]:
+    """Average order value, median days between order dates, days since the last order, usual weekday."""
+    days = list(
+        _live(customer).filter(amount__gt=0, order_date__lte=today).values("order_date")
+        .annotate(n=Count("id"), s=Sum("amount")).order_by("order_date").values_list("order_date", "n", "s")
+    )
+    if not days:
+        return {"orders": 0}
+    orders = sum(n for _, n, _ in days)
+    total = sum((s for *_, s in days), Decimal(0))
+    gaps = [(b[0] - a[0]).days for a, b in zip(days, days[1:], strict=False)]
+    weekdays = Counter()  # type: Counter[int]
+    for d, n, _ in days:
+        weekdays[d.weekday()] += n
+    return {
+        "orders": orders, "avg_order_value": (total / orders).quantize(CENT),
+        "median_gap": statistics.median(gaps) if gaps else None, "days_since": (today - days[-1][0]).days,
+        "weekday": weekdays.most_common(1)[0][0], "first": days[0][0], "last": days[-1][0],
+    }
+
+
+def aging(customer: Customer, as_of: dt.date) -> dict[str, Decimal] | None:
+    """Outstanding receivables by days past due as of `as_of` (engine's aging_buckets); None for cash customers."""
+    if not customer.credit_days:
+        return None
+    ledger = list(_live(customer).filter(order_date__lte=as_of).values_list("order_date", "amount"))
+    paid = list(Payment.objects.filter(customer=customer, date__lte=as_of).values_list("date", "amount"))
+    terms = pd.Timedelta(days=customer.credit_days)
+    receivables = pd.DataFrame(
+        [(customer.id, d, pd.Timestamp(d) + terms, int(a * 100)) for d, a in ledger if a > 0],
+        columns=["customer_id", "issue_date", "due_date", "amount_fen"])
+    credits = [(customer.id, d, int(-a * 100)) for d, a in ledger if a < 0]
+    payments = pd.DataFrame(credits + [(customer.id, d, int(a * 100)) for d, a in paid],
+                            columns=["customer_id", "date", "amount_fen"])
+    zero = dict.fromkeys(AGING_BUCKETS, Decimal("0.00"))
+    if receivables.empty:
+        return zero
+    table = aging_buckets(receivables, payments, as_of)
+    if customer.id not in table.index:
+        return zero
+    row = table.loc[customer.id]
+    return {b: (Decimal(int(row[b])) / 100).quantize(CENT) for b in AGING_BUCKETS}
+
+
+def visits(customer: Customer, limit: int = 50) -> list[Visit]:
+    return list(Visit.objects.filter(customer=customer).select_related("salesperson")[:limit])
+
+
+def coupons(customer: Customer, limit: int = 50) -> list[Any]:
+    """Coupons issued to the customer, newest first (coupons.models.CouponIssue)."""
+    from coupons.models import CouponIssue
+
+    return list(CouponIssue.objects.filter(customer=customer).select_related("campaign")
+                .order_by("-queued_at", "-id")[:limit])

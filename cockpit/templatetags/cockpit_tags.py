@@ -1,0 +1,113 @@
+"""Formatting for the cockpit pages: money as ¥ with thousands separators, growth as signed percent, codes as words."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+
+from cockpit import labels
+
+register = template.Library()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+@register.filter
+def yuan(value: Any, places: int = 2) -> str:
+    """¥1,234.56 (negative: -¥1,234.56); blank stays blank."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    quantum = Decimal(1).scaleb(-int(places))
+    amount = amount.quantize(quantum)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.{int(places)}f}"
+
+
+@register.filter
+def pct(value: Any, places: int = 1) -> str:
+    """A growth ratio as a signed percent: 0.125 -> +12.5%; blank stays blank."""
+    if value is None or value == "":
+        return ""
+    number = float(value) * 100
+    return f"{number:+.{int(places)}f}%"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A share 0..1 as an unsigned percent: 0.5 -> 50%."""
+    if value is None or value == "":
+        return ""
+    return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def iso(value: Any) -> str:
+    """Dates as YYYY-MM-DD whatever the language."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+@register.filter
+def month(value: Any) -> str:
+    """A period as YYYY-MM."""
+    return f"{value:%Y-%m}" if isinstance(value, dt.date) else ""
+
+
+@register.filter
+def action_text(code: str) -> str:
+    return labels.text(labels.ACTION_TEXT, code)
+
+
+@register.filter
+def reason_text(code: str) -> str:
+    return labels.text(labels.REASON_TEXT, code)
+
+
+@register.filter
+def segment_text(code: str) -> str:
+    return labels.text(labels.SEGMENT_TEXT, code)
+
+
+@register.filter
+def quadrant_text(code: str) -> str:
+    return labels.text(labels.QUADRANT_TEXT, code)
+
+
+@register.filter
+def lifecycle_text(code: str) -> str:
+    return labels.text(labels.LIFECYCLE_TEXT, code)
+
+
+@register.filter
+def flag_text(code: str) -> str:
+    return labels.text(labels.FLAG_TEXT, code)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template, or blank."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return ""
+
+
+@register.simple_tag
+def plotly_src() -> str:
+    """URL of plotly.js served by cockpit:plotly_js, versioned so browsers cache it for a year."""
+    import plotly
+    from django.urls import reverse
+
+    return reverse("cockpit:plotly_js", args=[plotly.__version__])

@@ -1,0 +1,98 @@
+"""The customer list (/customers/): filters in the URL, htmx partial swaps, exports of exactly what is filtered."""
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from analytics.export import write_csv, write_xlsx
+from cockpit import labels
+from cockpit.filters import BASIC
+from cockpit.selectors.customers import EXPORT_HEADER, customer_rows, export_rows, flags_of
+
+PAGE_SIZE = 50
+COUPON_SEND_URL = "/coupons/send/"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+def _columns() -> list[tuple[str, str, bool]]:
+    """(sort key, heading, numeric) of every column, in the seed's order."""
+    return [
+        ("customer", _("Customer"), False), ("region", _("Region"), False),
+        ("salesperson", _("Salesperson"), False), ("contact", _("Contact"), False), ("phone", _("Phone"), False),
+        ("grade", _("Grade"), False), ("previous_grade", _("Previous"), False), ("orders", _("Orders"), True),
+        ("sales", _("Sales"), True), ("mom", _("MoM"), True), ("yoy", _("YoY"), True),
+        ("receivable", _("Receivable"), True), ("overdue", _("Overdue"), True),
+        ("last_order", _("Last order"), False), ("last_visit", _("Last visit"), False),
+        ("last_coupon", _("Last coupon"), False), ("lifecycle", _("Lifecycle"), False),
+        ("flags", _("Flags"), False), ("segment", _("RFM segment"), False), ("action", _("Recommended action"), False),
+    ]
+
+
+def _querystring(params: Any, drop: tuple[str, ...] = ("page",)) -> str:
+    return urlencode([(k, v) for k, values in params.lists() if k not in drop for v in values if v != ""])
+
+
+def _headers(sort: str, params: Any) -> list[dict[str, Any]]:
+    base = _querystring(params, drop=("page", "sort"))
+    out = []
+    for key, title, numeric in _columns():
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        # First click on a number sorts biggest first; on text, A to Z.
+        nxt = (key if descending else f"-{key}") if current else (f"-{key}" if numeric else key)
+        aria = ("descending" if descending else "ascending") if current else "none"
+        out.append({"key": key, "title": title, "numeric": numeric, "url": f"?{base}&sort={nxt}".replace("?&", "?"),
+                    "aria": aria, "arrow": ("▼" if descending else "▲") if current else ""})
+    return out
+
+
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """One row per customer of the period; htmx requests aimed at #results get just the results."""
+    data = customer_rows(user=request.user, params=request.GET)
+    page = Paginator(data.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.flag_list = flags_of(row)
+    form = data.filterset.form
+    query = _querystring(request.GET)
+    grades = request.GET.getlist("grade")
+    context = {
+        "data": data, "page": page, "headers": _headers(data.sort, request.GET), "sort": data.sort,
+        "basic_fields": [form[n] for n in BASIC], "more_fields": [form[n] for n in form.fields if n not in BASIC],
+        "more_open": any(request.GET.get(n) for n in form.fields if n not in BASIC),
+        "grade_labels": labels.grade_labels(), "grade_counts": data.grade_counts() if data.period else {},
+        "query": query, "coupon_url": COUPON_SEND_URL, "coupon_all_url": f"{COUPON_SEND_URL}?all=1&{query}",
+        "grade_tabs_query": _querystring(request.GET, drop=("page", "grade")), "nav": "customers",
+        "active_grade": grades[0] if len(grades) == 1 else None, "multi_grade": len(grades) > 1,
+    }
+    partial = request.htmx and request.htmx.target == "results" and not request.htmx.history_restore_request
+    template = "cockpit/customers/_results.html" if partial else "cockpit/customers/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _export_name(data: Any, ext: str) -> str:
+    period = f"{data.period:%Y-%m}" if data.period else "none"
+    return f"customers-{period}.{ext}"
+
+
+def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """CSV (UTF-8 with BOM) or XLSX of exactly the filtered rows, in the list's order, formula cells neutralised."""
+    data = customer_rows(user=request.user, params=request.GET)
+    rows = export_rows(data.rows, labels.grade_labels())
+    if fmt == "xlsx":
+        binary = io.BytesIO()
+        write_xlsx(EXPORT_HEADER, rows, binary)
+        response = HttpResponse(binary.getvalue(), content_type=XLSX)
+    else:
+        text = io.StringIO()
+        write_csv(EXPORT_HEADER, rows, text)
+        response = HttpResponse(text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(data, fmt)}"'
+    response["Content-Length"] = str(len(response.content))
+    return response

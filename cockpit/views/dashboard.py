@@ -1,0 +1,101 @@
+"""The dashboard (/): a month at a glance, every number a link to the customers behind it."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from analytics.engine.policy import parse_policy
+from analytics.models import PeriodSummary
+from analytics.periods import fmt
+from analytics.services.policies import policy_active
+from cockpit import charts, labels
+from cockpit.forms import DashboardForm
+from cockpit.selectors import dashboard as sel
+from cockpit.selectors.common import Scope, period_pick, periods_available
+from customers.selectors import customer_list
+
+
+def _list_url(base: dict[str, str], **filters: str) -> str:
+    return reverse("cockpit:customer_list") + "?" + urlencode({**base, **filters})
+
+
+def _tiles(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any]]:
+    life, flags = summary["lifecycle"], summary["flags"]
+    spec = [
+        ("active", _("Active"), life["active"]["customers"], {"lifecycle": "active"}),
+        ("at_risk", _("About to churn"), life["at_risk"]["customers"], {"lifecycle": "at_risk"}),
+        ("churned", _("Churned"), life["churned"]["customers"], {"lifecycle": "churned"}),
+        ("never", _("Never bought"), life["never"]["customers"], {"lifecycle": "never"}),
+        ("is_new", _("New this month"), flags["is_new"], {"flag": "is_new"}),
+        ("sales_surge", _("Sales surge"), flags["sales_surge"], {"flag": "sales_surge"}),
+        ("sales_plunge", _("Sales plunge"), flags["sales_plunge"], {"flag": "sales_plunge"}),
+        ("orders_surge", _("Orders surge"), flags["orders_surge"], {"flag": "orders_surge"}),
+        ("orders_plunge", _("Orders plunge"), flags["orders_plunge"], {"flag": "orders_plunge"}),
+    ]
+    return [{"key": k, "label": t, "value": v, "url": _list_url(base, **f)} for k, t, v, f in spec]
+
+
+def _matrix(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for prev in (*sel.GRADES, "none"):
+        cells = []
+        for cur in sel.GRADES:
+            n = summary["transitions"].get(prev, {}).get(cur, 0)
+            move = "same" if prev == cur else ("" if prev == "none" else ("up" if prev > cur else "down"))
+            url = _list_url(base, previous_grade=prev, computed_grade=cur)
+            cells.append({"grade": cur, "n": n, "url": url, "move": move})
+        rows.append({"previous": prev, "cells": cells})
+    return rows
+
+
+def _trends(rows: list[dict[str, Any]], drop: Decimal) -> list[dict[str, Any]]:
+    spec = (("buying_customers", _("Buying customers"), False), ("sales_fen", _("Sales"), True),
+            ("avg_order_value_fen", _("Average order value"), True))
+    return [{"id": f"trend-{m}", "figure": charts.trend(rows, m, t, money=money, drop=drop)} for m, t, money in spec]
+
+
+def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
+    stored = PeriodSummary.objects.filter(period=period).select_related("policy").first()
+    policy_row = stored.policy if stored else policy_active()
+    drop = parse_policy(policy_row.data).control.drop
+    grade_labels = labels.grade_labels()
+    summary = sel.summary_for(scope, period, stored)
+    company = scope.company_wide()
+    trend = sel.trend_company(period) if company else sel.trend_scoped(scope, period, policy_row)
+    grades = sel.grade_rows(summary, grade_labels)
+    links = {g: _list_url(base, grade=g) for g in sel.GRADES}
+    current = trend[-1] if trend and trend[-1].get("month") == fmt(period) else None
+    return {
+        "stored": stored, "summary": summary, "sales": sel.yuan(summary["sales_fen"]),
+        "tiles": _tiles(summary, base), "grades": grades, "matrix": _matrix(summary, base),
+        "grade_figure": charts.grade_pareto(grades, links), "grade_links": links,
+        "trends": _trends(trend, drop) if trend else [], "control": sel.control_cards(current, drop),
+        "drop": drop, "movers": sel.top_movers(scope, period), "grade_labels": grade_labels,
+        "first_month": sel.first_order_month() == period, "list_url": _list_url(base),
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Tiles, grade distribution, transitions, trends with control alerts, top movers and the pulse."""
+    periods = periods_available()
+    form = DashboardForm(request.GET, user=request.user, periods=periods)
+    scope = form.scope()
+    period = period_pick(request.GET.get("period"), periods)
+    context: dict[str, Any] = {
+        "nav": "dashboard", "form": form, "period": period, "scope": scope, "pulse": sel.pulse(scope),
+        "counts": {"customers": customer_list(user=request.user).count()},
+    }
+    if period is not None:
+        base = {"period": fmt(period)}
+        if scope.region:
+            base["region"] = str(scope.region.pk)
+        if scope.salesperson:
+            base["salesperson"] = str(scope.salesperson.pk)
+        context.update(_period_context(scope, period, base))
+    return render(request, "cockpit/dashboard.html", context)
