@@ -1,0 +1,1 @@
+"""Churn risk (DESIGN 3.7): pure features, model and backtest; data, services and tasks on the Django side."""

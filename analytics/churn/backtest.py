@@ -1,0 +1,170 @@
+"""Out-of-time backtest of the churn model against plain "days since last order", and the final fit.
+
+DESIGN 3.7. For a test month-end T' (T' + H <= T), the model is trained only on month-ends T'' with
+T'' + H <= T' (their labels were known at T'), then scored on T'. The baseline ranks by days since last order.
+The model "beats the baseline" only when it wins on both the mean AUC and the mean top-10% precision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .features import FEATURES, ChurnInputs, prepared, training_frame
+from .model import auc, model_fit, model_predict, top_precision
+
+
+@dataclass(frozen=True)
+class ChurnConfig:
+    horizon_days: int = 90
+    # Who is scored: customers not yet churned (last order within churn_days = 90 of T). Those gone longer
+    # are already flagged churned; ranking them would fill the top 10% with the already-lost.
+    population_days: int = 90
+    max_periods: int = 12  # training month-ends, most recent first
+    test_periods: int = 6  # backtest month-ends, most recent first (their mean is less noisy than one month)
+    min_rows: int = 200
+    min_class_rows: int = 20
+    top_share: float = 0.1
+
+
+@dataclass
+class Fit:
+    """A trained model, or the reason there is none."""
+
+    pipeline: Any = None
+    reason: str = ""
+    rows: int = 0
+    periods: int = 0
+    churn_share: float | None = None
+
+
+@dataclass
+class Backtest:
+    periods: list[dict[str, Any]] = field(default_factory=list)
+    model: dict[str, float | None] = field(default_factory=dict)
+    baseline: dict[str, float | None] = field(default_factory=dict)
+    beats_baseline: bool = False
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def month_end(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def label_ready_month_ends(first_order: dt.date | None, as_of: dt.date, horizon_days: int) -> list[dt.date]:
+    """Every month-end T' from the first order's month with T' + H <= T, oldest first."""
+    if first_order is None:
+        return []
+    out, cur = [], month_end(first_order)
+    while cur + dt.timedelta(days=horizon_days) <= as_of:
+        out.append(cur)
+        cur = month_end(cur + dt.timedelta(days=1))
+    return out
+
+
+def earliest_as_of(first_order: dt.date | None, as_of: dt.date, config: ChurnConfig) -> dt.date | None:
+    """The oldest month-end the backtest and the final fit will read: the data has to start a year before it."""
+    ends = label_ready_month_ends(first_order, as_of, config.horizon_days)
+    if not ends:
+        return None
+    needed = set(ends[-config.max_periods:])
+    for test_end in ends[::-1][:config.test_periods]:
+        needed.update([e for e in ends if e + dt.timedelta(days=config.horizon_days) <= test_end][-config.max_periods:])
+    return min(needed)
+
+
+def _first_day(inputs: ChurnInputs) -> dt.date | None:
+    if not len(inputs.first_order):
+        return None
+    return pd.Timestamp(inputs.first_order.min()).date()
+
+
+def fit_rows(rows: pd.DataFrame, config: ChurnConfig) -> Fit:
+    """Fit on stacked training rows, or say why not (too few rows, one class only)."""
+    n = len(rows)
+    periods = int(rows["as_of"].nunique()) if n else 0
+    churned = int(rows["churned"].sum()) if n else 0
+    fit = Fit(rows=n, periods=periods, churn_share=(churned / n) if n else None)
+    if n < config.min_rows:
+        fit.reason = f"only {n} labelled rows over {periods} month-ends (at least {config.min_rows} needed)"
+    elif min(churned, n - churned) < config.min_class_rows:
+        fit.reason = (f"{churned} of {n} labelled rows churned: both outcomes need at least "
+                      f"{config.min_class_rows} rows")
+    else:
+        fit.pipeline = model_fit(rows, FEATURES)
+    return fit
+
+
+def fit_final(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Fit:
+    """The model to score T with: trained on the latest `max_periods` month-ends whose labels are known at T."""
+    inputs = prepared(inputs)
+    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days)[-config.max_periods:]
+    if not ends:
+        return Fit(reason=f"no month-end has {config.horizon_days} days of history after it yet")
+    rows = training_frame(inputs, ends, horizon_days=config.horizon_days, population_days=config.population_days)
+    return fit_rows(rows, config)
+
+
+def _scores(labels: np.ndarray, scores: np.ndarray, share: float) -> dict[str, float | None]:
+    return {"auc": auc(labels, scores), "top_precision": top_precision(labels, scores, share=share)}
+
+
+def _one_period(inputs: ChurnInputs, test_end: dt.date, ends: list[dt.date], config: ChurnConfig) -> dict[str, Any]:
+    train_ends = [e for e in ends if e + dt.timedelta(days=config.horizon_days) <= test_end][-config.max_periods:]
+    period: dict[str, Any] = {"test_as_of": test_end.isoformat(), "train_periods": len(train_ends)}
+    train = training_frame(inputs, train_ends, horizon_days=config.horizon_days,
+                           population_days=config.population_days)
+    fit = fit_rows(train, config)
+    test = training_frame(inputs, [test_end], horizon_days=config.horizon_days,
+                          population_days=config.population_days)
+    labels = test["churned"].to_numpy(dtype=bool)
+    share = float(labels.mean()) if len(test) else None
+    period.update(train_rows=fit.rows, test_rows=len(test), test_churn_share=share)
+    if fit.pipeline is None:
+        period["skipped"] = fit.reason
+        return period
+    if auc(labels, np.zeros(len(labels))) is None:
+        period["skipped"] = "the test month-end has only one outcome"
+        return period
+    period["model"] = _scores(labels, model_predict(fit.pipeline, test, FEATURES), config.top_share)
+    period["baseline"] = _scores(labels, test["days_since_last"].to_numpy(dtype=float), config.top_share)
+    return period
+
+
+def _mean(periods: list[dict[str, Any]], who: str, metric: str) -> float | None:
+    values = [p[who][metric] for p in periods if who in p and p[who][metric] is not None]
+    return float(np.mean(values)) if values else None
+
+
+def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backtest:
+    """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (DESIGN 3.7)."""
+    inputs = prepared(inputs)
+    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days)
+    result = Backtest()
+    for test_end in ends[::-1][:config.test_periods][::-1]:
+        result.periods.append(_one_period(inputs, test_end, ends, config))
+    scored = [p for p in result.periods if "model" in p]
+    for who in ("model", "baseline"):
+        target = result.model if who == "model" else result.baseline
+        target.update(auc=_mean(scored, who, "auc"), top_precision=_mean(scored, who, "top_precision"))
+    if not scored:
+        reasons = sorted({p.get("skipped", "") for p in result.periods} - {""})
+        result.reason = "; ".join(reasons) or "not enough history for an out-of-time test"
+        return result
+    m, b = result.model, result.baseline
+    result.beats_baseline = bool(
+        m["auc"] is not None and b["auc"] is not None and m["auc"] > b["auc"]
+        and m["top_precision"] is not None and b["top_precision"] is not None
+        and m["top_precision"] > b["top_precision"]
+    )
+    if not result.beats_baseline:
+        result.reason = "the model does not beat days since last order on both AUC and top-10% precision"
+    return result

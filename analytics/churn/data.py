@@ -1,0 +1,55 @@
+"""The database side of churn risk: three GROUP BY queries fill ChurnInputs for a whole run.
+
+Per customer and month sums once, distinct positive order dates once, first positive order once; every
+as-of date T' is then derived in pandas (analytics.churn.features), never a query per T' or per customer.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pandas as pd
+from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from analytics.aggregates import LIVE, POSITIVE, fen
+from sales.models import Order
+
+from .features import LOOKBACK_DAYS, ChurnInputs, prepared
+
+
+def _orders(as_of: dt.date, customer_ids: Iterable[int] | None) -> QuerySet[Order]:
+    qs = Order.objects.filter(LIVE, order_date__lte=as_of)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=list(customer_ids))
+    return qs
+
+
+def churn_inputs(*, first_as_of: dt.date, as_of: dt.date, customer_ids: Iterable[int] | None = None) -> ChurnInputs:
+    """Monthly sums, order dates and first orders for as-of dates first_as_of .. as_of (labels up to as_of).
+
+    Nothing dated after `as_of` is read, so a model trained "as of T" cannot see a later order.
+    """
+    ids = None if customer_ids is None else list(customer_ids)
+    start = first_as_of - dt.timedelta(days=LOOKBACK_DAYS)
+    first_month = dt.date(start.year, start.month, 1)
+    monthly_rows = (
+        _orders(as_of, ids).filter(order_date__gte=first_month)
+        .annotate(month=TruncMonth("order_date")).values("customer_id", "month")
+        .annotate(sales_fen=fen(Sum("amount")), orders=Count("id", filter=POSITIVE))
+        .values_list("customer_id", "month", "sales_fen", "orders")
+    )
+    monthly = pd.DataFrame.from_records(list(monthly_rows), columns=["customer_id", "month", "sales_fen", "orders"])
+    monthly["month"] = monthly["month"].astype(str).str.slice(0, 7)
+    date_rows = (
+        _orders(as_of, ids).filter(POSITIVE, order_date__gt=start)
+        .values_list("customer_id", "order_date").distinct()
+    )
+    dates = pd.DataFrame.from_records(list(date_rows), columns=["customer_id", "order_date"])
+    firsts = _orders(as_of, ids).filter(POSITIVE).values("customer_id").annotate(first=Min("order_date"))
+    first_order = pd.Series(dict(firsts.values_list("customer_id", "first")), dtype=object)
+    return prepared(ChurnInputs(monthly=monthly, dates=dates, first_order=first_order))
+
+
+def first_order_date(as_of: dt.date) -> dt.date | None:
+    """The earliest positive non-cancelled order on or before T: where the training month-ends start."""
+    return _orders(as_of, None).filter(POSITIVE).order_by("order_date").values_list("order_date", flat=True).first()

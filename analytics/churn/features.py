@@ -1,0 +1,158 @@
+"""Churn features and labels as of a date, from per-customer monthly sums and distinct order dates.
+
+DESIGN 3.7. Pure pandas/numpy (no Django): the Django side (analytics.churn.data) aggregates once, and every
+as-of date T' is derived here. Everything computed for T' reads only rows dated on or before T' (months up to
+T''s month, order dates <= T'); labels read only (T', T' + H].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LOOKBACK_DAYS = 365  # the own-rhythm window; the population is at most this far back too
+
+FEATURES: tuple[str, ...] = (
+    "log_days_since_last", "log_gap_ratio", "log_median_gap", "few_dates",
+    "log_orders_3m", "log_orders_6m", "log_orders_12m", "orders_trend",
+    "log_sales_3m", "log_sales_6m", "log_sales_12m", "sales_trend", "log_tenure", "log_rate", "log_missed",
+)
+
+
+@dataclass
+class ChurnInputs:
+    """What analytics.churn.data aggregates once for a whole training run or one scoring date.
+
+    monthly: customer_id, month ('YYYY-MM'), sales_fen (net of returns), orders (positive orders), for the
+        months the as-of dates need (12 back from the earliest). Missing rows are zeros.
+    dates: customer_id, order_date: distinct dates of positive non-cancelled orders (from LOOKBACK_DAYS before
+        the earliest as-of date to the end of the data; the labels read the dates after T').
+    first_order: Series customer_id -> date of the first positive non-cancelled order (whole history).
+    """
+
+    monthly: pd.DataFrame
+    dates: pd.DataFrame
+    first_order: pd.Series
+
+
+def month_index(values: pd.Series) -> pd.Series:
+    """'YYYY-MM' (or a date, or a month-start timestamp) -> year * 12 + month - 1, int64."""
+    when = pd.to_datetime(values.astype(str).str.slice(0, 7), format="%Y-%m")
+    return (when.dt.year * 12 + when.dt.month - 1).astype("int64")
+
+
+def _window_sums(monthly: pd.DataFrame, last: int, months: int) -> pd.DataFrame:
+    rows = monthly[(monthly["m"] > last - months) & (monthly["m"] <= last)]
+    return rows.groupby("customer_id")[["sales_fen", "orders"]].sum()
+
+
+def _rhythm(dates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """last date, number of dates and median gap (days) over the LOOKBACK_DAYS up to T', per customer."""
+    start = as_of - pd.Timedelta(days=LOOKBACK_DAYS)
+    d = dates[(dates["order_date"] > start) & (dates["order_date"] <= as_of)]
+    d = d.sort_values(["customer_id", "order_date"], kind="mergesort")
+    gaps = d.groupby("customer_id")["order_date"].diff().dt.days
+    grouped = d.groupby("customer_id")["order_date"]
+    return pd.DataFrame({
+        "last_order_date": grouped.max(),
+        "n_dates": grouped.size(),
+        "median_gap": gaps.groupby(d["customer_id"]).median(),
+    })
+
+
+def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
+    """One row per customer whose last positive order is within `population_days` of T' (index customer_id).
+
+    Columns: days_since_last (the baseline score), median_gap, orders_12m, sales_12m_fen and FEATURES
+    (DESIGN 3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
+    interval and the ratio to it; tenure). Uses only months <= T''s month and order dates <= T'.
+    """
+    if not 0 < population_days <= LOOKBACK_DAYS:
+        raise ValueError(f"population_days must be 1..{LOOKBACK_DAYS}, got {population_days}")
+    if "m" not in inputs.monthly.columns:
+        inputs = prepared(inputs)
+    t = pd.Timestamp(as_of)
+    rhythm = _rhythm(inputs.dates, t)
+    days = (t - rhythm["last_order_date"]).dt.days
+    rhythm = rhythm[days <= population_days]
+    out = pd.DataFrame(index=rhythm.index.rename("customer_id"))
+    out["days_since_last"] = (t - rhythm["last_order_date"]).dt.days.astype("int64")
+    # With fewer than two dates in the year there is no own rhythm: a year stands in, and a flag says so.
+    gap = rhythm["median_gap"].fillna(float(LOOKBACK_DAYS)).clip(lower=1.0)
+    out["median_gap"] = gap
+    out["few_dates"] = (rhythm["n_dates"] < 2).astype("float64")
+    last_m = t.year * 12 + t.month - 1
+    monthly = inputs.monthly
+    for months in (3, 6, 12):
+        sums = _window_sums(monthly, last_m, months).reindex(out.index, fill_value=0)
+        out[f"orders_{months}m"] = sums["orders"].astype("int64")
+        out[f"sales_{months}m_fen"] = sums["sales_fen"].astype("int64")
+    first = pd.to_datetime(inputs.first_order.reindex(out.index))
+    tenure = (t - first).dt.days.fillna(0).clip(lower=0)
+    return _derived(out, tenure)
+
+
+def _derived(out: pd.DataFrame, tenure: pd.Series) -> pd.DataFrame:
+    """The model's columns: logs tame the heavy tails; trends compare the last 3 months with the year's pace."""
+    out["log_days_since_last"] = np.log1p(out["days_since_last"].astype("float64"))
+    out["log_gap_ratio"] = np.log((out["days_since_last"] + 1.0) / (out["median_gap"] + 1.0))
+    out["log_median_gap"] = np.log1p(out["median_gap"])
+    for months in (3, 6, 12):
+        out[f"log_orders_{months}m"] = np.log1p(out[f"orders_{months}m"].astype("float64"))
+        yuan = out[f"sales_{months}m_fen"].clip(lower=0).astype("float64") / 100.0
+        out[f"log_sales_{months}m"] = np.log1p(yuan)
+    rate3 = (out["orders_3m"] + 0.5) / 3.0
+    rate12 = (out["orders_12m"] + 0.5) / 12.0
+    out["orders_trend"] = np.log(rate3 / rate12)
+    s3 = out["sales_3m_fen"].clip(lower=0).astype("float64") / 300.0
+    s12 = out["sales_12m_fen"].clip(lower=0).astype("float64") / 1200.0
+    out["sales_trend"] = np.log1p(s3) - np.log1p(s12)
+    out["log_tenure"] = np.log1p(tenure.astype("float64"))
+    # Own pace: positive orders per day over the part of the last year the customer has been buying, and how
+    # many of those orders the current silence has "missed" (a weekly buyer silent for 40 days missed ~6).
+    span = tenure.astype("float64").clip(lower=30.0, upper=float(LOOKBACK_DAYS))
+    rate = out["orders_12m"].astype("float64") / span
+    out["log_rate"] = np.log(rate + 1.0 / LOOKBACK_DAYS)
+    out["log_missed"] = np.log1p(rate * out["days_since_last"])
+    return out
+
+
+def labels_at(dates: pd.DataFrame, as_of: dt.date, index: pd.Index, *, horizon_days: int) -> pd.Series:
+    """True when the customer has no positive non-cancelled order in (T', T' + H] (DESIGN 3.7 label).
+
+    The caller guarantees the data reaches T' + H; `index` is the population (features_at's index).
+    """
+    t = pd.Timestamp(as_of)
+    window = dates[(dates["order_date"] > t) & (dates["order_date"] <= t + pd.Timedelta(days=horizon_days))]
+    came_back = pd.Index(window["customer_id"].unique())
+    return pd.Series(~index.isin(came_back), index=index, name="churned")
+
+
+def prepared(inputs: ChurnInputs) -> ChurnInputs:
+    """Typed copy: month -> month index 'm', order_date -> datetime64, first_order -> datetime64."""
+    monthly = inputs.monthly.copy()
+    monthly["m"] = month_index(monthly["month"]) if len(monthly) else pd.Series(dtype="int64")
+    monthly = monthly.astype({"sales_fen": "int64", "orders": "int64"})
+    dates = inputs.dates[["customer_id", "order_date"]].copy()
+    dates["order_date"] = pd.to_datetime(dates["order_date"])
+    first = pd.to_datetime(inputs.first_order) if len(inputs.first_order) else inputs.first_order
+    return ChurnInputs(monthly=monthly, dates=dates, first_order=first)
+
+
+def training_frame(inputs: ChurnInputs, as_ofs: list[dt.date], *, horizon_days: int,
+                   population_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
+    """Stacked rows (as_of, customer_id, features..., churned) for every T' in `as_ofs` (each T' + H known)."""
+    if "m" not in inputs.monthly.columns:
+        inputs = prepared(inputs)
+    frames = []
+    for as_of in as_ofs:
+        feats = features_at(inputs, as_of, population_days=population_days)
+        feats["churned"] = labels_at(inputs.dates, as_of, feats.index, horizon_days=horizon_days)
+        feats["as_of"] = as_of
+        frames.append(feats.reset_index())
+    if not frames:
+        return pd.DataFrame(columns=["as_of", "customer_id", "days_since_last", *FEATURES, "churned"])
+    return pd.concat(frames, ignore_index=True)

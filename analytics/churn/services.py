@@ -1,0 +1,149 @@
+"""Train, store and use the churn model (DESIGN 3.7): the score is used only where its backtest wins.
+
+`churn_model_train` always stores a ChurnModel row, with the backtest in `metrics`; when no model could be
+trained (too little history, one outcome only) the row says why and has an empty blob. `churn_risk_scores`
+reads the newest row trained as of T or earlier and returns None unless that model beats "days since last
+order" on both AUC and top-10% precision.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import ChurnModel
+
+from .backtest import ChurnConfig, backtest, earliest_as_of, fit_final
+from .data import churn_inputs, first_order_date
+from .features import FEATURES, features_at
+from .model import ALGORITHM, contributions, model_dump, model_load, model_predict, top_reasons
+
+MAX_MODEL_AGE_DAYS = 400  # a model older than a year and a bit no longer speaks for T
+IN_CLAUSE_LIMIT = 1000  # above this many ids, read everyone and filter in pandas
+
+# Feature -> (reason code, the direction that means "more likely to stop", label). Only a push toward churn
+# in the intuitive direction becomes a reason, so a list never says "many orders" as a churn reason.
+REASONS: dict[str, tuple[str, int, Any]] = {
+    "log_days_since_last": ("long_since_last_order", 1, _("long since the last order")),
+    "log_gap_ratio": ("late_for_own_rhythm", 1, _("later than their usual ordering rhythm")),
+    "log_median_gap": ("long_usual_gap", 1, _("long usual gap between orders")),
+    "few_dates": ("one_order_this_year", 1, _("at most one order in the last 12 months")),
+    "log_orders_3m": ("few_orders_3m", -1, _("few orders in the last 3 months")),
+    "log_orders_6m": ("few_orders_6m", -1, _("few orders in the last 6 months")),
+    "log_orders_12m": ("few_orders_12m", -1, _("few orders in the last 12 months")),
+    "orders_trend": ("ordering_less_often", -1, _("ordering less often than over the year")),
+    "log_sales_3m": ("low_sales_3m", -1, _("low sales in the last 3 months")),
+    "log_sales_6m": ("low_sales_6m", -1, _("low sales in the last 6 months")),
+    "log_sales_12m": ("low_sales_12m", -1, _("low sales in the last 12 months")),
+    "sales_trend": ("buying_less", -1, _("buying less than over the year")),
+    "log_tenure": ("new_customer", -1, _("a new customer")),
+    "log_rate": ("orders_rarely", -1, _("orders rarely")),
+    "log_missed": ("missed_usual_orders", 1, _("has missed several of their usual orders")),
+}
+REASON_LABELS = {code: label for code, _sign, label in REASONS.values()}
+
+
+def churn_config() -> ChurnConfig:
+    """ChurnConfig from settings (CHURN_HORIZON_DAYS, CHURN_POPULATION_DAYS), else the DESIGN defaults."""
+    return ChurnConfig(
+        horizon_days=int(getattr(settings, "CHURN_HORIZON_DAYS", 90)),
+        population_days=int(getattr(settings, "CHURN_POPULATION_DAYS", 90)),
+    )
+
+
+def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -> tuple[dict[str, Any], bytes]:
+    """Backtest and final fit as of T, without saving: (metrics, blob; empty when no model)."""
+    config = config or churn_config()
+    start = earliest_as_of(first_order_date(as_of), as_of, config)
+    metrics: dict[str, Any] = {"horizon_days": config.horizon_days, "population_days": config.population_days}
+    if start is None:
+        metrics.update(beats_baseline=False, reason=f"no month-end has {config.horizon_days} days of history "
+                                                   "after it yet", backtest=None)
+        return metrics, b""
+    inputs = churn_inputs(first_as_of=start, as_of=as_of)
+    result = backtest(inputs, as_of, config)
+    fit = fit_final(inputs, as_of, config)
+    metrics.update(
+        backtest=result.as_dict(), train_rows=fit.rows, train_periods=fit.periods, churn_share=fit.churn_share,
+        beats_baseline=bool(result.beats_baseline and fit.pipeline is not None),
+        reason=fit.reason or result.reason,
+    )
+    return metrics, (model_dump(fit.pipeline, FEATURES) if fit.pipeline is not None else b"")
+
+
+@transaction.atomic
+def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> ChurnModel:
+    """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be."""
+    config = config or churn_config()
+    metrics, blob = churn_model_evaluate(as_of=as_of, config=config)
+    return ChurnModel.objects.create(
+        as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
+        features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
+        blob=blob,
+    )
+
+
+def churn_model_active(*, as_of: dt.date, horizon_days: int | None = None) -> ChurnModel | None:
+    """The newest model trained as of T or earlier (and not older than MAX_MODEL_AGE_DAYS), winning or not."""
+    horizon = horizon_days or churn_config().horizon_days
+    return (
+        ChurnModel.objects.filter(as_of__lte=as_of, as_of__gte=as_of - dt.timedelta(days=MAX_MODEL_AGE_DAYS),
+                                  horizon_days=horizon)
+        .order_by("-as_of", "-trained_at", "-id").first()
+    )
+
+
+def _features(as_of: dt.date, customer_ids: list[int], config: ChurnConfig) -> pd.DataFrame:
+    few = customer_ids if len(customer_ids) <= IN_CLAUSE_LIMIT else None
+    inputs = churn_inputs(first_as_of=as_of, as_of=as_of, customer_ids=few)
+    feats = features_at(inputs, as_of, population_days=config.population_days)
+    return feats[feats.index.isin(customer_ids)]
+
+
+def _winning(as_of: dt.date) -> ChurnModel | None:
+    model = churn_model_active(as_of=as_of)
+    return model if model is not None and model.beats_baseline and model.blob else None
+
+
+def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Series | None:
+    """Probability of no order in the next H days per customer id (NaN outside the scored population).
+
+    DESIGN 3.7: None when no model was trained as of T or the active one does not beat the baseline.
+    Scored population: customers whose last order is within CHURN_POPULATION_DAYS (90) of T, i.e. not yet
+    churned; never-buyers and the already churned get NaN (their action is a first-order offer or a win-back).
+    """
+    model = _winning(as_of)
+    ids = [int(i) for i in customer_ids]
+    if model is None:
+        return None
+    pipe, features = model_load(model.blob)
+    feats = _features(as_of, ids, churn_config())
+    scores = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
+    return scores.reindex(pd.Index(ids, name="customer_id"))
+
+
+def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
+    """churn_risk and its top reasons ([(code, label)], strongest first) for a page of customers, or None.
+
+    DESIGN 3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
+    standardised value pushes hardest toward churn, in the direction that means churn.
+    """
+    model = _winning(as_of)
+    ids = [int(i) for i in customer_ids]
+    if model is None:
+        return None
+    pipe, features = model_load(model.blob)
+    feats = _features(as_of, ids, churn_config())
+    contrib = contributions(pipe, feats, features)
+    z = pipe.named_steps["scale"].transform(feats[features].to_numpy(dtype="float64")) if len(feats) else None
+    if z is not None:
+        signs = np.array([REASONS[f][1] for f in features])
+        contrib = contrib.where(np.sign(z) == signs, 0.0)
+    reasons = top_reasons(contrib, top=top).map(lambda names: [(REASONS[n][0], REASONS[n][2]) for n in names])
+    out = pd.DataFrame({"churn_risk": model_predict(pipe, feats, features), "reasons": reasons}, index=feats.index)
+    return out.reindex(pd.Index(ids, name="customer_id"))

@@ -1,0 +1,72 @@
+"""churn_backtest [--as-of YYYY-MM-DD] [--horizon DAYS] [--save]: the churn model against days since last order.
+
+DESIGN 3.7. Prints one line per out-of-time test month-end and the mean AUC and top-10% precision of the model
+and of the plain "days since last order" ranking; --save stores the model (ChurnModel) as the monthly task does.
+"""
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from analytics.churn.services import churn_config, churn_model_evaluate, churn_model_train
+from analytics.periods import last_closed_period, month_end
+
+
+def _f(value: float | None) -> str:
+    return "   -  " if value is None else f"{value:.4f}"
+
+
+class Command(BaseCommand):
+    help = "Backtest the churn-risk model against days since last order (AUC, top-10% precision); --save stores it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: end of the last closed month)")
+        parser.add_argument("--horizon", type=int, help="days without an order that count as churn (default 90)")
+        parser.add_argument("--save", action="store_true", help="store the trained model and its metrics")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else month_end(last_closed_period())
+        except ValueError as exc:
+            raise CommandError(f"--as-of: expected YYYY-MM-DD, got {options['as_of']!r}", returncode=2) from exc
+        config = churn_config()
+        if options["horizon"]:
+            if options["horizon"] < 1:
+                raise CommandError("--horizon must be at least 1 day", returncode=2)
+            config = dataclasses.replace(config, horizon_days=options["horizon"])
+        if options["save"]:
+            model = churn_model_train(as_of=as_of, config=config)
+            metrics = model.metrics
+        else:
+            metrics, _blob = churn_model_evaluate(as_of=as_of, config=config)
+        self.report(as_of, metrics)
+        if options["save"]:
+            self.stdout.write(f"saved churn model {model.id} (used: {'yes' if model.beats_baseline else 'no'})")
+
+    def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
+        w = self.stdout.write
+        w(f"churn backtest as of {as_of}: horizon {metrics['horizon_days']} days, scored customers: last order "
+          f"within {metrics['population_days']} days")
+        bt = metrics.get("backtest") or {}
+        w(f"{'test month-end':<15}{'train T':>8}{'train rows':>11}{'test rows':>10}{'churn':>7}"
+          f"{'model AUC':>11}{'base AUC':>10}{'model P@10%':>13}{'base P@10%':>12}")
+        for p in bt.get("periods", []):
+            share = "-" if p.get("test_churn_share") is None else f"{p['test_churn_share']:.1%}"
+            line = (f"{p['test_as_of']:<15}{p['train_periods']:>8}{p['train_rows']:>11}{p['test_rows']:>10}"
+                    f"{share:>7}")
+            if "model" in p:
+                m, b = p["model"], p["baseline"]
+                line += (f"{_f(m['auc']):>11}{_f(b['auc']):>10}{_f(m['top_precision']):>13}"
+                         f"{_f(b['top_precision']):>12}")
+            else:
+                line += f"  skipped: {p.get('skipped', '')}"
+            w(line)
+        if bt.get("model"):
+            m, b = bt["model"], bt["baseline"]
+            w(f"{'mean':<51}{_f(m['auc']):>11}{_f(b['auc']):>10}{_f(m['top_precision']):>13}"
+              f"{_f(b['top_precision']):>12}")
+        w(f"final model: {metrics.get('train_rows', 0)} rows over {metrics.get('train_periods', 0)} month-ends")
+        verdict = "beats" if metrics["beats_baseline"] else "does not beat"
+        w(f"the model {verdict} days since last order" + (f" ({metrics['reason']})" if metrics.get("reason") else ""))
