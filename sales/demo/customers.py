@@ -33,6 +33,7 @@ class Behaviour:
     kind: np.ndarray
     spend: np.ndarray  # CNY per month at the middle of the period
     frequency: np.ndarray  # orders per month at the middle of the period
+    regularity: np.ndarray  # gamma shape of the gaps between orders: 1 = Poisson, 6 = nearly fixed rhythm
     growth: np.ndarray  # log growth per month
     start_day: np.ndarray  # first day (index) they may order; period.days for never-buyers
     stop_day: np.ndarray  # first day they no longer order (churn); period.days if they never stop
@@ -88,7 +89,8 @@ def behaviour_generate(*, n: int, period: Period, seed: int) -> Behaviour:
     payer = rng.choice(3, size=n, p=[0.62, 0.3, 0.08])
     bad_from_day = np.where(payer == BAD_PAYER, (days * rng.uniform(0.4, 0.9, n)).astype(np.int64), days)
     return Behaviour(
-        kind=kind, spend=spend, frequency=frequency, growth=growth, start_day=start_day, stop_day=stop_day,
+        kind=kind, spend=spend, frequency=frequency, regularity=rng.uniform(2.0, 8.0, n), growth=growth,
+        start_day=start_day, stop_day=stop_day,
         first_seen_day=first_seen_day, last30_factor=last30,
         discount=1.0 - np.clip(0.02 + 0.015 * z, 0.0, 0.08), credit_days=credit_days.astype(np.int64),
         payer=payer, bad_from_day=bad_from_day,

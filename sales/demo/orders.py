@@ -1,10 +1,10 @@
 """One month of orders and lines, vectorised with numpy (no Python loop per order).
 
-Orders arrive as a thinned Poisson process per customer and day: intensity = the customer's rhythm x their trend
-x the day's seasonality (Spring Festival dip, see calendar) x their last-30-day surge / plunge factor, zero
-before they start and after they churn. About 2% of orders are returns (negative quantities and amounts, cost
-takes the amount's sign) and 1% are cancelled. Lines are products x quantity x the customer's price; order
-totals are the sums of their lines, in integer fen.
+Orders arrive as a renewal process per customer (gamma gaps: shops restock on a rhythm) whose clock runs at
+intensity = the customer's rhythm x their trend x the day's seasonality (Spring Festival dip, see calendar) x
+their last-30-day surge / plunge factor, zero before they start and after they churn. About 2% of orders are
+returns (negative quantities and amounts, cost takes the amount's sign) and 1% are cancelled. Lines are
+products x quantity x the customer's price; order totals are the sums of their lines, in integer fen.
 """
 
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from .customers import SURPRISE_DAYS, Behaviour
 SEED_STAGE = 3
 RETURN_SHARE, CANCEL_SHARE = 0.02, 0.01
 MAX_LINES = 5
+CARRY_KEY = 100_000  # rng key of the initial carry, apart from the month keys 0..months-1
 MAX_STEP = 40  # products of one order are distinct: offsets add up to < 4 x 40 < catalogue size
 
 
@@ -41,11 +42,12 @@ class MonthOrders:
 
 
 def month_orders(
-    *, m: int, period: Period, weights: np.ndarray, who: Behaviour, catalog: Catalog, seed: int
+    *, m: int, period: Period, weights: np.ndarray, who: Behaviour, catalog: Catalog, seed: int,
+    carry: np.ndarray,
 ) -> MonthOrders:
-    """Orders and lines of month m (DESIGN 2: returns negative, cancelled never count)."""
+    """Orders and lines of month m (DESIGN 2: returns negative, cancelled never count); advances `carry`."""
     rng = np.random.default_rng([seed, SEED_STAGE, m])
-    customer, day = _arrivals(rng, m, period, weights, who)
+    customer, day = _arrivals(rng, m, period, weights, who, carry)
     order = np.lexsort((customer, day))
     customer, day = customer[order], day[order]
     n = len(customer)
@@ -54,7 +56,7 @@ def month_orders(
     cancelled = (u >= RETURN_SHARE) & (u < RETURN_SHARE + CANCEL_SHARE)
     months = len(period.month_starts)
     trend = np.exp(who.growth[customer] * (m - (months - 1) / 2) / 2)  # half the trend in value, half in rhythm
-    target = who.spend[customer] / who.frequency[customer] * trend * np.exp(0.45 * rng.standard_normal(n) - 0.1)
+    target = who.spend[customer] / who.frequency[customer] * trend * np.exp(0.3 * rng.standard_normal(n) - 0.045)
     # A return sends back part of one earlier delivery.
     target = np.where(is_return, target * rng.uniform(0.05, 0.4, n), target) * 100
     lines = _lines(rng, target, is_return, customer, who, catalog)
@@ -69,27 +71,52 @@ def month_orders(
     )
 
 
-def _arrivals(rng, m: int, period: Period, weights: np.ndarray, who: Behaviour) -> tuple[np.ndarray, np.ndarray]:
-    """Customer and day of each order: candidates at the month's peak rate, thinned to each day's intensity."""
+def arrivals_start(who: Behaviour, seed: int) -> np.ndarray:
+    """Initial time to each customer's next order, in units of their own mean gap (carried month to month)."""
+    rng = np.random.default_rng([seed, SEED_STAGE, CARRY_KEY])
+    return rng.random(len(who))
+
+
+def _arrivals(rng, m: int, period: Period, weights: np.ndarray, who: Behaviour,
+              carry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Customer and day of each order: a renewal process with gamma gaps in each customer's operational time.
+
+    Shops restock on a rhythm, so gaps are gamma with shape `regularity` (1 would be Poisson, more is steadier);
+    the clock runs at the customer's intensity (rhythm x trend x season x surprise), so holidays stretch gaps
+    and a surge shortens them. `carry` holds the time left to the next order and moves on to the next month.
+    """
     lo, hi = period.month_bounds(m)
-    wmax = weights[lo:hi].max()
     eligible = np.nonzero((who.start_day < hi) & (who.stop_day > lo))[0]
-    window = period.days - SURPRISE_DAYS  # first day of the surge / plunge window
-    factor = who.last30_factor[eligible]
-    fmax = np.where(hi > window, np.maximum(factor, 1.0), 1.0)
-    months = len(period.month_starts)
+    if len(eligible) == 0:
+        return eligible, eligible
+    months, ndays = len(period.month_starts), hi - lo
+    day = np.arange(lo, hi)
     rhythm = who.frequency[eligible] * np.exp(who.growth[eligible] * (m - (months - 1) / 2) / 2)
-    noise = np.exp(0.2 * rng.standard_normal(len(eligible)) - 0.02)  # some months are just busier
-    expected = rhythm * noise * wmax * fmax * (hi - lo) / 30.44
-    count = rng.poisson(expected)
-    pos = np.repeat(np.arange(len(eligible)), count)
-    customer = eligible[pos]
-    day = lo + rng.integers(0, hi - lo, len(pos))
-    surprise = np.where(day >= window, factor[pos], 1.0)
-    accept = weights[day] / wmax * surprise / fmax[pos]
-    alive = (day >= who.start_day[customer]) & (day < who.stop_day[customer])
-    keep = alive & (rng.random(len(pos)) < accept)
-    return customer[keep], day[keep]
+    rhythm *= np.exp(0.1 * rng.standard_normal(len(eligible)) - 0.005)  # some months are just busier
+    surprise = np.where(day[None, :] >= period.days - SURPRISE_DAYS, who.last30_factor[eligible, None], 1.0)
+    alive = (day[None, :] >= who.start_day[eligible, None]) & (day[None, :] < who.stop_day[eligible, None])
+    cum = np.cumsum(rhythm[:, None] / 30.44 * weights[None, lo:hi] * surprise * alive, axis=1)
+    total = cum[:, -1]
+    # Enough gaps to pass the month's end for all but a vanishing few (mean + 6 sd + 3).
+    shape = who.regularity[eligible]
+    need = np.ceil(total + 6 * np.sqrt(total / shape) + 3).astype(np.int64)
+    owner = np.repeat(np.arange(len(eligible)), need)
+    gaps = rng.gamma(shape[owner], 1.0 / shape[owner])
+    first = np.cumsum(need) - need
+    gaps[first] = carry[eligible]  # the first order comes when the carried time runs out
+    running = np.cumsum(gaps)
+    at = running - (running[first] - gaps[first])[owner]
+    inside = at < total[owner]
+    # Time left to the next order: the first event past the month's end, minus the month's length.
+    beyond = np.where(inside, np.inf, at)
+    next_at = np.full(len(eligible), np.inf)
+    np.minimum.at(next_at, owner, beyond)
+    carry[eligible] = np.where(np.isfinite(next_at), next_at - total, rng.random(len(eligible)))
+    # Day of each order: where the customer's cumulative intensity passes its time (rows offset to one axis).
+    offset = np.cumsum(total + 1.0) - (total + 1.0)
+    flat = (cum + offset[:, None]).ravel()
+    pos = np.searchsorted(flat, at[inside] + offset[owner[inside]], side="right")
+    return eligible[pos // ndays], lo + pos % ndays
 
 
 def _lines(rng, target, is_return, customer, who: Behaviour, catalog: Catalog) -> dict[str, np.ndarray]:

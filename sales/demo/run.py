@@ -15,7 +15,7 @@ from django.db import transaction
 from .calendar import day_weights, period_for
 from .catalog import catalog_ensure
 from .customers import behaviour_generate
-from .orders import month_orders
+from .orders import arrivals_start, month_orders
 from .payments import month_payments
 from .people import people_ensure
 from .rows import customers_write, orders_write, payments_write, visits_write
@@ -52,8 +52,10 @@ def demo_seed(
                                                                    owners=owners),
                           products=len(catalog), start=period.start, end=period.end)
     weights = day_weights(period)
+    carry = arrivals_start(who, seed)
     for m, first_day in enumerate(period.month_starts):
-        orders = month_orders(m=m, period=period, weights=weights, who=who, catalog=catalog, seed=seed)
+        orders = month_orders(m=m, period=period, weights=weights, who=who, catalog=catalog, seed=seed,
+                              carry=carry)
         summary.orders += len(orders.customer)
         summary.lines += orders_write(period=period, m=m, orders=orders, ids=ids, owners=owners, catalog=catalog)
         pays = month_payments(m=m, orders=orders, who=who, days=period.days, seed=seed)
