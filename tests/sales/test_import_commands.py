@@ -55,6 +55,13 @@ def test_usage_errors_exit_2(tmp_path):
     code, _out, err = command("import_sales", str(path), "--bogus")
     assert code == 2 and "unrecognized arguments: --bogus" in err
     assert command("import_visits")[0] == 2  # no path
+    assert command("import_sales", str(path), "--user", "nobody")[0] == 2
+
+
+def test_user_recorded(tmp_path, admin_user):
+    path = write_csv(tmp_path / "sales.csv", SALES_HEADER, [ROW])
+    assert command("import_sales", str(path), "--user", "boss")[0] == 0
+    assert ImportBatch.objects.get().user == admin_user
 
 
 def test_other_commands(tmp_path, book):

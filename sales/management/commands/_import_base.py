@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 invalid input (every problem printed as FILE:ROW: field
 from argparse import ArgumentParser
 from typing import Any, NoReturn
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from sales.imports import ImportUsageError, import_file
@@ -64,12 +65,18 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         parser.add_argument("--progress", action="store_true", help="show progress even when stderr is not a tty")
         parser.add_argument("--name", help="the file name used in messages and the batch record (default: PATH)")
+        parser.add_argument("--user", help="username recorded as who imported (default: nobody)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = None
+        if options.get("user"):
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no such user: {options['user']}", returncode=2)
         printer = ProgressPrinter(self.stderr, force=options["progress"])
         try:
             report = import_file(
-                kind=self.kind, path=options["path"], name=options.get("name") or options["path"],
+                kind=self.kind, path=options["path"], name=options.get("name") or options["path"], user=user,
                 dry_run=options["dry_run"], progress=printer,
             )  # fmt: skip
         except ImportUsageError as exc:
