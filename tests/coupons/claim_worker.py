@@ -1,0 +1,31 @@
+"""Run as a separate OS process: one worker's claim loop against the database in DATABASE_URL.
+
+    python tests/coupons/claim_worker.py GATEWAY_URL
+Prints the statuses it recorded as JSON.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from coupons.services import coupon_issue_send_batch  # noqa: E402
+from coupons.sms import get_backend  # noqa: E402
+
+
+def main() -> None:
+    backend = get_backend("coupons.sms.backends.http.SmsBackend", url=sys.argv[1], read_timeout=60,
+                          connect_timeout=5, max_retries=0)
+    outcome = coupon_issue_send_batch(backend=backend, limit=100_000)
+    print(json.dumps({"pid": os.getpid(), "statuses": outcome.statuses}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
