@@ -55,6 +55,7 @@ ORDERING = [f for f in SnapshotSerializer.Meta.fields if f not in ("period", "cu
 class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Snapshot rows of the caller's customers; `period` defaults to the latest computed one."""
 
+    queryset = CustomerSnapshot.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = SnapshotSerializer
     filterset_class = SnapshotFilter
     ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
@@ -85,6 +86,7 @@ class PeriodSummarySerializer(serializers.ModelSerializer):
 class PeriodSummaryViewSet(viewsets.ReadOnlyModelViewSet):
     """Company-wide period summaries: managers and admins (a salesperson's figures come from their rows)."""
 
+    queryset = PeriodSummary.objects.none()
     serializer_class = PeriodSummarySerializer
     permission_classes = [IsManagerOrAdminRole]
     lookup_field = "period"
@@ -127,6 +129,7 @@ class ComputeRequestSerializer(serializers.Serializer):
 class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Snapshot runs (admins): list them, or queue the computation of a period."""
 
+    queryset = SnapshotRun.objects.none()
     serializer_class = SnapshotRunSerializer
     permission_classes = [IsAdminRole]
     filterset_fields = ["status", "kind"]
@@ -168,6 +171,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                     viewsets.GenericViewSet):
     """Grading policy versions: everyone signed in reads; admins create (a new version becomes active)."""
 
+    queryset = GradingPolicy.objects.none()
     serializer_class = PolicySerializer
     lookup_field = "version"
     filter_backends: list[Any] = []

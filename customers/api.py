@@ -43,6 +43,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     """Customers the caller may see (a salesperson: their own; a regional manager: their regions)."""
 
+    queryset = Customer.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = CustomerSerializer
     lookup_field = "code"
     filterset_class = CustomerFilter
@@ -66,6 +67,7 @@ class VisitSerializer(serializers.ModelSerializer):
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Visits of the caller's customers; logging one for a customer outside the caller's scope is a 404-like 400."""
 
+    queryset = Visit.objects.none()
     serializer_class = VisitSerializer
     filterset_fields = ["kind", "date"]
     ordering_fields = ["date", "created_at"]

@@ -139,7 +139,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"GradeEnum": "customers.models.GRADES", "LifecycleEnum": "analytics.models.Lifecycle"},
+    "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "customers.models.GRADES",
+        "LifecycleEnum": "analytics.models.Lifecycle",
+        "VisitKindEnum": "customers.models.Visit.Kind",
+        "ImportKindEnum": "sales.models.ImportBatch.Kind",
+        "ImportStatusEnum": "sales.models.ImportBatch.Status",
+        "SnapshotRunKindEnum": "analytics.models.SnapshotRun.Kind",
+        "SnapshotRunStatusEnum": "analytics.models.SnapshotRun.Status",
+        "CampaignKindEnum": "coupons.models.Campaign.Kind",
+        "CareRuleKindEnum": "coupons.models.CareRule.Kind",
+        "CouponIssueStatusEnum": "coupons.models.CouponIssue.Status",
+    },
 }
 
 # Celery: with no REDIS_URL the embedded default runs tasks in-process.
