@@ -10,6 +10,7 @@ keyed also by a cheap stamp of the data so an import or an override is seen at o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +45,7 @@ def _data_stamp() -> str:
         Order.objects.aggregate(m=Max("id"))["m"], Payment.objects.aggregate(m=Max("id"))["m"],
         ImportBatch.objects.aggregate(m=Max("id"))["m"], Customer.objects.aggregate(m=Max("updated_at"))["m"],
     ]
-    return "|".join(str(p) for p in parts)
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:20]
 
 
 def inputs_key(policy: Policy, period: dt.date) -> str:

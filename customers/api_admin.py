@@ -1,0 +1,353 @@
+"""REST API of the admin tuning (issue 6 item 6): overrides, reassignment, merges, users and API tokens.
+
+Overrides and reassignment: admins and managers (a customer outside a manager's scope answers 404);
+merges, users and tokens: admins. Every write goes through `customers.services_admin` (audited).
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from analytics.api import IsAdminRole, IsManagerOrAdminRole
+
+from .forms import reassign_targets
+from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
+from .roles import ROLES
+from .selectors import customer_get, customer_list, salespeople_visible
+from .services_admin import (
+    AdminError,
+    customer_override_clear,
+    customer_override_set,
+    customers_merge,
+    customers_reassign,
+    salesperson_customers,
+    salesperson_deactivate,
+    user_create,
+    user_password_set,
+    user_role_set,
+    user_set_active,
+    user_token_create,
+    user_token_revoke,
+)
+
+
+def _invalid(exc: AdminError) -> ValidationError:
+    return ValidationError({exc.field or "non_field_errors": [exc.message]})
+
+
+# Overrides ------------------------------------------------------------------------------------------------------
+
+class OverrideSerializer(serializers.ModelSerializer):
+    grade = serializers.ChoiceField(source="override_grade", choices=GRADES)
+    reason = serializers.CharField(source="override_reason", max_length=255)
+    until = serializers.DateField(source="override_until")
+    by = serializers.CharField(source="override_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["code", "grade", "reason", "until", "by"]
+        read_only_fields = ["code"]
+
+
+class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A customer's manual grade override: read, set (PUT) or clear (DELETE). Admins and managers in scope."""
+
+    serializer_class = OverrideSerializer
+    permission_classes = [IsManagerOrAdminRole]
+    lookup_field = "code"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self):
+        return customer_list(user=self.request.user).select_related("override_by")
+
+    @extend_schema(responses=OverrideSerializer)
+    def update(self, request: Request, code: str) -> Response:
+        customer = self.get_object()
+        data = OverrideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            customer_override_set(customer=customer, grade=v["override_grade"], reason=v["override_reason"],
+                                  until=v["override_until"], by=request.user)
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        return Response(OverrideSerializer(customer).data)
+
+    def destroy(self, request: Request, code: str) -> Response:
+        customer_override_clear(customer=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Reassignment ---------------------------------------------------------------------------------------------------
+
+class ReassignSerializer(serializers.Serializer):
+    customers = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+                                      help_text="customer codes to move")
+    from_salesperson = serializers.CharField(required=False, allow_blank=True, default="",
+                                             help_text="move every customer of this salesperson (name)")
+    to_salesperson = serializers.CharField(help_text="the salesperson (name) who takes them")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class ReassignResultSerializer(serializers.Serializer):
+    moved = serializers.IntegerField()
+    customers = serializers.ListField(child=serializers.CharField())
+    to_salesperson = serializers.CharField()
+
+
+class ReassignmentViewSet(viewsets.GenericViewSet):
+    """Move one customer, a selection, or all of a salesperson's customers to another (admins and managers)."""
+
+    serializer_class = ReassignSerializer
+    permission_classes = [IsManagerOrAdminRole]
+    filter_backends: list[Any] = []
+
+    @extend_schema(request=ReassignSerializer, responses=ReassignResultSerializer)
+    def create(self, request: Request) -> Response:
+        data = ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v, user = data.validated_data, request.user
+        to = reassign_targets(user).filter(name=v["to_salesperson"]).first()
+        if to is None:
+            raise ValidationError({"to_salesperson": ["no such active salesperson"]})
+        chosen: dict[int, Customer] = {}
+        for code in dict.fromkeys(v["customers"]):
+            customer = customer_get(user=user, code=code)
+            if customer is None:
+                raise Http404(f"no such customer: {code}")
+            chosen[customer.pk] = customer
+        if v["from_salesperson"]:
+            source = salespeople_visible(user=user).filter(name=v["from_salesperson"]).first()
+            if source is None:
+                raise ValidationError({"from_salesperson": ["no such salesperson"]})
+            chosen.update((c.pk, c) for c in salesperson_customers(salesperson=source, user=user))
+        if not chosen:
+            raise ValidationError({"customers": ["give customer codes or from_salesperson"]})
+        try:
+            moved = customers_reassign(customers=list(chosen.values()), to=to, by=user, reason=v["reason"])
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        codes = sorted(c.code for c in chosen.values())
+        return Response({"moved": moved, "customers": codes, "to_salesperson": to.name})
+
+
+# Merges ---------------------------------------------------------------------------------------------------------
+
+class MergeSerializer(serializers.Serializer):
+    survivor = serializers.CharField(max_length=32, help_text="code of the customer that stays")
+    merged = serializers.CharField(max_length=32, help_text="code of the duplicate folded into it")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
+class MergeReportSerializer(serializers.Serializer):
+    survivor = serializers.CharField()
+    merged = serializers.CharField()
+    moved = serializers.DictField(child=serializers.IntegerField())
+    deleted = serializers.DictField(child=serializers.IntegerField())
+    coupon_conflicts = serializers.ListField(child=serializers.DictField())
+    stale_periods = serializers.ListField(child=serializers.CharField())
+
+
+class CustomerMergeViewSet(viewsets.GenericViewSet):
+    """Merge a duplicate customer into the survivor; its code becomes an alias (admins)."""
+
+    serializer_class = MergeSerializer
+    permission_classes = [IsAdminRole]
+    filter_backends: list[Any] = []
+
+    @extend_schema(request=MergeSerializer, responses=MergeReportSerializer)
+    def create(self, request: Request) -> Response:
+        data = MergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        survivor, merged = customer_get(user=request.user, code=v["survivor"]), customer_get(
+            user=request.user, code=v["merged"])
+        if survivor is None or merged is None:
+            raise Http404("no such customer")
+        try:
+            report = customers_merge(survivor=survivor, merged=merged, by=request.user, reason=v["reason"])
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        return Response(MergeReportSerializer(report).data)
+
+
+# Users ----------------------------------------------------------------------------------------------------------
+
+ROLE_FIELD = {"choices": [("", "none"), *[(r, r) for r in ROLES]], "required": False, "allow_blank": True}
+
+
+class UserSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+    regions = serializers.SerializerMethodField()
+    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+    has_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "role", "regions", "salesperson",
+                  "has_token", "last_login", "date_joined"]
+        read_only_fields = fields
+
+    def get_role(self, obj: Any) -> str | None:
+        if obj.is_superuser:
+            return "admin"
+        names = {g.name for g in obj.groups.all()}
+        return next((r for r in ROLES if r in names), None)
+
+    def get_regions(self, obj: Any) -> list[str]:
+        return [m.region.path for m in obj.managed_regions.all()]
+
+    def get_has_token(self, obj: Any) -> bool:
+        return hasattr(obj, "auth_token")
+
+
+class UserWriteSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    role = serializers.ChoiceField(**ROLE_FIELD)
+    regions = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="region paths for a regional manager, e.g. 广东/广州")
+    salesperson_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+    def validate_regions(self, value: list[str]) -> list[Region]:
+        found = {r.path: r for r in Region.objects.filter(path__in=value)}
+        missing = [p for p in value if p not in found]
+        if missing:
+            raise serializers.ValidationError(f"no such region: {', '.join(missing)}")
+        return [found[p] for p in value]
+
+
+class UserCreateSerializer(UserWriteSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="shown once: store it now")
+
+
+class DeactivateSerializer(serializers.Serializer):
+    reassign_to = serializers.CharField(required=False, allow_blank=True, default="",
+                                        help_text="salesperson (name) who takes the customers")
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Logins, roles, regions, passwords and API tokens (admins)."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsAdminRole]
+    filterset_fields = ["is_active", "username"]
+    ordering_fields = ["username", "date_joined", "last_login"]
+    ordering = ["username"]
+
+    def get_queryset(self):
+        regions = Prefetch("managed_regions", queryset=ManagerRegion.objects.select_related("region"))
+        return (get_user_model().objects.prefetch_related("groups", regions)
+                .select_related("salesperson", "auth_token").order_by("username"))
+
+    def _fresh(self, user: Any) -> dict[str, Any]:
+        return UserSerializer(self.get_queryset().get(pk=user.pk)).data
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request: Request) -> Response:
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
+                               first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
+                               email=v.get("email", ""), regions=v.get("regions", []),
+                               salesperson_name=v.get("salesperson_name", ""), by=request.user)
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        return Response(self._fresh(user), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserWriteSerializer, responses=UserSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        user = self.get_object()
+        data = UserWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        for name in ("first_name", "last_name", "email"):
+            if name in v:
+                setattr(user, name, v[name])
+        user.save(update_fields=["first_name", "last_name", "email"])
+        if "role" in v or "regions" in v or "salesperson_name" in v:
+            current = UserSerializer().get_role(user) or ""
+            regions = v.get("regions", [m.region for m in ManagerRegion.objects.filter(user=user)])
+            try:
+                user_role_set(user=user, role=v.get("role", current), regions=regions,
+                              salesperson_name=v.get("salesperson_name", ""), by=request.user)
+            except AdminError as exc:
+                raise _invalid(exc) from exc
+        return Response(self._fresh(user))
+
+    @extend_schema(request=PasswordSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def password(self, request: Request, pk: str) -> Response:
+        data = PasswordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user_password_set(user=self.get_object(), password=data.validated_data["password"], by=request.user)
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["POST"], request=None, responses={201: TokenSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def token(self, request: Request, pk: str) -> Response:
+        """POST: a new token (replacing any), its key in this response only. DELETE: revoke it."""
+        user = self.get_object()
+        if request.method == "DELETE":
+            if not user_token_revoke(user=user, by=request.user):
+                raise Http404("no token")
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        try:
+            key = user_token_create(user=user, by=request.user)
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        response = Response({"key": key}, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(request=DeactivateSerializer, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str) -> Response:
+        """Deactivate the login; a salesperson's customers stay, or go to `reassign_to`."""
+        user = self.get_object()
+        data = DeactivateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        name = data.validated_data["reassign_to"]
+        to = Salesperson.objects.filter(name=name, user__is_active=True).first() if name else None
+        if name and to is None:
+            raise ValidationError({"reassign_to": ["no such active salesperson"]})
+        salesperson = Salesperson.objects.filter(user=user).first()
+        try:
+            if salesperson is not None:
+                salesperson_deactivate(salesperson=salesperson, reassign_to=to, by=request.user)
+            else:
+                user_set_active(user=user, active=False, by=request.user)
+        except AdminError as exc:
+            raise _invalid(exc) from exc
+        return Response(self._fresh(user))
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str) -> Response:
+        user = self.get_object()
+        user_set_active(user=user, active=True, by=request.user)
+        return Response(self._fresh(user))
