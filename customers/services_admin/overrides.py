@@ -16,6 +16,11 @@ from .errors import AdminError
 GRADE_VALUES = [g for g, _ in GRADES]
 
 
+def today() -> dt.date:
+    """The business day (Asia/Shanghai); an override may not end before it."""
+    return timezone.localdate()
+
+
 def _override_state(customer: Customer) -> dict[str, Any]:
     return {"grade": customer.override_grade, "reason": customer.override_reason,
             "until": customer.override_until.isoformat() if customer.override_until else None}
@@ -53,7 +58,7 @@ def customer_override_set(*, customer: Customer, grade: str, reason: str, until:
         raise AdminError("reason", "required")
     if until is None:
         raise AdminError("until", "required")
-    if until < timezone.localdate():
+    if until < today():
         raise AdminError("until", "must not be in the past")
     before = _override_state(customer)
     customer.override_grade, customer.override_reason, customer.override_until = grade, reason[:255], until

@@ -1,0 +1,128 @@
+"""Saving records who, when and what changed; history shows each diff; restore makes a new equal version;
+recompute runs as a background job whose progress a page polls."""
+
+import re
+
+import pytest
+
+from analytics.models import BackgroundJob, GradingPolicy, SnapshotRun
+from analytics.periods import fmt
+from analytics.services.policies import policy_active, policy_set
+from analytics.tuning.diff import policy_diff
+from analytics.tuning.services import policy_history, policy_restore, policy_save, recompute_periods, recompute_run
+from customers.models import AuditLog
+
+from .test_grading_validation import post_data
+
+
+@pytest.mark.django_db
+def test_policy_diff_is_flat_key_to_old_and_new():
+    old = {"method": "cumulative_share", "fixed_amount": {"a": "100000"}, "labels": {"A": "核心客户"}}
+    new = {"method": "fixed_amount", "window_months": 3, "fixed_amount": {"a": "80000"}, "labels": {"A": "核心客户"}}
+    assert policy_diff(old, new) == {
+        "fixed_amount.a": ["100000", "80000"], "method": ["cumulative_share", "fixed_amount"],
+        "window_months": [None, 3],
+    }
+    assert policy_diff(new, new) == {}
+
+
+@pytest.mark.django_db
+def test_save_from_the_page_records_who_when_and_the_diff(admin_client, admin_user):
+    v1 = policy_active()
+    response = admin_client.post("/settings/grading/", post_data(
+        {"method": "fixed_amount", "fixed_amount.a": "80000", "labels.A": "金牌客户", "comment": "降低A门槛"}))
+    assert response.status_code == 302
+    v2 = GradingPolicy.objects.get(is_active=True)
+    assert (v2.version, v2.created_by, v2.comment) == (v1.version + 1, admin_user, "降低A门槛")
+    log = AuditLog.objects.get(action="policy_set", target=f"policy:v{v2.version}")
+    assert log.user == admin_user
+    assert log.details["previous_version"] == v1.version
+    assert log.details["diff"] == {
+        "fixed_amount.a": ["100000", "80000"], "labels.A": ["核心客户", "金牌客户"],
+        "method": ["cumulative_share", "fixed_amount"],
+    }
+
+
+@pytest.mark.django_db
+def test_history_shows_each_diff_and_restore_makes_a_new_equal_version(admin_client, admin_user):
+    v1 = policy_active()
+    v2 = policy_save(data={"method": "rank_percentile"}, user=admin_user, comment="rank")
+    v3 = policy_save(data={"method": "rank_percentile", "rank_percentile": {"a": "0.01", "b": "0.05", "c": "0.2"}},
+                     user=admin_user)
+    policy_set(data={"method": "weighted_score"})  # a version from set_policy: no stored diff, computed instead
+    entries = {e.row.version: e for e in policy_history()}
+    assert entries[v2.version].diff == {"method": ["cumulative_share", "rank_percentile"]}
+    assert entries[v3.version].diff == {"rank_percentile.a": ["0.05", "0.01"], "rank_percentile.b": ["0.25", "0.05"],
+                                        "rank_percentile.c": ["0.75", "0.2"]}
+    assert entries[v3.version + 1].diff == {  # set_policy: omitted sections fall back to the defaults
+        "method": ["rank_percentile", "weighted_score"], "rank_percentile.a": ["0.01", "0.05"],
+        "rank_percentile.b": ["0.05", "0.25"], "rank_percentile.c": ["0.2", "0.75"]}
+    assert entries[v1.version].diff == policy_diff(None, v1.data)
+
+    page = admin_client.get("/settings/grading/history/").content.decode()
+    assert "<code>rank_percentile.a</code>: 0.05 → 0.01" in page
+    restorable = re.findall(r'action="/settings/grading/history/(\d+)/restore/"', page)
+    assert sorted(map(int, restorable)) == [v1.version, v2.version, v3.version]  # not the active one
+
+    response = admin_client.post(f"/settings/grading/history/{v2.version}/restore/")
+    assert response.status_code == 302
+    restored = GradingPolicy.objects.get(is_active=True)
+    assert restored.version == v3.version + 2
+    assert restored.data == v2.data
+    assert restored.comment == f"restore of v{v2.version}"
+    assert policy_history()[0].diff == {"method": ["weighted_score", "rank_percentile"]}
+    assert GradingPolicy.objects.count() == 5  # nothing rewritten
+    assert admin_client.post("/settings/grading/history/999/restore/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_restore_service_refuses_an_unknown_version(admin_user):
+    from analytics.tuning.services import TuningError
+
+    with pytest.raises(TuningError, match="no policy version 42"):
+        policy_restore(version=42, user=admin_user)
+
+
+@pytest.mark.django_db
+def test_recompute_last_months_runs_as_a_job_with_progress(admin_client, admin_user,
+                                                            django_capture_on_commit_callbacks):
+    v = policy_save(data={"method": "fixed_amount"}, user=admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/settings/grading/recompute/", {"months": "3"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    job = BackgroundJob.objects.get()
+    assert (job.kind, job.status, job.done, job.total) == ("policy_recompute", "done", 3, 3)
+    periods = [fmt(p) for p in recompute_periods(3)]
+    assert job.params == {"periods": periods, "policy_version": v.version}
+    runs = SnapshotRun.objects.filter(status="done").order_by("period")
+    assert [fmt(r.period) for r in runs] == periods
+    assert {r.policy.version for r in runs} == {v.version}
+    # The progress partial: polls while the job runs, stops once it is done.
+    partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert '<progress max="3" value="3"' in partial and "every 1s" not in partial
+    BackgroundJob.objects.filter(pk=job.pk).update(status="running", done=1)
+    partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in partial and re.search(r'value="1"', partial)
+    assert admin_client.get(f"/settings/jobs/{job.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_redelivered_job_resumes_after_what_is_done(admin_user, django_capture_on_commit_callbacks):
+    from analytics.tuning.services import recompute_start
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = recompute_start(months=4, user=admin_user)
+    BackgroundJob.objects.filter(pk=job.pk).update(status="running", done=2)
+    recompute_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("done", 4)
+    assert SnapshotRun.objects.count() == 2  # only the two periods not done before
+    recompute_run(job_id=job.pk)  # done: a second delivery is a no-op
+    assert SnapshotRun.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_recompute_refuses_bad_month_counts(admin_client):
+    response = admin_client.post("/settings/grading/recompute/", {"months": "0"}, follow=True)
+    assert "months: must be a whole number between 1 and 60" in response.content.decode()
+    assert not BackgroundJob.objects.exists()
