@@ -15,7 +15,7 @@ EXPORT_COLUMNS = [
     "previous_grade", "movement", "sales", "orders", "profit", "mom_growth", "yoy_growth", "lifecycle", "is_new",
     "days_since_last_order", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge", "receivable",
     "overdue", "last_order_date", "last_visit_date", "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
-    "quadrant", "action",
+    "quadrant", "action", "churn_risk",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +42,11 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+def churn_risk_cell(value: float | None) -> float | None:
+    """DESIGN 3.7: the churn probability 0..1 to 4 decimals; blank where no winning model scored the customer."""
+    return None if value is None else round(min(1.0, max(0.0, float(value))), 4)
+
+
 def snapshot_export_rows(qs: QuerySet[CustomerSnapshot], labels: dict[str, str]) -> Iterator[list[Any]]:
     """Rows of EXPORT_COLUMNS for the snapshots in `qs` (already scoped by the caller), in code order."""
     rows = qs.select_related("customer", "region", "salesperson").order_by("code")
@@ -53,6 +58,7 @@ def snapshot_export_rows(qs: QuerySet[CustomerSnapshot], labels: dict[str, str])
             s.lifecycle, s.is_new, s.days_since_last_order, s.sales_surge, s.sales_plunge, s.orders_surge,
             s.orders_plunge, s.receivable, s.overdue, s.last_order_date, s.last_visit_date, s.last_coupon_date,
             s.rfm_r, s.rfm_f, s.rfm_m, s.rfm_segment or None, s.quadrant or None, s.action,
+            churn_risk_cell(s.churn_risk),
         ]
 
 

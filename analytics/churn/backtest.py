@@ -26,6 +26,9 @@ class ChurnConfig:
     population_days: int = 90
     max_periods: int = 12  # training month-ends, most recent first
     test_periods: int = 6  # backtest month-ends, most recent first (their mean is less noisy than one month)
+    # Month-ends this close to the ledger's first order see truncated histories (everyone looks new, the
+    # 12-month windows are short): their rows would teach the model the ledger's start, not customers.
+    warmup_days: int = 90
     min_rows: int = 200
     min_class_rows: int = 20
     top_share: float = 0.1
@@ -59,11 +62,12 @@ def month_end(day: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
-def label_ready_month_ends(first_order: dt.date | None, as_of: dt.date, horizon_days: int) -> list[dt.date]:
-    """Every month-end T' from the first order's month with T' + H <= T, oldest first."""
+def label_ready_month_ends(first_order: dt.date | None, as_of: dt.date, horizon_days: int,
+                           warmup_days: int = 0) -> list[dt.date]:
+    """Every month-end T' >= first order + warm-up with T' + H <= T, oldest first."""
     if first_order is None:
         return []
-    out, cur = [], month_end(first_order)
+    out, cur = [], month_end(first_order + dt.timedelta(days=warmup_days))
     while cur + dt.timedelta(days=horizon_days) <= as_of:
         out.append(cur)
         cur = month_end(cur + dt.timedelta(days=1))
@@ -72,7 +76,7 @@ def label_ready_month_ends(first_order: dt.date | None, as_of: dt.date, horizon_
 
 def earliest_as_of(first_order: dt.date | None, as_of: dt.date, config: ChurnConfig) -> dt.date | None:
     """The oldest month-end the backtest and the final fit will read: the data has to start a year before it."""
-    ends = label_ready_month_ends(first_order, as_of, config.horizon_days)
+    ends = label_ready_month_ends(first_order, as_of, config.horizon_days, config.warmup_days)
     if not ends:
         return None
     needed = set(ends[-config.max_periods:])
@@ -106,7 +110,8 @@ def fit_rows(rows: pd.DataFrame, config: ChurnConfig) -> Fit:
 def fit_final(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Fit:
     """The model to score T with: trained on the latest `max_periods` month-ends whose labels are known at T."""
     inputs = prepared(inputs)
-    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days)[-config.max_periods:]
+    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days, config.warmup_days)
+    ends = ends[-config.max_periods:]
     if not ends:
         return Fit(reason=f"no month-end has {config.horizon_days} days of history after it yet")
     rows = training_frame(inputs, ends, horizon_days=config.horizon_days, population_days=config.population_days)
@@ -147,7 +152,7 @@ def _mean(periods: list[dict[str, Any]], who: str, metric: str) -> float | None:
 def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backtest:
     """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (DESIGN 3.7)."""
     inputs = prepared(inputs)
-    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days)
+    ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days, config.warmup_days)
     result = Backtest()
     for test_end in ends[::-1][:config.test_periods][::-1]:
         result.periods.append(_one_period(inputs, test_end, ends, config))

@@ -1,0 +1,147 @@
+"""Churn services on the database: GROUP BY data, no leak from after T, stored models, used only where they win."""
+
+import dataclasses
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+
+from analytics.churn import services
+from analytics.churn.backtest import ChurnConfig
+from analytics.churn.data import churn_inputs
+from analytics.churn.features import features_at
+from analytics.churn.services import (
+    churn_model_active,
+    churn_model_train,
+    churn_risk_explain,
+    churn_risk_scores,
+)
+from analytics.churn.tasks import churn_retrain
+from analytics.models import ChurnModel
+from customers.models import Customer
+from sales.models import Order
+from tests.churn.synth import short_ledger
+
+T = dt.date(2025, 12, 31)
+SMALL = ChurnConfig(min_rows=100, min_class_rows=10)
+
+
+def write_ledger(orders: pd.DataFrame) -> dict[int, int]:
+    """Customers and orders from a synthetic ledger, in bulk; returns synthetic id -> Customer.pk."""
+    ids = sorted(orders["customer_id"].unique())
+    Customer.objects.bulk_create([Customer(code=f"S{i:05d}", name=f"客户{i}", first_seen=dt.date(2025, 1, 1))
+                                  for i in ids])
+    pk = dict(Customer.objects.filter(code__startswith="S").values_list("code", "id"))
+    mapping = {i: pk[f"S{i:05d}"] for i in ids}
+    Order.objects.bulk_create([
+        Order(order_no=f"O{n:07d}", customer_id=mapping[row.customer_id], order_date=row.order_date.date(),
+              amount=Decimal(int(row.amount_fen)).scaleb(-2))
+        for n, row in enumerate(orders.itertuples())
+    ], batch_size=2000)
+    return mapping
+
+
+@pytest.fixture
+def ledger(db, settings):
+    _, orders = short_ledger(customers=600, seed=21)
+    mapping = write_ledger(orders)
+    return orders, mapping
+
+
+def scores_of(model: ChurnModel, ids):
+    return churn_risk_scores(as_of=model.as_of, customer_ids=ids)
+
+
+def test_data_matches_the_pure_aggregation(ledger):
+    orders, mapping = ledger
+    inputs = churn_inputs(first_as_of=dt.date(2025, 4, 30), as_of=T)
+    assert inputs.dates["order_date"].max() <= pd.Timestamp(T)
+    assert int(inputs.monthly["orders"].sum()) == len(orders[orders["order_date"] >= pd.Timestamp("2024-04-01")])
+    assert len(inputs.first_order) == orders["customer_id"].nunique()
+
+
+def test_a_future_order_changes_neither_features_nor_model(ledger, monkeypatch):
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    as_of = T
+    feats = features_at(churn_inputs(first_as_of=as_of, as_of=as_of), as_of, population_days=90)
+    first = churn_model_train(as_of=as_of)
+    assert first.beats_baseline, first.metrics
+    before = scores_of(first, mapping.values())
+    # Orders after T (the next day and on into the horizon of T) must not count.
+    for n, pk in enumerate(list(mapping.values())[:200]):
+        Order.objects.create(order_no=f"F{n}", customer_id=pk, order_date=as_of + dt.timedelta(days=1 + n % 60),
+                             amount=Decimal("123.00"))
+    after_feats = features_at(churn_inputs(first_as_of=as_of, as_of=as_of), as_of, population_days=90)
+    pd.testing.assert_frame_equal(feats, after_feats)
+    second = churn_model_train(as_of=as_of)
+    assert second.metrics == first.metrics
+    pd.testing.assert_series_equal(scores_of(second, mapping.values()), before)
+
+
+def test_scores_only_where_the_model_wins(ledger, monkeypatch):
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    ids = list(mapping.values())
+    assert churn_risk_scores(as_of=T, customer_ids=ids) is None  # no model trained yet
+    model = churn_model_train(as_of=T)
+    assert model.beats_baseline and model.blob and model.features
+    scores = churn_risk_scores(as_of=T, customer_ids=ids)
+    assert list(scores.index) == ids
+    scored = scores.dropna()
+    assert len(scored) > 100 and scored.between(0, 1).all()
+    # A later model that loses to days since last order switches the score off.
+    ChurnModel.objects.create(as_of=T, horizon_days=90, algorithm="", metrics={}, beats_baseline=False, blob=b"")
+    assert churn_risk_scores(as_of=T, customer_ids=ids) is None
+    assert churn_risk_explain(as_of=T, customer_ids=ids[:5]) is None
+    # A model trained after T never scores T.
+    assert churn_model_active(as_of=T - dt.timedelta(days=1)) is None
+
+
+def test_explain_gives_risk_and_reasons(ledger, monkeypatch):
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    churn_model_train(as_of=T)
+    ids = list(mapping.values())
+    explained = churn_risk_explain(as_of=T, customer_ids=ids).dropna(subset=["churn_risk"])
+    scores = churn_risk_scores(as_of=T, customer_ids=ids).dropna()
+    pd.testing.assert_series_equal(explained["churn_risk"], scores, check_names=False)
+    riskiest = explained.sort_values("churn_risk").iloc[-1]
+    codes = [code for code, _label in riskiest["reasons"]]
+    assert 1 <= len(codes) <= 3 and set(codes) <= {c for c, _s, _l in services.REASONS.values()}
+
+
+def test_no_model_is_stored_with_the_reason(db):
+    model = churn_model_train(as_of=T)
+    assert not model.beats_baseline and model.blob == b""
+    assert "90 days of history" in model.metrics["reason"]
+
+
+def test_retrain_task_and_command(ledger, monkeypatch):
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    result = churn_retrain.apply(args=[T.isoformat()]).get()
+    assert result["beats_baseline"] is True
+    out = io.StringIO()
+    call_command("churn_backtest", "--as-of", T.isoformat(), stdout=out)
+    text = out.getvalue()
+    assert "model AUC" in text and "base P@10%" in text and "mean" in text
+    assert "the model beats days since last order" in text
+    assert ChurnModel.objects.count() == 1
+    call_command("churn_backtest", "--as-of", T.isoformat(), "--save", stdout=out)
+    assert ChurnModel.objects.count() == 2 and "saved churn model" in out.getvalue()
+
+
+def test_command_usage_error(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--as-of: expected YYYY-MM-DD") as err:
+        call_command("churn_backtest", "--as-of", "2025-13-01")
+    assert err.value.returncode == 2
+
+
+def test_config_reads_settings(settings):
+    settings.CHURN_HORIZON_DAYS = 60
+    assert dataclasses.asdict(services.churn_config())["horizon_days"] == 60
