@@ -43,7 +43,7 @@ def recompute_stale_periods() -> list[str]:
     from analytics.services.stale import periods_stale
 
     done = []
-    for period in periods_stale():
-        compute_period(fmt(period), reason="inputs changed")
+    for period, reason in periods_stale():
+        compute_period(fmt(period), reason=reason or "inputs changed")
         done.append(fmt(period))
     return done

@@ -17,5 +17,6 @@ def periods_mark_stale(*, periods: Iterable[str | dt.date], reason: str) -> list
     return sorted(computed)
 
 
-def periods_stale() -> list[dt.date]:
-    return list(StalePeriod.objects.order_by("period").values_list("period", flat=True))
+def periods_stale() -> list[tuple[dt.date, str]]:
+    """Stale periods, oldest first, with why they went stale."""
+    return list(StalePeriod.objects.order_by("period").values_list("period", "reason"))

@@ -118,6 +118,7 @@ def _import_file(
     try:
         with transaction.atomic():
             report.details = importer.write(plan=plan, batch=batch, ctx=ctx)
+            _mark_stale(report)
     except DatabaseError as exc:
         # The transaction rolled back every domain row; the batch row (outside it) keeps the reason.
         logger.exception("import of %s failed", name)
@@ -128,6 +129,15 @@ def _import_file(
         _finish(batch, report, status=ImportBatch.Status.FAILED)
         raise
     return _finish(batch, report, status=ImportBatch.Status.DONE)
+
+
+def _mark_stale(report: ImportReport) -> None:
+    """Closed periods the import changed are recomputed by a task once the import has committed (issue 3)."""
+    from analytics.services.stale import periods_mark_stale
+    from analytics.tasks import recompute_stale_periods
+
+    if report.periods and periods_mark_stale(periods=report.periods, reason=f"import of {report.file_name}"):
+        transaction.on_commit(recompute_stale_periods.delay)
 
 
 def _is_user(user: Any) -> bool:

@@ -101,3 +101,24 @@ def test_failed_run_leaves_previous_snapshot(ledger, monkeypatch):
     assert table() == before
     failed = SnapshotRun.objects.order_by("-id").first()
     assert (failed.status, failed.error) == ("failed", "RuntimeError: disk full")
+
+
+@pytest.mark.django_db
+def test_an_import_marks_computed_periods_stale_and_recomputes_them(
+    ledger, tmp_path, django_capture_on_commit_callbacks
+):
+    from analytics.models import StalePeriod
+    from sales.imports.service import import_file
+
+    snapshot_compute(period=P)
+    assert CustomerSnapshot.objects.get(period=P, code="003").sales == Decimal("0.00")
+    ledger_file = tmp_path / "late.csv"
+    ledger_file.write_text("order_no,order_date,customer_code,amount\nLATE-1,2025-03-30,003,12000.00\n")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = import_file(kind="sales", path=ledger_file, name="late.csv", user=None, dry_run=False)
+    assert report.periods == ["2025-03"]
+    assert len(callbacks) == 1  # the recompute was queued after the import committed
+    assert not StalePeriod.objects.exists()
+    row = CustomerSnapshot.objects.get(period=P, code="003")
+    assert (row.sales, row.lifecycle) == (Decimal("12000.00"), "active")
+    assert PeriodSummary.objects.get(period=P).restated_reason == "import of late.csv"
