@@ -181,7 +181,7 @@ class CustomerMergeViewSet(viewsets.GenericViewSet):
 
 # Users ----------------------------------------------------------------------------------------------------------
 
-ROLE_FIELD = {"choices": [("", "none"), *[(r, r) for r in ROLES]], "required": False, "allow_blank": True}
+ROLE_CHOICES = [("", "none"), *[(r, r) for r in ROLES]]
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -213,7 +213,7 @@ class UserWriteSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    role = serializers.ChoiceField(**ROLE_FIELD)
+    role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False, allow_blank=True)
     regions = serializers.ListField(child=serializers.CharField(), required=False,
                                     help_text="region paths for a regional manager, e.g. 广东/广州")
     salesperson_name = serializers.CharField(max_length=64, required=False, allow_blank=True)

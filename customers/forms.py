@@ -6,7 +6,7 @@ The forms parse input; the rules live in `customers.services_admin` (its AdminEr
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -73,11 +73,12 @@ class ReassignForm(AdminErrorMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from_salesperson"].queryset = salespeople_visible(user=user).select_related("user")
-        self.fields["to"].queryset = reassign_targets(user)
+        cast(forms.ModelChoiceField, self.fields["from_salesperson"]).queryset = (
+            salespeople_visible(user=user).select_related("user"))
+        cast(forms.ModelChoiceField, self.fields["to"]).queryset = reassign_targets(user)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         data["code_list"] = codes_of(data.get("codes", ""))
         if not data.get("from_salesperson") and not data["code_list"]:
             raise forms.ValidationError(_("Choose a salesperson whose customers move, or enter customer codes."))
@@ -105,7 +106,7 @@ class UserCreateForm(UserRoleForm):
                    "salesperson_name"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
@@ -116,7 +117,7 @@ class PasswordForm(AdminErrorMixin, forms.Form):
     password2 = forms.CharField(label=_("new password again"), widget=forms.PasswordInput, strip=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
@@ -131,7 +132,7 @@ class DeactivateForm(AdminErrorMixin, forms.Form):
         targets = Salesperson.objects.filter(user__is_active=True)
         if salesperson is not None:
             targets = targets.exclude(pk=salesperson.pk)
-        self.fields["reassign_to"].queryset = targets
+        cast(forms.ModelChoiceField, self.fields["reassign_to"]).queryset = targets
 
 
 class MergeForm(AdminErrorMixin, forms.Form):

@@ -82,7 +82,7 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class BoundField:
     key: str
-    label: Promise
+    label: Promise | str
     value: Any
     errors: list[str]
     kind: str  # "select", "checkbox", "text" or "number"

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from django.core.cache import cache
@@ -129,7 +129,8 @@ def policy_preview(*, draft: Policy, active: Policy, user: Any, period: dt.date 
         name: compute_snapshot(preview_inputs(policy, period), policy, year=period.year, month=period.month)
         for name, policy in (("active", active), ("draft", draft))
     }
-    summaries = {name: period_summary(frame)["grades"] for name, frame in frames.items()}
+    summaries = {name: cast(dict[str, dict[str, int]], period_summary(frame)["grades"])
+                 for name, frame in frames.items()}
     labels = vars(draft.labels)
     grades = [
         GradeRow(g, labels[g], summaries["active"][g]["customers"], summaries["draft"][g]["customers"],

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from analytics.engine.policy import PolicyError
 from analytics.models import BackgroundJob
 from analytics.services.policies import policy_active, policy_of
-from customers.views.access import admin_required
+from customers.views.access import admin_required, is_htmx
 
 from .forms import PolicyForm
 from .preview import policy_preview, preview_period
@@ -89,7 +89,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
         message = str(exc) if isinstance(exc, TuningError) else _("months: must be a whole number")
         messages.error(request, message)
         return redirect("settings_grading:grading")
-    if request.htmx:
+    if is_htmx(request):
         return render(request, "settings/job.html", {"job": job})
     return redirect("settings_grading:job", pk=job.pk)
 
@@ -101,5 +101,5 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     found = BackgroundJob.objects.filter(pk=pk).first()
     if found is None:
         raise Http404
-    template = "settings/job.html" if request.htmx else "settings/job_page.html"
+    template = "settings/job.html" if is_htmx(request) else "settings/job_page.html"
     return render(request, template, {"job": found})

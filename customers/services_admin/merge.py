@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Model
 from django.utils import timezone
 
 from customers.models import Customer, CustomerAlias
@@ -44,9 +44,10 @@ def merge_preview(*, survivor: Customer, merged: Customer) -> dict[str, int]:
     """How many rows of each kind point at `merged` (what a merge would move), for the confirmation page."""
     counts = {}
     for rel in Customer._meta.related_objects:
-        n = rel.related_model._default_manager.filter(**{rel.field.name: merged}).count()
+        model = cast(type[Model], rel.related_model)
+        n = model._default_manager.filter(**{rel.field.name: merged}).count()
         if n:
-            counts[rel.related_model._meta.label_lower] = n
+            counts[model._meta.label_lower] = n
     return counts
 
 
@@ -83,7 +84,7 @@ def _coupon_conflicts(qs: Any, survivor: Customer) -> list[dict[str, Any]]:
 
 def _move_relations(survivor: Customer, merged: Customer, report: MergeReport) -> None:
     for rel in Customer._meta.related_objects:
-        model, name = rel.related_model, rel.field.name
+        model, name = cast(type[Model], rel.related_model), rel.field.name
         label = model._meta.label_lower
         qs = model._default_manager.filter(**{name: merged})
         if label in DERIVED:

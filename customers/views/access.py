@@ -25,5 +25,10 @@ def _requires(check: Callable[[Any], bool]) -> Callable[[View], View]:
     return decorator
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """True for a request htmx sent (django-htmx sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))
+
+
 admin_required = _requires(is_admin)
 manager_or_admin_required = _requires(is_manager_or_admin)

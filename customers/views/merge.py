@@ -1,16 +1,35 @@
 """/settings/merge/: fold a duplicate customer into the one that stays (admins), after a confirmation step."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from customers.forms import MergeForm
+from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services_admin import AdminError, customers_merge
 from customers.services_admin.merge import merge_preview
 
 from .access import admin_required
+
+
+def _pair(request: HttpRequest, form: MergeForm) -> tuple[Customer, Customer] | None:
+    """Both customers, or None with the problems put on the form."""
+    survivor = customer_get(user=request.user, code=form.cleaned_data["survivor"])
+    merged = customer_get(user=request.user, code=form.cleaned_data["merged"])
+    if survivor is None:
+        form.add_error("survivor", _("No such customer."))
+    if merged is None:
+        form.add_error("merged", _("No such customer."))
+    if survivor is None or merged is None:
+        return None
+    if survivor.pk == merged.pk:
+        form.add_error("merged", _("Choose two different customers."))
+        return None
+    return survivor, merged
 
 
 @admin_required
@@ -20,25 +39,18 @@ def merge(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "settings/merge.html", {"form": MergeForm()})
     form = MergeForm(request.POST)
-    context: dict = {"form": form}
-    if form.is_valid():
-        survivor = customer_get(user=request.user, code=form.cleaned_data["survivor"])
-        merged = customer_get(user=request.user, code=form.cleaned_data["merged"])
-        if survivor is None:
-            form.add_error("survivor", _("No such customer."))
-        if merged is None:
-            form.add_error("merged", _("No such customer."))
-        if survivor and merged and survivor.pk == merged.pk:
-            form.add_error("merged", _("Choose two different customers."))
-    if form.is_valid() and not form.errors:
+    context: dict[str, Any] = {"form": form}
+    pair = _pair(request, form) if form.is_valid() else None
+    if pair is not None:
+        survivor, merged = pair
         if "confirm" not in request.POST:
             context.update(survivor=survivor, merged=merged, counts=merge_preview(survivor=survivor, merged=merged))
             return render(request, "settings/merge.html", context)
         try:
-            context["report"] = customers_merge(survivor=survivor, merged=merged, by=request.user,
-                                                reason=form.cleaned_data["reason"])
+            report = customers_merge(survivor=survivor, merged=merged, by=request.user,
+                                     reason=form.cleaned_data["reason"])
         except AdminError as exc:
             form.add_admin_error(exc)
         else:
-            return render(request, "settings/merge.html", {"form": MergeForm(), "report": context["report"]})
+            return render(request, "settings/merge.html", {"form": MergeForm(), "report": report})
     return render(request, "settings/merge.html", context, status=400)

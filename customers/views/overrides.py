@@ -10,7 +10,7 @@ from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services_admin import AdminError, customer_override_clear, customer_override_set
 
-from .access import manager_or_admin_required
+from .access import is_htmx, manager_or_admin_required
 
 
 def _customer(request: HttpRequest, code: str) -> Customer:
@@ -21,9 +21,10 @@ def _customer(request: HttpRequest, code: str) -> Customer:
 
 
 def _render(request: HttpRequest, customer: Customer, form: OverrideForm, *, note: str = "") -> HttpResponse:
-    template = "settings/customers/override.html" if request.htmx else "settings/customers/override_page.html"
+    htmx = is_htmx(request)
+    template = "settings/customers/override.html" if htmx else "settings/customers/override_page.html"
     # htmx 2 does not swap 4xx answers: the partial comes back 200 with the errors in it; a plain post gets 400.
-    status = 400 if form.errors and not request.htmx else 200
+    status = 400 if form.errors and not htmx else 200
     context = {"customer": customer, "form": form, "note": note, "today": timezone.localdate()}
     return render(request, template, context, status=status)
 
