@@ -108,9 +108,13 @@ def demo_wipe() -> list[str]:
     Regions, salespeople, users and categories stay: the seed reuses them. Returns the SQL it ran.
     """
     tables = [m._meta.db_table for m in DEMO_MODELS]
-    sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True)
-    connection.ops.execute_sql_flush(sorted(sql))
-    return sorted(sql)
+    sql = sorted(connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True))
+    if connection.vendor == "postgresql":
+        # TRUNCATE refuses tables with pending deferred FK checks (rows inserted earlier in this transaction):
+        # run those checks now, then go back to deferring them for the seed that follows.
+        sql = ["SET CONSTRAINTS ALL IMMEDIATE", *sql, "SET CONSTRAINTS ALL DEFERRED"]
+    connection.ops.execute_sql_flush(sql)
+    return sql
 
 
 
