@@ -38,8 +38,8 @@ class CareRunInline(admin.TabularInline):
     model = CareRun
     extra = 0
     can_delete = False
-    fields = ["run_date", "status", "matched", "queued", "skipped", "error", "finished_at"]
-    readonly_fields = fields
+    fields = ("run_date", "status", "matched", "queued", "skipped", "error", "finished_at")
+    readonly_fields = ("run_date", "status", "matched", "queued", "skipped", "error", "finished_at")
     ordering = ["-run_date"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

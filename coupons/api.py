@@ -152,10 +152,10 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.campaign_list(user=self.request.user)
 
-    def perform_create(self, serializer: CampaignSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = _domain(services.campaign_create, user=self.request.user, **serializer.validated_data)
 
-    def perform_update(self, serializer: CampaignSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = _domain(services.campaign_update, user=self.request.user, campaign=serializer.instance,
                                       **serializer.validated_data)
 

@@ -1,5 +1,7 @@
 """The campaign form (managers and admins): the service validates the SMS template and its length."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -18,8 +20,8 @@ class CampaignForm(forms.ModelForm):
             "sms_template": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if self.errors:
             return data
         probe = Campaign(**{name: data.get(name) for name in FIELDS})

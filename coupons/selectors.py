@@ -89,7 +89,8 @@ def campaign_results(*, user: Any, campaign: Campaign) -> CampaignResults:
     orders = scoped(Order.objects.exclude(status=Order.Status.CANCELLED), user=user)
     redeemed = orders.filter(coupon_code__in=issues.values("code")).aggregate(n=Count("id"), amount=Sum("amount"))
     results.redemptions, results.redeemed_amount = redeemed["n"], redeemed["amount"] or Decimal("0")
-    sent = list(issues.filter(status__in=SENT_LIKE, sent_at__isnull=False).values_list("customer_id", "sent_at"))
+    sent = [(cid, at) for cid, at in issues.filter(status__in=SENT_LIKE, sent_at__isnull=False)
+            .values_list("customer_id", "sent_at") if at is not None]
     results.recipients_sent = len(sent)
     results.sales_after, results.buyers_after = _sales_after(orders, sent, window)
     results.baseline = similar_customers_baseline(campaign=campaign, user=user, window_days=window)

@@ -6,22 +6,21 @@ worker is killed goes back to the queue and its re-run completes the work withou
 Retries: only on database connection errors (transient); a gateway failure is recorded on its row instead.
 """
 
+from typing import Any
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 TRANSIENT = (OperationalError, InterfaceError)
-COMMON = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
 
-@shared_task(name="coupons.tasks.send_pending", **COMMON)
+def coupon_task(name: str) -> Any:
+    """Late ack, requeued if the worker is lost, retried with backoff on transient database errors."""
+    return shared_task(name=name, acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT,
+                       retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=5)
+
+
+@coupon_task("coupons.tasks.send_pending")
 def send_pending(send_request_id: int | None = None) -> dict:
     """Send due queued coupons (of one send request, or all of them: the periodic sweep)."""
     from coupons import conf
@@ -35,7 +34,7 @@ def send_pending(send_request_id: int | None = None) -> dict:
             "quiet_hours": outcome.quiet_hours}
 
 
-@shared_task(name="coupons.tasks.relay_outbox", **COMMON)
+@coupon_task("coupons.tasks.relay_outbox")
 def relay_outbox() -> int:
     """Publish outbox events the broker missed at commit time."""
     from coupons.services import outbox_relay
@@ -43,7 +42,7 @@ def relay_outbox() -> int:
     return outbox_relay()
 
 
-@shared_task(name="coupons.tasks.run_care_rules", **COMMON)
+@coupon_task("coupons.tasks.run_care_rules")
 def run_care_rules(run_date: str | None = None) -> list[int]:
     """Run every active care rule for `run_date` (ISO; default today in TIME_ZONE)."""
     import datetime as dt

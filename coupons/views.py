@@ -130,7 +130,8 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     _require_role(request)
     data = request.POST if request.method == "POST" else request.GET
     campaigns = selectors.campaign_usable_list(user=request.user)
-    campaign = campaigns.filter(pk=data.get("campaign")).first() if data.get("campaign", "").isdigit() else None
+    chosen = data.get("campaign") or ""
+    campaign = campaigns.filter(pk=int(chosen)).first() if chosen.isdigit() else None
     campaign = campaign or campaigns.first()
     context: dict = {"campaigns": campaigns, "campaign": campaign, "codes": _codes(data),
                      "select_all": data.get("all") == "1", "filters": {}, "error": ""}
@@ -151,7 +152,8 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     except CouponError as exc:
         context["error"] = str(exc)
     context["idempotency_key"] = uuid.uuid4().hex  # a fresh key per rendered dialog: a double click replays
-    template = "coupons/_send_dialog.html" if request.htmx and request.method == "GET" else "coupons/send_dialog.html"
+    fragment = request.headers.get("HX-Request") == "true" and request.method == "GET"
+    template = "coupons/_send_dialog.html" if fragment else "coupons/send_dialog.html"
     return render(request, template, context, status=400 if context["error"] and request.method == "POST" else 200)
 
 
