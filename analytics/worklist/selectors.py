@@ -1,0 +1,186 @@
+"""Each salesperson's follow-up list for today, and how much of it got done (issue 8 item 2).
+
+The list comes from the latest closed snapshot (T = its month-end, before today): the DESIGN 3.6 actions that
+ask someone to act, plus customers the churn model flags (DESIGN 3.7; the snapshot holds a risk only where the
+model beats "days since last order"). Rules:
+
+- Order: action priority (below), then churn risk (highest first) where the snapshot has one, else days since
+  the last order (longest first), then customer code.
+- Done: a visit, call or message logged after T (Customer.last_visit_date > T) settles any action; a coupon
+  sent after T (Customer.last_coupon_date > T) settles the actions that ask for a coupon. Done customers
+  leave today's list until the next snapshot.
+- Completion of a period (managers): per salesperson who owned the customer at T, the actions listed in the
+  period's snapshot and those done by a visit logged, or a coupon sent, after T and by the end of the
+  following month (or today, if earlier).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import CustomerSnapshot
+from analytics.periods import add_months, month_end
+from customers.models import Visit
+from customers.selectors import scoped
+
+# action -> (priority, a coupon settles it too, label)
+ACTIONS: dict[str, tuple[int, bool, Any]] = {
+    "visit_this_week": (1, False, _("Visit in person this week")),
+    "call_what_changed": (2, False, _("Call to find out what changed")),
+    "call_churn_risk": (3, False, _("Call: likely to stop ordering")),
+    "call_and_coupon": (4, True, _("Call to ask why, and send a coupon")),
+    "win_back": (5, True, _("Win-back call and coupon")),
+    "first_order_offer": (6, True, _("First-order offer")),
+}
+RULE_ACTIONS = [a for a in ACTIONS if a != "call_churn_risk"]
+COUPON_SETTLES = [a for a, (_p, coupon, _l) in ACTIONS.items() if coupon]
+QUIET_ACTIONS = ["keep", "grow", "promote"]  # DESIGN 3.6 rows that ask for no call by themselves
+CHURN_RISK_CALL = 0.5  # a quiet customer at or above this risk gets a call
+REASONS: dict[str, Any] = {
+    "never_ordered": _("Has never ordered"),
+    "churned": _("No order for longer than the churn limit"),
+    "no_purchase_was_a_or_b": _("No purchase last month; was grade A or B the month before"),
+    "no_purchase": _("No purchase last month"),
+    "sales_plunge": _("Sales plunged in the last 30 days"),
+}
+
+
+@dataclass
+class WorkItem:
+    customer_id: int
+    code: str
+    name: str
+    salesperson: str
+    action: str
+    label: Any
+    reason: Any
+    priority: int
+    grade: str
+    churn_risk: float | None
+    days_since_last_order: int | None
+    risk_reasons: list[Any] = field(default_factory=list)
+
+
+def worklist_period(*, today: dt.date) -> dt.date | None:
+    """The latest snapshot period that closed before today."""
+    latest: dt.date | None = CustomerSnapshot.objects.filter(period__lt=today.replace(day=1)).aggregate(
+        p=Max("period"))["p"]
+    return latest
+
+
+def actionable(period: dt.date) -> Q:
+    """Snapshot rows of `period` that ask someone to act (DESIGN 3.6 rows 1-5, and a high churn risk)."""
+    return Q(period=period) & (
+        Q(action__in=RULE_ACTIONS) | Q(action__in=QUIET_ACTIONS, churn_risk__gte=CHURN_RISK_CALL)
+    )
+
+
+def action_of(row: CustomerSnapshot) -> str:
+    return row.action if row.action in ACTIONS else "call_churn_risk"
+
+
+def _item(row: CustomerSnapshot) -> WorkItem:
+    action = action_of(row)
+    priority, _coupon, label = ACTIONS[action]
+    if action == "call_churn_risk":
+        reason: Any = _("Churn risk %(risk)s%%") % {"risk": round(100 * (row.churn_risk or 0))}
+    else:
+        reason = REASONS.get(row.action_reason, row.action_reason)
+    return WorkItem(
+        customer_id=row.customer_id, code=row.code, name=row.customer.name,
+        salesperson=row.salesperson.name if row.salesperson else "", action=action, label=label, reason=reason,
+        priority=priority, grade=row.grade, churn_risk=row.churn_risk,
+        days_since_last_order=row.days_since_last_order,
+    )
+
+
+def _sort_key(item: WorkItem) -> tuple[Any, ...]:
+    has_risk = item.churn_risk is not None
+    return (item.priority, not has_risk, -(item.churn_risk or 0.0), -(item.days_since_last_order or 0), item.code)
+
+
+def worklist_rows(*, user: Any, period: dt.date, salesperson_id: int | None = None) -> QuerySet[CustomerSnapshot]:
+    """Open actionable snapshot rows of `period` that `user` may see (done ones excluded, see module rules)."""
+    as_of = month_end(period)
+    done = Q(customer__last_visit_date__gt=as_of) | Q(action__in=COUPON_SETTLES,
+                                                       customer__last_coupon_date__gt=as_of)
+    qs = scoped(CustomerSnapshot.objects.filter(actionable(period)), user=user).exclude(done)
+    if salesperson_id is not None:
+        qs = qs.filter(customer__owner_id=salesperson_id)
+    return qs.select_related("customer", "salesperson")
+
+
+def worklist_for(*, user: Any, today: dt.date, salesperson_id: int | None = None,
+                 explain: bool = True) -> list[WorkItem]:
+    """Today's prioritised follow-ups for the customers `user` may see (a salesperson: their own).
+
+    Issue 8 item 2, DESIGN 3.6 and 3.7; rules in the module docstring. `explain` adds the churn model's top
+    reasons to rows with a risk.
+    """
+    period = worklist_period(today=today)
+    if period is None:
+        return []
+    items = sorted((_item(r) for r in worklist_rows(user=user, period=period, salesperson_id=salesperson_id)),
+                   key=_sort_key)
+    if explain:
+        _add_risk_reasons(items, month_end(period))
+    return items
+
+
+def _add_risk_reasons(items: list[WorkItem], as_of: dt.date) -> None:
+    from analytics.churn.services import IN_CLAUSE_LIMIT, churn_risk_explain
+
+    risky = [i for i in items if i.churn_risk is not None][:IN_CLAUSE_LIMIT]
+    if not risky:
+        return
+    explained = churn_risk_explain(as_of=as_of, customer_ids=[i.customer_id for i in risky])
+    if explained is None:
+        return
+    for item in risky:
+        reasons = explained["reasons"].get(item.customer_id)
+        item.risk_reasons = [label for _code, label in reasons] if isinstance(reasons, list) else []
+
+
+def _done_customers(ids: QuerySet[Any], start: dt.date, end: dt.date) -> tuple[set[int], set[int]]:
+    """(visited, couponed) customer ids after `start` up to `end` inclusive."""
+    from coupons.models import CouponIssue
+    from customers.models import Customer
+
+    visited = set(Visit.objects.filter(customer_id__in=ids, date__gt=start, date__lte=end)
+                  .values_list("customer_id", flat=True).distinct())
+    couponed = set(CouponIssue.objects.filter(customer_id__in=ids, send_day__gt=start, send_day__lte=end,
+                                              sent_at__isnull=False).values_list("customer_id", flat=True).distinct())
+    couponed |= set(Customer.objects.filter(id__in=ids, last_coupon_date__gt=start, last_coupon_date__lte=end)
+                    .values_list("id", flat=True))
+    return visited, couponed
+
+
+def worklist_completion(*, user: Any, period: dt.date, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per salesperson (owner at T): actions listed in `period`'s snapshot, done, and the share done.
+
+    Issue 8 item 2 "a manager sees completion by salesperson"; the rule is in the module docstring.
+    """
+    as_of = month_end(period)
+    end = month_end(add_months(period, 1))
+    if today is not None:
+        end = min(end, today)
+    rows = scoped(CustomerSnapshot.objects.filter(actionable(period)), user=user)
+    listed = list(rows.values_list("salesperson_id", "salesperson__name", "customer_id", "action"))
+    visited, couponed = _done_customers(rows.values("customer_id"), as_of, end)
+    table: dict[Any, dict[str, Any]] = {}
+    for sp_id, sp_name, customer_id, action in listed:
+        entry = table.setdefault(sp_id, {"salesperson_id": sp_id, "salesperson": sp_name or "", "listed": 0,
+                                         "done": 0, "by_action": {}})
+        settles = customer_id in visited or (action in COUPON_SETTLES and customer_id in couponed)
+        per = entry["by_action"].setdefault(action if action in ACTIONS else "call_churn_risk",
+                                            {"listed": 0, "done": 0})
+        entry["listed"] += 1
+        per["listed"] += 1
+        entry["done"] += int(settles)
+        per["done"] += int(settles)
+    for entry in table.values():
+        entry["share_done"] = entry["done"] / entry["listed"] if entry["listed"] else None
+    return sorted(table.values(), key=lambda e: (e["salesperson"] == "", e["salesperson"]))

@@ -1,0 +1,40 @@
+"""/worklist/: a salesperson's follow-ups for today; managers also see completion by salesperson."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from customers.roles import ADMIN, MANAGER, user_role
+from customers.selectors import salespeople_visible
+
+from .selectors import worklist_completion, worklist_for, worklist_period
+
+PAGE = 200
+
+
+def _salesperson_id(request: HttpRequest) -> int | None:
+    raw = request.GET.get("salesperson", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def worklist_index(request: HttpRequest) -> HttpResponse:
+    """Today's prioritised actions (scoped) and, for managers and admins, completion of the latest period."""
+    today = timezone.localdate()
+    role = user_role(request.user)
+    period = worklist_period(today=today)
+    context: dict[str, Any] = {"period": period, "today": today, "is_manager": role in (ADMIN, MANAGER)}
+    chosen = None
+    if context["is_manager"]:
+        people = salespeople_visible(user=request.user)
+        context["salespeople"] = people
+        wanted = _salesperson_id(request)
+        chosen = people.filter(id=wanted).first() if wanted is not None else None
+        context["chosen"] = chosen
+        if period is not None:
+            context["completion"] = worklist_completion(user=request.user, period=period, today=today)
+    if period is not None and (chosen is not None or not context["is_manager"]):
+        items = worklist_for(user=request.user, today=today, salesperson_id=chosen.id if chosen else None)
+        context.update(items=items[:PAGE], total=len(items))
+    return render(request, "worklist/index.html", context)
