@@ -7,7 +7,9 @@ model beats "days since last order"). Rules:
 - Order: action priority (below), then churn risk (highest first) where the snapshot has one, else days since
   the last order (longest first), then customer code.
 - Done: a visit, call or message logged after T (Customer.last_visit_date > T) settles any action; a coupon
-  sent after T (Customer.last_coupon_date > T) settles the actions that ask for a coupon. Done customers
+  sent after T (Customer.last_coupon_date > T) settles the actions that ask for a coupon.
+- Risk call: a customer whose action asks for nothing (keep / grow / promote) but whose churn risk is among
+  the period's riskiest 10% (all customers with a risk, not only the user's) gets "call: likely to stop". Done customers
   leave today's list until the next snapshot.
 - Completion of a period (managers): per salesperson who owned the customer at T, the actions listed in the
   period's snapshot and those done by a visit logged, or a coupon sent, after T and by the end of the
@@ -15,6 +17,7 @@ model beats "days since last order"). Rules:
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +41,8 @@ ACTIONS: dict[str, tuple[int, bool, Any]] = {
 RULE_ACTIONS = [a for a in ACTIONS if a != "call_churn_risk"]
 COUPON_SETTLES = [a for a, (_p, coupon, _l) in ACTIONS.items() if coupon]
 QUIET_ACTIONS = ["keep", "grow", "promote"]  # DESIGN 3.6 rows that ask for no call by themselves
-CHURN_RISK_CALL = 0.5  # a quiet customer at or above this risk gets a call
+# A quiet customer in the riskiest 10% of the period gets a call: the list whose precision the backtest checked.
+RISK_TOP_SHARE = 0.1
 REASONS: dict[str, Any] = {
     "never_ordered": _("Has never ordered"),
     "churned": _("No order for longer than the churn limit"),
@@ -71,11 +75,24 @@ def worklist_period(*, today: dt.date) -> dt.date | None:
     return latest
 
 
+def risk_cut(period: dt.date) -> float | None:
+    """The churn risk at the edge of the period's riskiest RISK_TOP_SHARE (None: no risk in this snapshot)."""
+    scored = CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
+    n = scored.count()
+    if not n:
+        return None
+    k = math.ceil(RISK_TOP_SHARE * n)
+    cut: float = scored.order_by("-churn_risk").values_list("churn_risk", flat=True)[k - 1]
+    return cut
+
+
 def actionable(period: dt.date) -> Q:
-    """Snapshot rows of `period` that ask someone to act (DESIGN 3.6 rows 1-5, and a high churn risk)."""
-    return Q(period=period) & (
-        Q(action__in=RULE_ACTIONS) | Q(action__in=QUIET_ACTIONS, churn_risk__gte=CHURN_RISK_CALL)
-    )
+    """Snapshot rows of `period` that ask someone to act (DESIGN 3.6 rows 1-5, and the riskiest quiet ones)."""
+    rules = Q(action__in=RULE_ACTIONS)
+    cut = risk_cut(period)
+    if cut is not None:
+        rules |= Q(action__in=QUIET_ACTIONS, churn_risk__gte=cut)
+    return Q(period=period) & rules
 
 
 def action_of(row: CustomerSnapshot) -> str:
