@@ -82,7 +82,7 @@ def risk_cut(period: dt.date) -> float | None:
     if not n:
         return None
     k = math.ceil(RISK_TOP_SHARE * n)
-    cut: float = scored.order_by("-churn_risk").values_list("churn_risk", flat=True)[k - 1]
+    cut: float | None = scored.order_by("-churn_risk").values_list("churn_risk", flat=True)[k - 1]
     return cut
 
 
