@@ -181,6 +181,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
     },
+    # Sends held over quiet hours, and stale `sending` rows marked unknown (never resent blindly).
+    "coupons-send-pending": {"task": "coupons.tasks.send_pending", "schedule": 60.0},
+    # Outbox rows whose publish failed while the broker was down.
+    "coupons-relay-outbox": {"task": "coupons.tasks.relay_outbox", "schedule": 60.0},
+    # Care campaigns (birthday, no order for N days, grade dropped, welcome) after quiet hours.
+    "coupons-care-rules": {"task": "coupons.tasks.run_care_rules", "schedule": crontab(minute=0, hour=9)},
 }
 
 CACHES = {
