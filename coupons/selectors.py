@@ -115,12 +115,68 @@ def _sales_after(orders: QuerySet[Order], sent: list[tuple[int, dt.datetime]], w
 def similar_customers_baseline(*, campaign: Campaign, user: Any, window_days: int) -> dict[str, Any] | None:
     """Sales in the same window of similar customers (same grade and lifecycle) who did not get the coupon.
 
-    TODO(analytics): not built yet, on purpose. It needs each recipient's grade and lifecycle as of the send
-    day (analytics.CustomerSnapshot / CustomerPulse); the analytics engineer fills it in. Expected shape:
-    {"customers": int, "sales_per_customer": Decimal, "recipients_sales_per_customer": Decimal,
-     "uplift": Decimal | None}. Until then the page says the comparison is not available: no made-up number.
+    Issue 5 point 6. "Similar" is read from the last monthly snapshot closed before the first send: each
+    recipient's (grade, lifecycle) cell; the control group is every other customer in those cells (within
+    the caller's scope) who got nothing of this campaign. The control's sales per customer are weighted by
+    how many recipients each cell holds (stratified), over the window starting on the median send day.
+    None when nothing was sent or no snapshot precedes the send.
     """
-    return None
+    from analytics.models import CustomerSnapshot
+
+    issues = coupon_issue_list(user=user, campaign=campaign)
+    sent = dict(issues.filter(status__in=SENT_LIKE, sent_at__isnull=False).values_list("customer_id", "sent_at"))
+    if not sent:
+        return None
+    days = sorted(timezone.localdate(at) for at in sent.values())
+    period = (
+        CustomerSnapshot.objects.filter(period__lt=days[0].replace(day=1)).order_by("-period")
+        .values_list("period", flat=True).first()
+    )
+    if period is None:
+        return None
+    snaps = scoped(CustomerSnapshot.objects.filter(period=period), user=user)
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for grade, lifecycle in snaps.filter(customer_id__in=list(sent)).values_list("grade", "lifecycle"):
+        cells[(grade, lifecycle)] += 1
+    if not cells:
+        return None
+    all_issued = CouponIssue.objects.filter(campaign=campaign).values("customer_id")
+    cell_q = Q(pk__in=[])
+    for grade, lifecycle in cells:
+        cell_q |= Q(grade=grade, lifecycle=lifecycle)
+    controls = dict(
+        ((cid, (g, lc)) for cid, g, lc in
+         snaps.filter(cell_q).exclude(customer_id__in=all_issued).values_list("customer_id", "grade", "lifecycle"))
+    )
+    if not controls:
+        return None
+    start = days[len(days) // 2]
+    end = start + dt.timedelta(days=window_days)
+    sales = dict(
+        Order.objects.exclude(status=Order.Status.CANCELLED)
+        .filter(customer_id__in=list(controls), order_date__gte=start, order_date__lt=end)
+        .values("customer_id").annotate(s=Sum("amount")).values_list("customer_id", "s")
+    )
+    per_cell_total: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    per_cell_count: dict[tuple[str, str], int] = defaultdict(int)
+    for cid, cell in controls.items():
+        per_cell_total[cell] += sales.get(cid) or Decimal("0")
+        per_cell_count[cell] += 1
+    recipients = sum(cells.values())
+    weighted = sum(
+        (Decimal(n) / recipients) * (per_cell_total[c] / per_cell_count[c])
+        for c, n in cells.items() if per_cell_count[c]
+    )
+    results_sales, _ = _sales_after(scoped(Order.objects.exclude(status=Order.Status.CANCELLED), user=user),
+                                    list(sent.items()), window_days)
+    mine = results_sales / len(sent)
+    cent = Decimal("0.01")
+    return {
+        "customers": len(controls), "period": f"{period:%Y-%m}",
+        "sales_per_customer": Decimal(weighted).quantize(cent),
+        "recipients_sales_per_customer": mine.quantize(cent),
+        "uplift": (mine - Decimal(weighted)).quantize(cent),
+    }
 
 
 def care_rule_list(*, user: Any) -> QuerySet[CareRule]:
