@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -56,13 +57,17 @@ class ImportReportSerializer(serializers.Serializer):
     periods = serializers.ListField(child=serializers.CharField(), help_text="'YYYY-MM' months whose data changed")
     details = serializers.DictField(child=serializers.IntegerField())
     error_count = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True, help_text="the first 100 problems")
+    # DRF's serializer metaclass pops declared fields off the class, so this field never shadows Serializer.errors
+    # at runtime; the stubs model fields as class attributes and see a clash with that property.
+    errors = RowErrorSerializer(many=True, help_text="the first 100 problems")  # type: ignore[assignment]
     error_lines = serializers.ListField(child=serializers.CharField(), help_text="FILE:ROW: field: problem")
     failure = serializers.CharField(allow_blank=True)
 
 
 class ImportBatchOutputSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user: serializers.SlugRelatedField[AbstractBaseUser] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ImportBatch

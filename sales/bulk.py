@@ -15,6 +15,17 @@ def _copy_value(value: Any) -> Any:
     return "\\N" if value is None else value
 
 
+def db_column(model: type[models.Model], name: str) -> str:
+    """The database column behind a concrete field of `model` (`customer` -> 'customer_id').
+
+    Reverse relations and generic foreign keys have no column of their own: asking for one is a programming error.
+    """
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete field with a column")
+    return field.column
+
+
 def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert `rows` (tuples in the order of `fields`, model field names) into `model`'s table; returns the count.
 

@@ -85,11 +85,13 @@ def catalog_ensure(seed: int) -> Catalog:
 
 
 def _category(path: str) -> Category:
-    parent = None
+    parent: Category | None = None
     parts = path.split("/")
     for depth in range(1, len(parts) + 1):
         parent, _ = Category.objects.get_or_create(
             path="/".join(parts[:depth]), defaults={"name": parts[depth - 1], "parent": parent}
         )
+    if parent is None:  # cannot happen: split() always yields at least one part
+        raise ValueError(f"empty category path: {path!r}")
     return parent
 

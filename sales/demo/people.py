@@ -64,11 +64,16 @@ def people_ensure() -> People:
             for district in districts:
                 path = f"{province}/{city}/{district}"
                 paths.append(path)
-                ids.append(region_get_or_create(path).id)
+                region = region_get_or_create(path)
+                if region is None:  # cannot happen: the demo's paths are never blank
+                    raise ValueError(f"blank demo region path: {path!r}")
+                ids.append(region.id)
                 weights.append(PROVINCE_WEIGHT[province] / n_districts)
     salespeople = []
     for i, (name, city, mobile) in enumerate(SALESPEOPLE, start=1):
         sp = salesperson_get_or_create(name, username=f"sales{i}")
+        if sp is None:  # cannot happen: the demo's names are never blank
+            raise ValueError(f"blank demo salesperson name: {name!r}")
         sp.mobile = mobile
         sp.region = Region.objects.get(path=city)
         sp.save(update_fields=["mobile", "region"])

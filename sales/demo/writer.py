@@ -14,7 +14,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 
 from customers.models import Customer, CustomerAlias, OwnershipChange, Visit
-from sales.bulk import BATCH, bulk_insert
+from sales.bulk import BATCH, bulk_insert, db_column
 from sales.models import Order, OrderLine, Payment, Product
 
 # What --force replaces; the wipe also clears every table that references these (TRUNCATE ... CASCADE).
@@ -89,7 +89,7 @@ def _executemany(model: type[models.Model], fields: Sequence[str], columns: list
             column = [None if v is None else field.get_db_prep_save(v, connection) for v in column]
         prepared.append(column)
     quote = connection.ops.quote_name
-    cols = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    cols = ", ".join(quote(db_column(model, f)) for f in fields)
     sql = f"INSERT INTO {quote(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     rows = list(zip(*prepared, strict=True))
     with connection.cursor() as cursor:

@@ -57,7 +57,8 @@ def payments_plan(*, table: Table, ctx: Context) -> PaymentsPlan | None:
         if len(ctx.errors) == bad:
             parsed.append((n, values))
     resolved, ids = customer_ids(v[1] for _, v in parsed)
-    plan, first_row = PaymentsPlan(), {}
+    plan = PaymentsPlan()
+    first_row: dict[str, int] = {}  # payment_no -> the row it was first seen on
     for n, (payment_no, code, date, amount) in parsed:
         if payment_no in first_row:
             problem = f'payment "{payment_no}" appears twice (first on row {first_row[payment_no]})'

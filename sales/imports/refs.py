@@ -8,6 +8,7 @@ from django.db import connection, models
 
 from customers.models import Customer, CustomerAlias, Region, Salesperson
 from customers.services import region_get_or_create, salesperson_get_or_create
+from sales.bulk import db_column
 from sales.models import Category
 
 from .errors import ErrorList
@@ -60,16 +61,16 @@ def values_in(model: type[models.Model], key: str, keys: Iterable[Any], *fields:
         return []
     if connection.vendor == "postgresql" and "__" not in "".join((key, *fields)):
         meta, quote = model._meta, connection.ops.quote_name
-        columns = ", ".join(quote(meta.get_field(f).column) for f in (key, *fields))
+        columns = ", ".join(quote(db_column(model, f)) for f in (key, *fields))
         # Identifiers come from the model's own metadata, quoted; the keys travel as one bound array parameter.
-        where = quote(meta.get_field(key).column)
+        where = quote(db_column(model, key))
         sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} = ANY(%s)"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [wanted])
             return [tuple(row) for row in cursor.fetchall()]
     rows: list[tuple[Any, ...]] = []
     for batch in chunks(wanted):
-        rows.extend(model.objects.filter(**{f"{key}__in": batch}).values_list(key, *fields))
+        rows.extend(model._default_manager.filter(**{f"{key}__in": batch}).values_list(key, *fields))
     return rows
 
 
@@ -94,11 +95,11 @@ def normalized_paths(paths: Iterable[str]) -> dict[str, str]:
 def regions_ensure(paths: Iterable[str]) -> dict[str, Region | None]:
     """path as written -> Region, created with its ancestors on first sight (once per distinct path)."""
     stored = normalized_paths({p for p in paths if p})
-    known = {r.path: r for r in Region.objects.filter(path__in=set(stored.values()))}
+    known: dict[str, Region | None] = {r.path: r for r in Region.objects.filter(path__in=set(stored.values()))}
     result: dict[str, Region | None] = {}
     for path, norm in stored.items():
         if norm and norm not in known:
-            known[norm] = region_get_or_create(norm)  # type: ignore[assignment]
+            known[norm] = region_get_or_create(norm)
         result[path] = known.get(norm)
     return result
 
@@ -117,7 +118,7 @@ def salespeople_ensure(names: Iterable[str]) -> dict[str, Salesperson]:
 def category_get_or_create(path: str) -> Category | None:
     """The category at '饮料/碳酸饮料', creating missing ancestors; None for a blank path."""
     parts = [p.strip() for p in path.replace("\\", "/").split("/") if p.strip()]
-    parent = None
+    parent: Category | None = None
     for depth in range(1, len(parts) + 1):
         parent, _ = Category.objects.get_or_create(
             path="/".join(parts[:depth]), defaults={"name": parts[depth - 1][:64], "parent": parent}
@@ -128,11 +129,11 @@ def category_get_or_create(path: str) -> Category | None:
 def categories_ensure(paths: Iterable[str]) -> dict[str, Category | None]:
     """path as written -> Category, created on first sight (once per distinct path, not per row)."""
     stored = normalized_paths({p for p in paths if p})  # same rule as regions
-    known = {c.path: c for c in Category.objects.filter(path__in=set(stored.values()))}
+    known: dict[str, Category | None] = {c.path: c for c in Category.objects.filter(path__in=set(stored.values()))}
     result: dict[str, Category | None] = {}
     for path, norm in stored.items():
         if norm and norm not in known:
-            known[norm] = category_get_or_create(norm)  # type: ignore[assignment]
+            known[norm] = category_get_or_create(norm)
         result[path] = known.get(norm)
     return result
 

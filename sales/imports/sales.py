@@ -92,7 +92,8 @@ def sales_plan(*, table: Table, ctx: Context) -> SalesPlan | None:
 def _parse_rows(table: Table, cols: dict[str, int], ctx: Context, plan: SalesPlan) -> None:
     """Check every cell column by column (each distinct value parsed once), then group valid lines into orders."""
     col = {name: cols.get(name) for name in SALES_COLUMNS}
-    total, bad_rows = len(table.rows), set()
+    total = len(table.rows)
+    bad_rows: set[int] = set()
     parsers: list[tuple[str, Callable[[str], Any], Any]] = [
         ("order_no", text_parser(LIMITS["order_no"]), None),
         ("customer_code", text_parser(LIMITS["customer_code"]), None),

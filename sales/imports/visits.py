@@ -6,6 +6,7 @@ nothing and the same row twice in one file is one visit. A customer's last_visit
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,10 @@ def visits_plan(*, table: Table, ctx: Context) -> VisitsPlan | None:
     if ctx.errors:
         return None
     dates = DateParser()
-    parsers = {"visit_no": text_parser(64), "customer_code": text_parser(32), "date": dates,
-               "salesperson": text_parser(64), "kind": parse_kind, "note": str, "next_date": dates}  # fmt: skip
+    parsers: dict[str, Callable[[str], Any]] = {
+        "visit_no": text_parser(64), "customer_code": text_parser(32), "date": dates,
+        "salesperson": text_parser(64), "kind": parse_kind, "note": str, "next_date": dates,
+    }  # fmt: skip
     parsed = []
     for n, row in zip(table.numbers, table.rows, strict=True):
         bad = len(ctx.errors)
@@ -75,7 +78,8 @@ def visits_plan(*, table: Table, ctx: Context) -> VisitsPlan | None:
             key = ("no", values["visit_no"]) if values.get("visit_no") else ("row", row_key(row, cols))
             parsed.append((n, key, values))
     resolved, ids = customer_ids(v["customer_code"] for _, _, v in parsed)
-    plan, first_row = VisitsPlan(), {}
+    plan = VisitsPlan()
+    first_row: dict[tuple[str, str], int] = {}
     for n, key, values in parsed:
         if key in plan.rows:
             if key[0] == "no":
@@ -102,8 +106,11 @@ def _compare(plan: VisitsPlan) -> None:
     """New, changed (only a visit_no can change) or unchanged; and each customer's latest visit date."""
     by_no = {k[1] for k in plan.rows if k[0] == "no"}
     by_row = {k[1] for k in plan.rows if k[0] == "row"}
-    stored = {("no", no): (pk, cid, sp or "", d, kind, note, nxt) for no, pk, cid, sp, d, kind, note, nxt in values_in(
-        Visit, "visit_no", by_no, "id", "customer_id", "salesperson__name", "date", "kind", "note", "next_date")}
+    # key -> (pk, *FIELDS values) for keyed visits; (pk,) alone for whole-row keys, which cannot change
+    stored: dict[tuple[str, str], tuple[Any, ...]] = {
+        ("no", no): (pk, cid, sp or "", d, kind, note, nxt) for no, pk, cid, sp, d, kind, note, nxt in values_in(
+            Visit, "visit_no", by_no, "id", "customer_id", "salesperson__name", "date", "kind", "note", "next_date")
+    }  # fmt: skip
     stored.update({("row", key): (pk,) for key, pk in values_in(Visit, "row_key", by_row, "id")})
     for key, values in plan.rows.items():
         old = stored.get(key)

@@ -8,7 +8,7 @@ from argparse import ArgumentParser
 from typing import Any, NoReturn
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from sales.imports import ImportUsageError, import_file
 
@@ -49,7 +49,7 @@ class ImportCommand(BaseCommand):
     kind = ""
     columns = ""
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> ArgumentParser:
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
 
         def usage_error(message: str) -> NoReturn:
@@ -57,7 +57,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"Error: {message}", returncode=2)
 
         if not getattr(parser, "called_from_command_line", False):
-            parser.error = usage_error  # type: ignore[method-assign]
+            parser.error = usage_error  # type: ignore[method-assign]  # per-instance override, on purpose
         return parser
 
     def add_arguments(self, parser: ArgumentParser) -> None:
