@@ -124,7 +124,10 @@ def similar_customers_baseline(*, campaign: Campaign, user: Any, window_days: in
     from analytics.models import CustomerSnapshot
 
     issues = coupon_issue_list(user=user, campaign=campaign)
-    sent = dict(issues.filter(status__in=SENT_LIKE, sent_at__isnull=False).values_list("customer_id", "sent_at"))
+    sent: dict[int, dt.datetime] = {
+        cid: at for cid, at in issues.filter(status__in=SENT_LIKE, sent_at__isnull=False)
+        .values_list("customer_id", "sent_at") if at is not None
+    }
     if not sent:
         return None
     days = sorted(timezone.localdate(at) for at in sent.values())
