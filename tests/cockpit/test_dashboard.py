@@ -1,0 +1,190 @@
+"""The dashboard: company figures from the stored summary, scoped figures grouped from snapshot rows, links."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from analytics.models import PeriodSummary
+from cockpit.selectors.dashboard import control_cards
+from tests.cockpit.conftest import P, codes
+from tests.factories import CustomerFactory, OrderFactory
+
+
+def tiles(response):
+    return {t["key"]: t["value"] for t in response.context["tiles"]}
+
+
+def matrix(response):
+    return {(row["previous"], c["grade"]): c["n"] for row in response.context["matrix"] for c in row["cells"] if c["n"]}
+
+
+@pytest.mark.django_db
+def test_manager_sees_the_company_from_the_stored_summary(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["period"] == P
+    assert response.context["scope"].company_wide()
+    assert tiles(response) == {"active": 3, "at_risk": 1, "churned": 0, "never": 1, "is_new": 1, "sales_surge": 1,
+                               "sales_plunge": 2, "orders_surge": 0, "orders_plunge": 0}
+    assert matrix(response) == {("A", "B"): 1, ("C", "A"): 1, ("B", "D"): 1, ("D", "D"): 1, ("none", "D"): 1}
+    grades = {g["grade"]: (g["customers"], g["sales"]) for g in response.context["grades"]}
+    assert grades == {"A": (1, Decimal("150000.00")), "B": (2, Decimal("60000.00")), "C": (0, Decimal("0.00")),
+                      "D": (2, Decimal("5000.00"))}
+    assert [g["cumulative_share"] for g in response.context["grades"]] == [150 / 215, 210 / 215, 210 / 215, 1.0]
+    assert [m.code for m in response.context["movers"]] == ["00201", "00101"]  # B -> D (two grades) first
+
+
+@pytest.mark.django_db
+def test_salesperson_figures_are_their_book_only(client, graded):
+    client.force_login(graded["sp1"].user)
+    response = client.get("/")
+    assert not response.context["scope"].company_wide()
+    assert tiles(response) == {"active": 2, "at_risk": 0, "churned": 0, "never": 0, "is_new": 0, "sales_surge": 1,
+                               "sales_plunge": 1, "orders_surge": 0, "orders_plunge": 0}
+    assert matrix(response) == {("A", "B"): 1, ("C", "A"): 1}
+    assert [m.code for m in response.context["movers"]] == ["00101"]
+    assert "region" not in response.context["form"].fields
+    html = response.content.decode()
+    for code in ("00201", "00202", "00203", "朝阳批发", "海淀小卖部"):
+        assert code not in html
+    # The chart data carries only their grades' sales.
+    figure = response.context["grade_figure"]
+    assert figure["data"][0]["y"] == [150000.0, 60000.0, 0.0, 0.0]
+
+
+@pytest.mark.django_db
+def test_region_and_salesperson_filters_narrow_every_figure(client, graded, manager_user, regions):
+    client.force_login(manager_user)
+    response = client.get("/", {"region": regions["gz"].pk})
+    assert tiles(response)["never"] == 1 and tiles(response)["active"] == 1  # 00202 and 00101
+    assert matrix(response) == {("A", "B"): 1, ("D", "D"): 1}
+    response = client.get("/", {"salesperson": graded["sp2"].pk})
+    assert matrix(response) == {("B", "D"): 1, ("D", "D"): 1, ("none", "D"): 1}
+    # Links carry the filter so the list shows the same customers.
+    url = next(t["url"] for t in response.context["tiles"] if t["key"] == "sales_plunge")
+    assert parse_qs(urlparse(url).query) == {"period": ["2025-03"], "salesperson": [str(graded["sp2"].pk)],
+                                             "flag": ["sales_plunge"]}
+
+
+@pytest.mark.django_db
+def test_regional_manager_is_scoped(client, graded, south_manager):
+    client.force_login(south_manager)
+    response = client.get("/")
+    assert not response.context["scope"].company_wide()
+    assert sum(tiles(response)[k] for k in ("active", "at_risk", "churned", "never")) == 3
+    assert "00201" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_tile_and_matrix_cell_opens_exactly_its_customers(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/")
+    for tile in response.context["tiles"]:
+        assert len(codes(client.get(tile["url"]))) == tile["value"], tile["key"]
+    for row in response.context["matrix"]:
+        for cell in row["cells"]:
+            assert len(codes(client.get(cell["url"]))) == cell["n"], (row["previous"], cell["grade"])
+    for grade, url in response.context["grade_links"].items():
+        listed = codes(client.get(url))
+        assert len(listed) == next(g["customers"] for g in response.context["grades"] if g["grade"] == grade)
+
+
+@pytest.mark.django_db
+def test_matrix_links_of_a_salesperson_never_list_others(client, graded):
+    client.force_login(graded["sp1"].user)
+    response = client.get("/")
+    url = next(c["url"] for row in response.context["matrix"] if row["previous"] == "B" for c in row["cells"]
+               if c["grade"] == "D")
+    assert codes(client.get(url)) == []  # 00201 moved B -> D but is 李四's
+
+
+@pytest.mark.django_db
+def test_trend_rows_and_figures_travel_as_json(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/")
+    html = response.content.decode()
+    assert '<script id="grade-figure" type="application/json">' in html
+    assert "<script>" not in html  # no inline script: CSP script-src 'self' holds
+    assert '/vendor/plotly-' in html and "cdn" not in html.lower()
+    assert [t["id"] for t in response.context["trends"]] == [
+        "trend-buying_customers", "trend-sales_fen", "trend-avg_order_value_fen"]
+    start = html.index('<script id="trend-sales_fen" type="application/json">') + len(
+        '<script id="trend-sales_fen" type="application/json">')
+    figure = json.loads(html[start:html.index("</script>", start)])
+    value = next(t for t in figure["data"] if t.get("mode") == "lines+markers")
+    assert (value["x"], value["y"]) == (["2025-02", "2025-03"], [200000.0, 215000.0])
+
+
+def test_control_cards_call_the_spring_festival_dip_seasonal():
+    drop = Decimal("0.15")
+    feb = {"buying_customers": 80, "buying_customers_baseline": 100.0, "buying_customers_last_year": 82.0,
+           "buying_customers_alert": True, "sales_fen": 70_000_00, "sales_fen_baseline": 100_000_00.0,
+           "sales_fen_last_year": 100_000_00.0, "sales_fen_alert": True, "avg_order_value_fen": 1000_00.0,
+           "avg_order_value_fen_baseline": 1000_00.0, "avg_order_value_fen_last_year": None,
+           "avg_order_value_fen_alert": False}
+    cards = {c["metric"]: c for c in control_cards(feb, drop)}
+    assert cards["buying_customers"]["status"] == "seasonal"  # -20% on the baseline, -2.4% on last year
+    assert cards["sales_fen"]["status"] == "alert"  # -30% on last year too: a real drop
+    assert cards["avg_order_value_fen"]["status"] == "ok"
+    assert cards["sales_fen"]["value"] == Decimal("70000.00")
+    assert round(cards["buying_customers"]["vs_last_year"], 4) == round(80 / 82 - 1, 4)
+
+
+@pytest.mark.django_db
+def test_first_month_of_history_explains_why_everyone_is_new(client, graded, manager_user):
+    from analytics.services.snapshots import snapshot_compute
+
+    client.force_login(manager_user)
+    PeriodSummary.objects.all().delete()
+    snapshot_compute(period=dt.date(2024, 3, 1))  # the month of the earliest order on file
+    html = client.get("/").content.decode()
+    assert "First month of the imported history" in html or "导入历史的第一个月" in html
+
+
+@pytest.mark.django_db
+def test_empty_states_say_what_to_do(client, book, manager_user):
+    client.force_login(book["sp1"].user)
+    html = client.get("/").content.decode()
+    assert "compute_snapshots --missing" in html  # customers, no snapshot yet
+    client.force_login(manager_user)
+    from customers.models import Customer
+
+    Customer.objects.all().delete()
+    html = client.get("/").content.decode()
+    assert "import_sales" in html and "seed_demo" in html
+
+
+@pytest.mark.django_db
+def test_pulse_is_shown_apart_and_scoped(client, graded, manager_user):
+    from analytics.models import CustomerPulse
+    from customers.models import Customer
+
+    CustomerPulse.objects.bulk_create([
+        CustomerPulse(customer=c, as_of=dt.date(2025, 4, 10), lifecycle="active", is_new=False, sales_surge=False,
+                      sales_plunge=False, orders_surge=False, orders_plunge=False) for c in Customer.objects.all()
+    ])
+    client.force_login(graded["sp1"].user)
+    pulse = client.get("/").context["pulse"]
+    assert pulse["customers"] == 2 and pulse["as_of"] == dt.date(2025, 4, 10)
+    client.force_login(manager_user)
+    assert client.get("/").context["pulse"]["customers"] == 5
+
+
+@pytest.mark.django_db
+def test_period_picker_offers_closed_months_and_defaults_to_latest(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/")
+    assert [c[0] for c in response.context["form"].fields["period"].choices] == ["2025-03", "2025-02"]
+    assert client.get("/", {"period": "2025-02"}).context["period"] == dt.date(2025, 2, 1)
+
+
+@pytest.mark.django_db
+def test_new_customers_after_the_close_do_not_change_the_closed_month(client, graded, manager_user):
+    client.force_login(manager_user)
+    before = tiles(client.get("/"))
+    OrderFactory(customer=CustomerFactory(first_seen=dt.date(2025, 4, 1)), order_date=dt.date(2025, 4, 2))
+    assert tiles(client.get("/")) == before

@@ -1,0 +1,126 @@
+"""The customer profile: 404 for others' customers, every section's figures, logging a visit."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from customers.models import Visit
+
+
+@pytest.mark.django_db
+def test_another_salespersons_customer_is_404(client, graded):
+    client.force_login(graded["sp1"].user)
+    assert client.get("/customers/00101/").status_code == 200
+    assert client.get("/customers/00201/").status_code == 404
+    assert client.get("/customers/nope/").status_code == 404
+    response = client.post("/customers/00201/visits/", {"date": "2025-03-01", "kind": "phone"})
+    assert response.status_code == 404
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_regional_manager_gets_404_outside_their_regions(client, graded, south_manager):
+    client.force_login(south_manager)
+    assert client.get("/customers/00202/").status_code == 200
+    assert client.get("/customers/00201/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_profile_sections(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/customers/00101/")
+    ctx = response.context
+    assert ctx["latest"].grade == "B" and ctx["latest"].action == "call_what_changed"
+    assert [s.period for s in ctx["history"]] == [dt.date(2025, 2, 1), dt.date(2025, 3, 1)]
+    prefs = ctx["preferences"]
+    assert [(r["name"], r["amount"], r["orders"]) for r in prefs["products_by_amount"]] == [
+        ("RICE 大米", Decimal("80000.00"), 2), ("OIL 花生油", Decimal("100000.00"), 1)][::-1]
+    assert [r["name"] for r in prefs["products_by_frequency"]] == ["RICE 大米", "OIL 花生油"]
+    behaviour = ctx["behaviour"]
+    assert behaviour["orders"] == 3
+    assert behaviour["avg_order_value"] == Decimal("70000.00")
+    assert behaviour["median_gap"] == (342 + 28) / 2  # 2024-03-05 -> 2025-02-10 -> 2025-03-10
+    assert behaviour["days_since"] == (timezone.localdate() - dt.date(2025, 3, 10)).days
+    # Receivables as of today: 210k issued, 80k paid; everything is long past due.
+    assert sum(ctx["aging"].values()) == Decimal("130000.00")
+    assert ctx["aging"]["current"] == Decimal("0.00")
+    html = response.content.decode()
+    assert "Call to find out what changed" in html or "致电了解变化原因" in html
+    assert '<script id="sales-figure" type="application/json">' in html
+    monthly = ctx["sales_figure"]["data"][0]
+    assert monthly["x"][-2:] == ["2025-02", "2025-03"] and monthly["y"][-2:] == [120000.0, 60000.0]
+
+
+@pytest.mark.django_db
+def test_aging_buckets_by_days_past_due(client, graded, manager_user):
+    from sales.models import Order
+    from tests.factories import OrderFactory
+
+    today = timezone.localdate()
+    Order.objects.filter(customer=graded["c1"]).delete()
+    for days_ago, amount in ((10, "100"), (45, "200"), (75, "300"), (100, "400"), (200, "500")):
+        OrderFactory(customer=graded["c1"], order_date=today - dt.timedelta(days=days_ago), amount=Decimal(amount))
+    graded["c1"].payments.all().delete()
+    client.force_login(manager_user)
+    aging = client.get("/customers/00101/").context["aging"]
+    # credit 30 days: due 30 days after the order; 10 days ago is not due yet.
+    assert aging == {"current": Decimal("100.00"), "d1_30": Decimal("200.00"), "d31_60": Decimal("300.00"),
+                     "d61_90": Decimal("400.00"), "d90_plus": Decimal("500.00")}
+
+
+@pytest.mark.django_db
+def test_cash_customer_and_never_bought(client, graded, manager_user):
+    client.force_login(manager_user)
+    ctx = client.get("/customers/00202/").context
+    assert ctx["aging"] is None
+    assert ctx["behaviour"] == {"orders": 0}
+    assert ctx["latest"].override_active and ctx["latest"].computed_grade == "D"
+
+
+@pytest.mark.django_db
+def test_log_a_visit_with_htmx_returns_the_timeline(client, graded):
+    client.force_login(graded["sp1"].user)
+    today = timezone.localdate()
+    response = client.post("/customers/00101/visits/", {
+        "date": today.isoformat(), "kind": "phone", "note": "问了补货",
+        "next_date": (today + dt.timedelta(days=7)).isoformat(),
+    }, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.startswith('<section id="visits"') and "问了补货" in html
+    visit = Visit.objects.get()
+    assert (visit.customer.code, visit.kind, visit.salesperson, visit.created_by) == (
+        "00101", "phone", graded["sp1"], graded["sp1"].user)
+    graded["c1"].refresh_from_db()
+    assert graded["c1"].last_visit_date == today
+
+
+@pytest.mark.django_db
+def test_visit_errors_in_plain_words(client, graded):
+    client.force_login(graded["sp1"].user)
+    today = timezone.localdate()
+    response = client.post("/customers/00101/visits/", {
+        "date": today.isoformat(), "kind": "phone", "next_date": (today - dt.timedelta(days=1)).isoformat(),
+    }, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx 2 swaps only 2xx: the form comes back with its error
+    assert response.context["visit_form"].errors == {"next_date": ["下次跟进日期不能早于拜访日期。"]}  # zh-hans default
+    assert not Visit.objects.exists()
+    plain = client.post("/customers/00101/visits/", {"date": "", "kind": "phone"})
+    assert plain.status_code == 400
+    ok = client.post("/customers/00101/visits/", {"date": today.isoformat(), "kind": "onsite"})
+    assert ok.status_code == 302 and ok["Location"] == "/customers/00101/"
+
+
+@pytest.mark.django_db
+def test_coupons_received_are_listed(client, graded, manager_user):
+    from coupons.models import Campaign, CouponIssue
+
+    campaign = Campaign.objects.create(name="春季满减", value=Decimal("50"), valid_from=dt.date(2025, 3, 1),
+                                       valid_to=dt.date(2025, 3, 31))
+    CouponIssue.objects.create(campaign=campaign, customer=graded["c1"], code="ABC123", mobile="+8613800138001",
+                               message="...", send_day=dt.date(2025, 3, 2))
+    client.force_login(manager_user)
+    html = client.get("/customers/00101/").content.decode()
+    assert "春季满减" in html and "ABC123" in html
