@@ -145,8 +145,8 @@ def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: st
 
     if survivor.pk == merged.pk:
         raise AdminError("merged", "must be another customer than the survivor")
-    locked = {c.pk: c for c in Customer.objects.select_for_update().select_related("region", "owner")
-              .filter(pk__in=[survivor.pk, merged.pk])}
+    locked = {c.pk: c for c in Customer.objects.select_for_update(of=("self",)).select_related("region", "owner")
+              .filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")}
     if len(locked) != 2:
         raise AdminError("merged", "no such customer")
     survivor, merged = locked[survivor.pk], locked[merged.pk]

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,6 +15,11 @@ from customers.services_admin import AdminError, customers_merge
 from customers.services_admin.merge import merge_preview
 
 from .access import admin_required
+
+
+def _named(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(model label, its plural name in the user's language, count) for the page."""
+    return [(label, str(apps.get_model(label)._meta.verbose_name_plural), n) for label, n in counts.items()]
 
 
 def _pair(request: HttpRequest, form: MergeForm) -> tuple[Customer, Customer] | None:
@@ -44,7 +50,8 @@ def merge(request: HttpRequest) -> HttpResponse:
     if pair is not None:
         survivor, merged = pair
         if "confirm" not in request.POST:
-            context.update(survivor=survivor, merged=merged, counts=merge_preview(survivor=survivor, merged=merged))
+            counts = _named(merge_preview(survivor=survivor, merged=merged))
+            context.update(survivor=survivor, merged=merged, counts=counts)
             return render(request, "settings/merge.html", context)
         try:
             report = customers_merge(survivor=survivor, merged=merged, by=request.user,
@@ -52,5 +59,6 @@ def merge(request: HttpRequest) -> HttpResponse:
         except AdminError as exc:
             form.add_admin_error(exc)
         else:
-            return render(request, "settings/merge.html", {"form": MergeForm(), "report": report})
+            context = {"form": MergeForm(), "report": report, "moved": _named(report.moved)}
+            return render(request, "settings/merge.html", context)
     return render(request, "settings/merge.html", context, status=400)
