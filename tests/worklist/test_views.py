@@ -17,7 +17,7 @@ def _today(monkeypatch):
 
 def get(client, user, **params):
     client.force_login(user)
-    return client.get(reverse("worklist:index"), params)
+    return client.get(reverse("worklist:index"), params, headers={"accept-language": "en"})
 
 
 def test_salesperson_sees_their_list_with_links(client, listed):  # noqa: F811
@@ -51,3 +51,10 @@ def test_a_manager_cannot_open_a_list_outside_their_regions(client, listed, sout
 def test_anonymous_users_are_sent_to_login(client):
     response = client.get(reverse("worklist:index"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_page_speaks_chinese_by_default(client, listed):  # noqa: F811
+    book, _ = listed
+    client.force_login(book["sp1"].user)
+    html = client.get(reverse("worklist:index"), headers={"accept-language": "zh-hans"}).content.decode()
+    assert "本周上门拜访" in html and "流失风险 80%" in html
