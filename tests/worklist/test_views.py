@@ -25,7 +25,7 @@ def test_salesperson_sees_their_list_with_links(client, listed):  # noqa: F811
     response = get(client, book["sp1"].user)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'href="/customers/00102/#visit"' in html and 'href="/coupons/send/?codes=00102"' in html
+    assert 'href="/customers/00102/#visits"' in html and 'href="/coupons/send/?codes=00102"' in html
     assert "00201" not in html  # another salesperson's customer
     assert "Completion by salesperson" not in html
     assert "80%" in html  # the churn risk shown as a percentage
@@ -38,14 +38,14 @@ def test_manager_sees_completion_and_can_open_a_list(client, listed, admin_user)
     assert "Completion by salesperson" in html and "张三" in html and "李四" in html
     assert "Today&#x27;s follow-ups" not in html and "Today's follow-ups" not in html
     html = get(client, admin_user, salesperson=book["sp2"].id).content.decode()
-    assert 'href="/customers/00201/#visit"' in html and "00101" not in html
+    assert 'href="/customers/00201/#visits"' in html and "00101" not in html
 
 
 def test_a_manager_cannot_open_a_list_outside_their_regions(client, listed, south_manager):  # noqa: F811
     book, _ = listed
     html = get(client, south_manager, salesperson=book["sp2"].id).content.decode()
     # 李四 owns 00202 in 广州 (visible) and 00201 in 北京 (not).
-    assert "00202" in html and 'href="/customers/00201/#visit"' not in html
+    assert "00202" in html and 'href="/customers/00201/#visits"' not in html
 
 
 def test_anonymous_users_are_sent_to_login(client):
