@@ -14,6 +14,7 @@ from coupons.messages import CouponError, campaign_message
 from coupons.models import Campaign, CareRun, CouponIssue, OutboxEvent, SendRequest
 from coupons.sms.segments import Segments, segment_count
 from customers.models import Customer
+from customers.services import audit
 
 from .audience import ALREADY_SENT, NOT_FOUND, Skip, audience_split
 from .campaigns import campaign_check_usable
@@ -140,6 +141,8 @@ def _queue(*, request: SendRequest, customers_qs: QuerySet[Customer], selection:
     request.requested, request.queued, request.skipped = report.requested, queued, len(skipped)
     request.response = report.as_dict()
     request.save(update_fields=["requested", "queued", "skipped", "response"])
+    audit(user=request.user, action="coupon_send", target=f"campaign:{campaign.pk}", send_request=request.pk,
+          selection=selection, requested=report.requested, queued=queued, skipped=len(skipped))
     if queued:
         event = OutboxEvent.objects.create(topic=OutboxEvent.Topic.SEND, payload={"send_request": request.pk})
         outbox_dispatch_on_commit(event.pk)

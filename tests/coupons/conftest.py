@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coupons import sms
 from coupons.models import Campaign
@@ -20,8 +20,11 @@ def _coupon_settings(settings):
     settings.SMS_RATE_PER_SECOND = 0
     settings.SMS_CALLBACK_TOKEN = "callback-secret"
     settings.COMPANY_NAME = "示例商贸"
+    # Assertions below read the English messages; zh-Hans (the default) has its own catalogue.
+    settings.LANGUAGE_CODE = "en"
     sms.outbox.clear()
-    yield
+    with translation.override("en"):
+        yield
     sms.outbox.clear()
 
 

@@ -48,3 +48,18 @@ def test_no_baseline_without_a_prior_snapshot(campaign, admin_user):
                                message="m", status=CouponIssue.Status.SENT, send_day=dt.date(2025, 3, 5),
                                sent_at=at(dt.date(2025, 3, 5)))
     assert similar_customers_baseline(campaign=campaign, user=admin_user, window_days=30) is None
+
+
+@pytest.mark.django_db
+def test_every_send_is_in_the_audit_log(campaign, book):
+    from coupons.services.send import coupon_campaign_send
+    from customers.models import AuditLog
+    from customers.selectors import customer_list
+
+    user = book["sp1"].user
+    coupon_campaign_send(user=user, campaign=campaign, customers_qs=customer_list(user=user), idempotency_key="k1")
+    coupon_campaign_send(user=user, campaign=campaign, customers_qs=customer_list(user=user), idempotency_key="k1")
+    entry = AuditLog.objects.get(action="coupon_send")  # the replay is not a second send
+    assert (entry.user, entry.target) == (user, f"campaign:{campaign.pk}")
+    assert (entry.details["requested"], entry.details["queued"]) == (2, 2)
+    assert len(entry.details["selection"]["customers"]) == 2
