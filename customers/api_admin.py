@@ -45,11 +45,17 @@ def _invalid(exc: AdminError) -> ValidationError:
 
 # Overrides ------------------------------------------------------------------------------------------------------
 
+class OverrideInputSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=GRADES)
+    reason = serializers.CharField(max_length=255)
+    until = serializers.DateField(help_text="last day the override holds (inclusive); not in the past")
+
+
 class OverrideSerializer(serializers.ModelSerializer):
-    grade = serializers.ChoiceField(source="override_grade", choices=GRADES)
-    reason = serializers.CharField(source="override_reason", max_length=255)
-    until = serializers.DateField(source="override_until")
-    by = serializers.CharField(source="override_by.username", default=None, read_only=True)
+    grade = serializers.ChoiceField(source="override_grade", choices=GRADES, read_only=True)
+    reason = serializers.CharField(source="override_reason", read_only=True)
+    until = serializers.DateField(source="override_until", read_only=True, allow_null=True)
+    by = serializers.CharField(source="override_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
@@ -58,7 +64,10 @@ class OverrideSerializer(serializers.ModelSerializer):
 
 
 class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """A customer's manual grade override: read, set (PUT) or clear (DELETE). Admins and managers in scope."""
+    """A customer's manual grade override: read, set (PUT) or clear (DELETE). Admins and managers in scope.
+
+    The override is the resource: a customer without one answers 404 to GET and DELETE; PUT creates or replaces it.
+    """
 
     serializer_class = OverrideSerializer
     permission_classes = [IsManagerOrAdminRole]
@@ -68,21 +77,28 @@ class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
     def get_queryset(self):
         return customer_list(user=self.request.user).select_related("override_by")
 
-    @extend_schema(responses=OverrideSerializer)
+    def _existing(self) -> Customer:
+        customer = self.get_object()
+        if not customer.override_grade:
+            raise Http404("no override")
+        return customer
+
+    def retrieve(self, request: Request, code: str) -> Response:
+        return Response(OverrideSerializer(self._existing()).data)
+
+    @extend_schema(request=OverrideInputSerializer, responses=OverrideSerializer)
     def update(self, request: Request, code: str) -> Response:
         customer = self.get_object()
-        data = OverrideSerializer(data=request.data)
+        data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
         try:
-            customer_override_set(customer=customer, grade=v["override_grade"], reason=v["override_reason"],
-                                  until=v["override_until"], by=request.user)
+            customer_override_set(customer=customer, by=request.user, **data.validated_data)
         except AdminError as exc:
             raise _invalid(exc) from exc
         return Response(OverrideSerializer(customer).data)
 
     def destroy(self, request: Request, code: str) -> Response:
-        customer_override_clear(customer=self.get_object(), by=request.user)
+        customer_override_clear(customer=self._existing(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,7 +203,7 @@ ROLE_CHOICES = [("", "none"), *[(r, r) for r in ROLES]]
 class UserSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     regions = serializers.SerializerMethodField()
-    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
     has_token = serializers.SerializerMethodField()
 
     class Meta:

@@ -125,6 +125,10 @@ def user_create(*, username: str, password: str, role: str, by: Any, first_name:
     username = (username or "").strip()
     if not username:
         raise AdminError("username", "required")
+    try:
+        model._meta.get_field(model.USERNAME_FIELD).run_validators(username)
+    except ValidationError as exc:
+        raise AdminError("username", " ".join(exc.messages)) from exc
     if model.objects.filter(username=username).exists():
         raise AdminError("username", "a user with that username already exists")
     user = model(username=username, first_name=first_name.strip(), last_name=last_name.strip(), email=email.strip())

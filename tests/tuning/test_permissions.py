@@ -67,6 +67,8 @@ ROLES = ["admin", "manager", "south_manager", "salesperson", "nobody"]
 
 @pytest.fixture
 def people(book, admin_user, manager_user, south_manager, nobody):
+    book["c1"].__class__.objects.filter(code__in=["00101", "00201"]).update(
+        override_grade="B", override_reason="r", override_until=dt.date(2099, 1, 1))
     target = nobody.__class__.objects.create_user("target", password="x")
     job = BackgroundJob.objects.create(kind="policy_recompute", total=1)
     return {"admin": admin_user, "manager": manager_user, "south_manager": south_manager,

@@ -134,6 +134,8 @@ def test_users_api(admin_user, book, regions):
     assert (body["role"], body["regions"], body["has_token"]) == ("manager", ["广东"], False)
     uid = body["id"]
     assert api.post("/api/v1/users/", {"username": "w", "password": "123"}, format="json").status_code == 400
+    spaced = api.post("/api/v1/users/", {"username": "a b", "password": GOOD}, format="json")
+    assert spaced.status_code == 400 and list(spaced.json()) == ["username"]
     assert api.post("/api/v1/users/", {"username": "x", "password": GOOD, "regions": ["火星"]},
                     format="json").json() == {"regions": ["no such region: 火星"]}
     token = api.post(f"/api/v1/users/{uid}/token/")
