@@ -47,3 +47,9 @@ def recompute_stale_periods() -> list[str]:
         compute_period(fmt(period), reason=reason or "inputs changed")
         done.append(fmt(period))
     return done
+
+
+# Celery's autodiscovery imports only <app>/tasks.py: register the tasks that live in sub-packages too.
+# (At the bottom: they import TRANSIENT from this module.)
+from analytics.churn import tasks as _churn_tasks  # noqa: E402, F401
+from analytics.tuning import tasks as _tuning_tasks  # noqa: E402, F401

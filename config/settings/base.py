@@ -139,6 +139,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "GradeEnum": "customers.models.GRADES",
         "LifecycleEnum": "analytics.models.Lifecycle",
@@ -180,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-stale-periods": {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
+    },
+    # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
+    "churn-retrain": {
+        "task": "analytics.churn.tasks.churn_retrain",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
     # Sends held over quiet hours, and stale `sending` rows marked unknown (never resent blindly).
     "coupons-send-pending": {"task": "coupons.tasks.send_pending", "schedule": 60.0},

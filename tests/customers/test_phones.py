@@ -1,7 +1,15 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from customers.phones import normalize_mobile, validate_mobile
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are the English ones; zh-Hans has its own catalogue."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
