@@ -122,3 +122,21 @@ def test_an_import_marks_computed_periods_stale_and_recomputes_them(
     row = CustomerSnapshot.objects.get(period=P, code="003")
     assert (row.sales, row.lifecycle) == (Decimal("12000.00"), "active")
     assert PeriodSummary.objects.get(period=P).restated_reason == "import of late.csv"
+
+
+@pytest.mark.django_db
+def test_churn_risk_fill_writes_scores_or_leaves_blank(ledger, monkeypatch):
+    import pandas as pd
+
+    from analytics.services.churn_fill import snapshot_churn_fill
+
+    snapshot_compute(period=P)
+    monkeypatch.setattr("analytics.services.churn_fill.churn_risk_scores", lambda **kw: None)
+    assert snapshot_churn_fill(period=P) == 0
+    assert set(CustomerSnapshot.objects.filter(period=P).values_list("churn_risk", flat=True)) == {None}
+    ids = {c.code: c.id for c in ledger.values()}
+    scores = pd.Series({ids["001"]: 0.123456, ids["002"]: float("nan")})
+    monkeypatch.setattr("analytics.services.churn_fill.churn_risk_scores", lambda **kw: scores)
+    assert snapshot_churn_fill(period=P) == 1
+    risks = dict(CustomerSnapshot.objects.filter(period=P).values_list("code", "churn_risk"))
+    assert risks == {"001": 0.1235, "002": None, "003": None, "004": None}

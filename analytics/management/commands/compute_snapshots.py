@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.models import PeriodSummary
 from analytics.periods import fmt, last_closed_period, month_range, parse_period
+from analytics.services.churn_fill import snapshot_churn_fill
 from analytics.services.snapshots import SnapshotBusy, snapshot_compute
 from sales.models import Order
 
@@ -54,9 +55,10 @@ class Command(BaseCommand):
                 run = snapshot_compute(period=period, policy_version=options["policy"], reason=options["reason"])
             except SnapshotBusy as exc:
                 raise CommandError(str(exc)) from exc
+            scored = snapshot_churn_fill(period=period)
             restated = " (restated)" if run.restated else ""
             self.stdout.write(f"[{i}/{len(periods)}] {fmt(period)}: {run.rows} rows in "
-                              f"{time.perf_counter() - started:.2f} s{restated}")
+                              f"{time.perf_counter() - started:.2f} s{restated}; churn risk for {scored}")
             sys.stdout.flush()
         self.stdout.write(f"{len(periods)} period(s) in {time.perf_counter() - total:.1f} s "
                           f"({fmt(periods[0])} .. {fmt(periods[-1])})")
