@@ -25,6 +25,7 @@ migrate: install
 demo: migrate
 	$(MANAGE) seed_demo --if-empty
 	$(MANAGE) compute_snapshots --missing
+	$(MANAGE) churn_backtest --save --if-missing
 
 run: demo
 	@echo ""

@@ -11,7 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.churn.services import churn_config, churn_model_evaluate, churn_model_train
+from analytics.models import ChurnModel
 from analytics.periods import last_closed_period, month_end
+from analytics.services.churn_fill import snapshot_churn_fill
 
 
 def _f(value: float | None) -> str:
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: end of the last closed month)")
         parser.add_argument("--horizon", type=int, help="days without an order that count as churn (default 90)")
         parser.add_argument("--save", action="store_true", help="store the trained model and its metrics")
+        parser.add_argument("--if-missing", action="store_true",
+                            help="with --save: do nothing when a model as of that date exists (make run)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -36,6 +40,9 @@ class Command(BaseCommand):
             if options["horizon"] < 1:
                 raise CommandError("--horizon must be at least 1 day", returncode=2)
             config = dataclasses.replace(config, horizon_days=options["horizon"])
+        if options["save"] and options["if_missing"] and ChurnModel.objects.filter(as_of=as_of).exists():
+            self.stdout.write(f"a churn model as of {as_of} exists; nothing to do")
+            return
         if options["save"]:
             model = churn_model_train(as_of=as_of, config=config)
             metrics = model.metrics
@@ -44,6 +51,9 @@ class Command(BaseCommand):
         self.report(as_of, metrics)
         if options["save"]:
             self.stdout.write(f"saved churn model {model.id} (used: {'yes' if model.beats_baseline else 'no'})")
+            # The snapshot of that month shows the new scores at once.
+            scored = snapshot_churn_fill(period=as_of.replace(day=1))
+            self.stdout.write(f"churn risk written for {scored} customers of {as_of:%Y-%m}")
 
     def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
         w = self.stdout.write
