@@ -26,6 +26,7 @@ demo: migrate
 	$(MANAGE) seed_demo --if-empty
 	$(MANAGE) compute_snapshots --missing
 	$(MANAGE) churn_backtest --save --if-missing
+	$(MANAGE) compute_pulse
 
 run: demo
 	@echo ""

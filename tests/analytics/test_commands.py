@@ -106,3 +106,15 @@ def test_set_policy_versions_and_rejects_bad_files(tmp_path):
         call_command("set_policy", str(bad), stdout=io.StringIO(), stderr=err)
     assert f"{bad}: unknown key: x" in err.getvalue()
     assert GradingPolicy.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_compute_pulse_as_of_a_day(two_customers):
+    from analytics.models import CustomerPulse
+
+    assert run("compute_pulse", "--as-of", "2025-03-10").strip() == "pulse as of 2025-03-10: 2 customers"
+    pulses = dict(CustomerPulse.objects.values_list("customer__code", "lifecycle"))
+    assert pulses == {"0007": "active", "0008": "never"}
+    with pytest.raises(CommandError) as exc:
+        run("compute_pulse", "--as-of", "yesterday")
+    assert exc.value.returncode == 2
