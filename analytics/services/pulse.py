@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 from django.db import transaction
 
 from analytics.aggregates import first_last_frame, surge_frame
@@ -37,7 +38,7 @@ def pulse_compute(*, as_of: dt.date) -> int:
     o_up, o_down = surge_plunge(surge["cur_orders"].astype("int64"), surge["prev_orders"].astype("int64"),
                                 up=sg.up, down=sg.down, min_base=sg.min_base_orders)
     CustomerPulse.objects.all().delete()
-    rows = zip(ids, [as_of] * len(ids), life, new, [None if d != d else int(d) for d in days],
+    rows = zip(ids, [as_of] * len(ids), life, new, [None if pd.isna(d) else int(d) for d in days],
                s_up, s_down, o_up, o_down, strict=True)
     return bulk_insert(CustomerPulse, ["customer_id", "as_of", "lifecycle", "is_new", "days_since_last_order",
                                        "sales_surge", "sales_plunge", "orders_surge", "orders_plunge"], rows)
