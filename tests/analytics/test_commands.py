@@ -112,9 +112,10 @@ def test_set_policy_versions_and_rejects_bad_files(tmp_path):
 def test_compute_pulse_as_of_a_day(two_customers):
     from analytics.models import CustomerPulse
 
-    assert run("compute_pulse", "--as-of", "2025-03-10").strip() == "pulse as of 2025-03-10: 2 customers"
-    pulses = dict(CustomerPulse.objects.values_list("customer__code", "lifecycle"))
-    assert pulses == {"0007": "active", "0008": "never"}
+    assert run("compute_pulse", "--as-of", "2025-02-20").strip() == "pulse as of 2025-02-20: 2 customers"
+    # 0007 last ordered 2025-02-03 (17 days before), and that was its first order: new in the last 30 days.
+    pulses = {c: (lc, new) for c, lc, new in CustomerPulse.objects.values_list("customer__code", "lifecycle", "is_new")}
+    assert pulses == {"0007": ("active", True), "0008": ("never", False)}
     with pytest.raises(CommandError) as exc:
         run("compute_pulse", "--as-of", "yesterday")
     assert exc.value.returncode == 2
