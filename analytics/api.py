@@ -31,8 +31,8 @@ class IsManagerOrAdminRole(permissions.BasePermission):
 class SnapshotSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField()
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    region = serializers.CharField(source="region.path", default=None, read_only=True)
-    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+    region = serializers.CharField(source="region.path", default=None, allow_null=True, read_only=True)
+    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CustomerSnapshot
@@ -159,7 +159,7 @@ class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = GradingPolicy

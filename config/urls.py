@@ -28,3 +28,5 @@ urlpatterns = [
     path("worklist/", include("analytics.worklist_urls")),
     path("", include("cockpit.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"

@@ -3,14 +3,22 @@
 import hmac
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,7 +39,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 # ---- serializers ------------------------------------------------------------------------------------------
 class CampaignSerializer(serializers.ModelSerializer):
     value_display = serializers.CharField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -205,10 +213,20 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number that fits a bigint."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class CouponIssueFilter(filters.FilterSet):
-    campaign = filters.NumberFilter(field_name="campaign_id", min_value=1, max_value=MAX_ID)
+    campaign = IdFilter(field_name="campaign_id")
     status = filters.ChoiceFilter(choices=CouponIssue.Status.choices)
-    send_request = filters.NumberFilter(field_name="send_request_id", min_value=1, max_value=MAX_ID)
+    send_request = IdFilter(field_name="send_request_id")
 
     class Meta:
         model = CouponIssue
@@ -229,6 +247,7 @@ class CouponIssueViewSet(viewsets.ReadOnlyModelViewSet):
 
 class _CallbackApi(APIView):
     authentication_classes: list[Any] = []
+    parser_classes = [JSONParser]  # the gateway posts JSON; a form cannot carry the receipts' array
     permission_classes = [CallbackTokenPermission]
     throttle_classes: list[Any] = []
 

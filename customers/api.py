@@ -27,8 +27,8 @@ class CustomerFilter(filters.FilterSet):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="region.path", default=None, read_only=True)
-    salesperson = serializers.CharField(source="owner.name", default=None, read_only=True)
+    region = serializers.CharField(source="region.path", default=None, allow_null=True, read_only=True)
+    salesperson = serializers.CharField(source="owner.name", default=None, allow_null=True, read_only=True)
     sms_opt_out = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -56,7 +56,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 
 class VisitSerializer(serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.code")
-    salesperson = serializers.CharField(source="salesperson.name", default=None, read_only=True)
+    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Visit

@@ -205,6 +205,7 @@ class UserSerializer(serializers.ModelSerializer):
     regions = serializers.SerializerMethodField()
     salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
     has_token = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True, help_text="an e-mail address, or blank")  # blank is not an email
 
     class Meta:
         model = get_user_model()
