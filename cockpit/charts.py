@@ -107,7 +107,8 @@ def monthly_sales(rows: list[dict[str, Any]]) -> dict[str, Any]:
     fig.update_layout(**_layout(
         yaxis={"title": {"text": _("Sales (¥)")}, "tickformat": "~s", "rangemode": "tozero", "automargin": True},
         yaxis2={"title": {"text": _("Orders")}, "overlaying": "y", "side": "right", "rangemode": "tozero",
-                "showgrid": False, "automargin": True},
+                "showgrid": False, "automargin": True, "tickformat": "d",
+                "dtick": max(1, -(-max([r["orders"] for r in rows] or [0]) // 4))},
     ))
     return _plain(fig)
 

@@ -27,7 +27,7 @@ SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] +
 QUADRANT_CHOICES = [(q, labels.QUADRANT_TEXT[q]) for q in QUADRANTS]
 ACTION_CHOICES = list(labels.ACTION_TEXT.items())
 YES_NO = [("true", _("yes")), ("false", _("no"))]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whatever the language
 NUMBER = forms.NumberInput(attrs={"step": "any"})
 
 

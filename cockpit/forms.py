@@ -13,6 +13,9 @@ from customers.selectors import regions_visible, salespeople_visible
 
 from .selectors.common import Scope
 
+# <input type="date"> takes ISO dates only; the active language's format (2026/11/23 in zh-hans) would blank it.
+ISO = "%Y-%m-%d"
+
 
 class DashboardForm(forms.Form):
     """Period, and for managers a region and salesperson; choices are only what the user may see."""
@@ -43,11 +46,11 @@ class DashboardForm(forms.Form):
 class VisitForm(forms.Form):
     """Log a visit, call or message; customers.services.visit_log does the writing and the checks."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO))
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices)
     note = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_date = forms.DateField(label=_("Next follow-up"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format=ISO))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"date": timezone.localdate(), "kind": Visit.Kind.ONSITE})
