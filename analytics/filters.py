@@ -10,14 +10,18 @@ MOVEMENTS = [("up", "up"), ("down", "down"), ("same", "same")]
 
 
 class SnapshotFilter(filters.FilterSet):
-    """Filters of DESIGN 4 / issue 3: period, grades, movement, lifecycle, flags, region, salesperson, search."""
+    """Filters of DESIGN 4 / issue 3: period, grades, movement, lifecycle, flags, region, salesperson, search.
+
+    The multiple-choice filters test the row's own columns and cannot duplicate a row: distinct=False, since
+    django-filter's default SELECT DISTINCT over every column turned a page of grade B into a sort on disk.
+    """
 
     period = filters.CharFilter(method="filter_period", label="period YYYY-MM (default: the latest)")
-    grade = filters.MultipleChoiceFilter(choices=GRADES)
-    previous_grade = filters.MultipleChoiceFilter(choices=GRADES)
-    computed_grade = filters.MultipleChoiceFilter(choices=GRADES)
-    movement = filters.MultipleChoiceFilter(choices=MOVEMENTS)
-    lifecycle = filters.MultipleChoiceFilter(choices=Lifecycle.choices)
+    grade = filters.MultipleChoiceFilter(choices=GRADES, distinct=False)
+    previous_grade = filters.MultipleChoiceFilter(choices=GRADES, distinct=False)
+    computed_grade = filters.MultipleChoiceFilter(choices=GRADES, distinct=False)
+    movement = filters.MultipleChoiceFilter(choices=MOVEMENTS, distinct=False)
+    lifecycle = filters.MultipleChoiceFilter(choices=Lifecycle.choices, distinct=False)
     is_new = filters.BooleanFilter()
     sales_surge = filters.BooleanFilter()
     sales_plunge = filters.BooleanFilter()
