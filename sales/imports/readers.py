@@ -7,6 +7,7 @@ text a person would have typed (45678 -> "45678", a date cell -> "2025-01-20").
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,8 +15,19 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
+# Excel's own limit for one cell. A longer cell is no business value but a broken or hostile file; it is refused
+# with its row and column before it can travel into error messages (which quote cells) or the database.
+MAX_CELL = 32767
+# The csv module refuses fields over 128 KiB with a bare csv.Error; lift that so MAX_CELL can name the column.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+
+
 class FileFormatError(Exception):
-    """The file cannot be read as a table at all (reported as row 1, field `file`)."""
+    """The file cannot be read as a table (reported as FILE:row: field: message; row 1, `file` by default)."""
+
+    def __init__(self, message: str, *, row: int = 1, field: str = "file") -> None:
+        super().__init__(message)
+        self.row, self.field = row, field
 
 
 @dataclass
@@ -36,16 +48,39 @@ class Table:
     _columns: list[tuple[str, ...]] | None = field(default=None, repr=False)
 
 
+NOT_TEXT = "not UTF-8 or GBK/GB18030 text"
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped) first, since it is strict; anything else is taken as GB18030, a superset of GBK."""
+    """UTF-8 (a BOM is dropped) first, since it is strict; anything else is taken as GB18030, a superset of GBK.
+
+    GB18030 decodes almost any bytes, so a Latin-1 or Shift-JIS file would come in as rare-character mojibake:
+    Chinese business text is nearly all in GB2312's common characters, so a file whose non-ASCII text is mostly
+    outside GB2312 is refused instead of imported garbled.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise FileFormatError("not UTF-8 or GBK/GB18030 text") from exc
+        raise FileFormatError(NOT_TEXT) from exc
+    if _mostly_rare(text):
+        raise FileFormatError(f"{NOT_TEXT} (it looks like another encoding, e.g. Latin-1 or Shift-JIS)")
+    return text
+
+
+def _mostly_rare(text: str, sample: int = 20000) -> bool:
+    """More than a quarter of the (first `sample`) non-ASCII characters are outside GB2312."""
+    wide = [ch for ch in text[: sample * 4] if ord(ch) > 127][:sample]
+    rare = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return bool(wide) and rare * 4 > len(wide)
 
 
 def read_table(data: bytes) -> Table:
@@ -57,30 +92,47 @@ def read_table(data: bytes) -> Table:
     return _read_csv(decode_text(data))
 
 
-def _finish(records: list[list[str]], numbers: list[int]) -> Table:
-    if not records:
-        raise FileFormatError("the file is empty: no header row")
-    header = [h.strip().lstrip("\ufeff") for h in records[0]]
-    width = len(header)
+def _finish(records: Iterator[list[str]]) -> Table:
+    """Header and non-blank rows, streamed: blank lines (even ten million of them) are dropped as they are read."""
+    header: list[str] | None = None
     rows: list[list[str]] = []
     kept: list[int] = []
-    for record, number in zip(records[1:], numbers[1:], strict=True):
+    for number, record in enumerate(records, start=1):
+        if header is None:
+            header = [h.strip().lstrip("\ufeff") for h in record]
+            while header and not header[-1]:
+                header.pop()  # trailing empty cells of a wide but blank formatted area are not columns
+            _check_size(header, number, header)
+            continue
         if not any(record):
             continue  # blank lines between blocks are common in hand-edited files
-        if len(record) < width:
-            record = record + [""] * (width - len(record))
+        _check_size(record, number, header)
+        if len(record) < len(header):
+            record = record + [""] * (len(header) - len(record))
         rows.append(record)
         kept.append(number)
+    if header is None:
+        raise FileFormatError("the file is empty: no header row")
     return Table(header=header, rows=rows, numbers=kept)
+
+
+def _check_size(record: list[str], number: int, header: list[str]) -> None:
+    for index, value in enumerate(record):
+        if len(value) > MAX_CELL:
+            name = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+            raise FileFormatError(f"cell longer than {MAX_CELL} characters", row=number, field=name)
 
 
 def _read_csv(text: str) -> Table:
     first_line = text.split("\n", 1)[0]
     # Some ERPs save tab-separated text under a .csv name; a header with tabs and no commas gives it away.
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    # A quoted cell may span lines, but a spreadsheet still shows each record as one row.
-    return _finish(records, list(range(1, len(records) + 1)))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        # A quoted cell may span lines, but a spreadsheet still shows each record as one row.
+        return _finish(reader)
+    except csv.Error as exc:
+        raise FileFormatError(f"not readable as CSV: {exc}", row=reader.line_num or 1) from exc
 
 
 def cell_text(value: object) -> str:
@@ -114,10 +166,9 @@ def _read_xlsx(data: bytes) -> Table:
         raise FileFormatError(f"not a readable XLSX file ({exc.__class__.__name__})") from exc
     try:
         sheet = workbook.worksheets[0]
-        records = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        # The stored dimension may claim a million rows (any formatted cell does it); read only what is there.
+        sheet.reset_dimensions()
+        records = ([] if not any(row) else [cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
+        return _finish(records)
     finally:
         workbook.close()
-    # Trailing empty cells are dropped so a wide but blank formatted area does not count as columns.
-    while records and not any(records[0][-1:]) and len(records[0]) > 0:
-        records[0] = records[0][:-1]
-    return _finish(records, list(range(1, len(records) + 1)))

@@ -107,7 +107,7 @@ def _import_file(
         report.rows = len(table.rows)
         plan = importer.plan(table=table, ctx=ctx)
     except FileFormatError as exc:
-        ctx.errors.add(1, "file", str(exc))
+        ctx.errors.add(exc.row, exc.field, str(exc))
     if ctx.errors or plan is None:
         return _finish(batch, report, status=ImportBatch.Status.INVALID, errors=ctx)
     report.created, report.updated, report.unchanged = plan.counts()
