@@ -176,6 +176,8 @@ class CustomerSnapshot(models.Model):
             models.Index(fields=["period", "salesperson", "grade"], name="snap_period_sp"),
             models.Index(fields=["period", "region"], name="snap_period_region"),
             models.Index(fields=["period", "sales"], name="snap_period_sales"),
+            # The dashboard's top movers and the "grade dropped" care rule: period and movement="down".
+            models.Index(fields=["period", "movement"], name="snap_period_movement"),
             models.Index(fields=["customer", "period"], name="snap_customer_period"),
         ]
 
