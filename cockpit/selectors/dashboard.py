@@ -127,12 +127,17 @@ NOW = Case(When(computed_grade="A", then=Value(4)), When(computed_grade="B", the
 
 
 def top_movers(scope: Scope, period: dt.date, limit: int = 10) -> list[CustomerSnapshot]:
-    """The biggest downgrades among last period's A and B: most grades lost, then the steepest sales fall."""
+    """The biggest downgrades among last period's A and B: most grades lost, then the steepest sales fall.
+
+    The `limit` rows are picked on the snapshot rows alone, then joined: with the join in the same query
+    PostgreSQL joined every downgraded row (3,356 at 50,000 customers) to its customer before sorting.
+    """
+    order = ("-steps", "mom_growth", "code")
+    picked = (snapshots(scope, period).filter(previous_grade__in=["A", "B"], movement="down")
+              .annotate(steps=STEPS - NOW).order_by(*order).values("id")[:limit])
     return list(
-        snapshots(scope, period).filter(previous_grade__in=["A", "B"], movement="down")
-        .annotate(steps=STEPS - NOW)
-        .select_related("customer", "customer__owner")
-        .order_by("-steps", "mom_growth", "code")[:limit]
+        CustomerSnapshot.objects.filter(id__in=picked).annotate(steps=STEPS - NOW)
+        .select_related("customer", "customer__owner").order_by(*order)
     )
 
 
