@@ -29,7 +29,9 @@ class DashboardForm(forms.Form):
     def __init__(self, data: Any, *, user: Any, periods: list[dt.date]) -> None:
         super().__init__(data)
         self.user = user
-        self.fields["period"].choices = [(f"{p:%Y-%m}", f"{p:%Y-%m}") for p in periods]
+        self.fields["period"].choices = [  # type: ignore[attr-defined]
+            (f"{p:%Y-%m}", f"{p:%Y-%m}") for p in periods
+        ]
         if user_role(user) == SALESPERSON:
             del self.fields["region"], self.fields["salesperson"]
         else:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
 
 from analytics.engine.control import control_alerts
@@ -25,6 +26,8 @@ FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge
 TREND_MONTHS = 24
 HISTORY_MONTHS = TREND_MONTHS + 12  # a baseline and last year for every month shown
 CENT = Decimal("0.01")
+# A reassignment moves customers between books without recomputing any month: an hour of staleness at most.
+TREND_CACHE_SECONDS = 3600
 
 
 def yuan(fen: Any) -> Decimal:
@@ -99,6 +102,22 @@ def trend_company(period: dt.date) -> list[dict[str, Any]]:
 
 
 def trend_scoped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
+    """trend_grouped, cached: closed months only change when recomputed, and the key carries the last recompute."""
+    first = add_months(period, -(HISTORY_MONTHS - 1))
+    stamp = PeriodSummary.objects.filter(period__gte=first, period__lte=period).aggregate(m=Max("computed_at"))["m"]
+    region = scope.region.pk if scope.region else ""
+    salesperson = scope.salesperson.pk if scope.salesperson else ""
+    parts = (getattr(scope.user, "pk", ""), region, salesperson, fmt(period), policy_row.pk,
+             stamp.timestamp() if stamp else "")
+    key = "cockpit:trend:" + ":".join(str(v) for v in parts)
+    rows = cache.get(key)
+    if rows is None:
+        rows = trend_grouped(scope, period, policy_row)
+        cache.set(key, rows, TREND_CACHE_SECONDS)
+    return rows
+
+
+def trend_grouped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
     """DESIGN 3.5 control figures of the scope's customers: one GROUP BY over their snapshot rows, then the engine."""
     first = add_months(period, -(HISTORY_MONTHS - 1))
     rows = list(

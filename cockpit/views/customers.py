@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 
 from analytics.export import write_csv, write_xlsx
 from cockpit import labels
@@ -69,7 +70,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "grade_tabs_query": _querystring(request.GET, drop=("page", "grade")), "nav": "customers",
         "active_grade": grades[0] if len(grades) == 1 else None, "multi_grade": len(grades) > 1,
     }
-    partial = request.htmx and request.htmx.target == "results" and not request.htmx.history_restore_request
+    htmx: HtmxDetails = request.htmx  # type: ignore[attr-defined]
+    partial = bool(htmx) and htmx.target == "results" and not htmx.history_restore_request
     template = "cockpit/customers/_results.html" if partial else "cockpit/customers/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from analytics.periods import month_end
 from cockpit import charts, labels
@@ -69,6 +70,7 @@ def customer_profile(request: HttpRequest, code: str) -> HttpResponse:
 def visit_create(request: HttpRequest, code: str) -> HttpResponse:
     """Log a visit (customers.services.visit_log); htmx gets the refreshed timeline, a plain post a redirect."""
     customer = _customer(request, code)
+    htmx: HtmxDetails = request.htmx  # type: ignore[attr-defined]
     form = VisitForm(request.POST)
     if form.is_valid():
         try:
@@ -77,10 +79,10 @@ def visit_create(request: HttpRequest, code: str) -> HttpResponse:
             field, _sep, message = str(exc).partition(": ")
             form.add_error(field if field in form.fields else None, message or str(exc))
         else:
-            if not request.htmx:
+            if not htmx:
                 return redirect("cockpit:customer_profile", code=customer.code)
             return render(request, "cockpit/profile/_visits.html", _visits_context(customer, saved=True))
-    if not request.htmx:
+    if not htmx:
         context = _profile_context(customer)
         context["visit_form"] = form
         return render(request, "cockpit/profile/profile.html", context, status=400)
