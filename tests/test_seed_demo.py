@@ -9,13 +9,17 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from analytics.crosssell.data import purchases
+from analytics.crosssell.evaluate import holdout_leave_one_out, holdout_next
 from customers.models import Customer, ManagerRegion, Visit
 from customers.phones import normalize_mobile
 from customers.roles import user_role
 from sales.demo.calendar import add_months, spring_festival
+from sales.demo.profiles import SHOP_SUFFIXES
+from sales.demo.taste import CONVENIENCE, RESTAURANT, TOBACCO
 from sales.models import Order, OrderLine, Payment, Product
 from tests.factories import CustomerFactory
 
@@ -245,3 +249,45 @@ def test_non_empty_database_is_refused_without_force(db, debug):
 def test_bad_end_month_is_a_usage_error(db, debug, end):
     with pytest.raises(CommandError, match="--end"):
         seed("--end", end)
+
+
+def category_shares(suffixes: list[str]) -> dict[str, float]:
+    """Share of each top-level category in the positive line amounts of customers whose name ends so."""
+    lines = OrderLine.objects.filter(amount__gt=0, order__customer__name__regex=f"({'|'.join(suffixes)})$")
+    by = dict(lines.values_list("product__category__path").annotate(a=Sum("amount")).values_list(
+        "product__category__path", "a"))
+    total = float(sum(by.values()))
+    shares: dict[str, float] = {}
+    for path, amount in by.items():
+        shares[path.split("/")[0]] = shares.get(path.split("/")[0], 0.0) + float(amount) / total
+    return shares
+
+
+def test_names_follow_the_shop_type_and_each_type_buys_its_own_part_of_the_catalogue(db, debug):
+    seed("--customers", "200", "--months", "6", "--end", "2025-06")
+    every = [s for kind in SHOP_SUFFIXES for s in kind]
+    assert all(any(name.endswith(s) for s in every) for name in Customer.objects.values_list("name", flat=True))
+    shop, restaurant, liquor = (category_shares(SHOP_SUFFIXES[k]) for k in (CONVENIENCE, RESTAURANT, TOBACCO))
+    staples = lambda shares: shares.get("粮油", 0) + shares.get("调味品", 0)  # noqa: E731
+    assert staples(restaurant) > 0.4 and staples(shop) < 0.1, (restaurant, shop)
+    assert liquor["酒类"] > 0.4 and shop.get("酒类", 0) < 0.2, (liquor, shop)
+    assert shop["饮料"] + shop["零食"] > 0.6, shop
+
+
+def test_an_order_never_lists_one_product_twice(demo):
+    per_order = OrderLine.objects.values("order_id").annotate(n=Count("id"), products=Count("product_id",
+                                                                                             distinct=True))
+    assert per_order.exists()
+    assert not [r for r in per_order if r["n"] != r["products"]]
+
+
+def test_crosssell_beats_popularity_on_the_demo(db, debug):
+    """DESIGN 3.8 / issue 8: similar customers' suggestions beat the most popular items on the demo's data."""
+    seed("--customers", "200", "--months", "6", "--end", "2025-06")
+    for level in ("product", "category"):
+        frame = purchases(as_of=END, level=level)
+        for result in (holdout_next(frame, END - dt.timedelta(days=90)), holdout_leave_one_out(frame)):
+            assert result["test_customers"] > 100, (level, result)
+            assert result["beats_popularity"], (level, result)
+    loo = holdout_leave_one_out(purchases(as_of=END))
+    assert loo["similar"]["hit_rate"] > loo["popular"]["hit_rate"] + 0.05, loo

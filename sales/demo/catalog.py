@@ -42,12 +42,13 @@ SEED_STAGE = 1
 
 @dataclass(frozen=True)
 class Catalog:
-    """Products in SKU order with popularity weights and prices in integer fen."""
+    """Products in SKU order with popularity weights, prices in integer fen and their sub-category."""
 
     ids: np.ndarray
     cost_fen: np.ndarray
     price_fen: np.ndarray
     popularity: np.ndarray  # sums to 1
+    category: np.ndarray  # position of the product's sub-category in CATALOG
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -56,7 +57,7 @@ class Catalog:
 def catalog_ensure(seed: int) -> Catalog:
     """Create the categories and products (SKU C<category><item><brand>), or reuse those already there."""
     rng = np.random.default_rng([seed, SEED_STAGE])
-    rows = []
+    rows, positions = [], []
     for path, (items, (lo, hi)) in CATALOG.items():
         category = _category(path)
         prefix = f"C{list(CATALOG).index(path):02d}"
@@ -67,6 +68,7 @@ def catalog_ensure(seed: int) -> Catalog:
                 markup = rng.uniform(*MARKUP)
                 price_fen = int(round(cost_fen * markup))
                 rows.append((f"{prefix}{i:02d}{b}", f"{BRANDS[b]}{item}", category, cost_fen, price_fen))
+                positions.append(list(CATALOG).index(path))
     existing = dict(Product.objects.filter(sku__in=[r[0] for r in rows]).values_list("sku", "id"))
     Product.objects.bulk_create([
         Product(sku=sku, name=name, category=cat, unit_cost=fen_decimal(cost))
@@ -81,6 +83,7 @@ def catalog_ensure(seed: int) -> Catalog:
         cost_fen=np.array([r[3] for r in rows], dtype=np.int64),
         price_fen=np.array([r[4] for r in rows], dtype=np.int64),
         popularity=popularity / popularity.sum(),
+        category=np.array(positions, dtype=np.int64),
     )
 
 

@@ -4,7 +4,8 @@ Orders arrive as a renewal process per customer (gamma gaps: shops restock on a 
 intensity = the customer's rhythm x their trend x the day's seasonality (Spring Festival dip, see calendar) x
 their last-30-day surge / plunge factor, zero before they start and after they churn. About 2% of orders are
 returns (negative quantities and amounts, cost takes the amount's sign) and 1% are cancelled. Lines are
-products x quantity x the customer's price; order totals are the sums of their lines, in integer fen.
+products x quantity x the customer's price, the products drawn from the customer's taste (see taste); order
+totals are the sums of their lines, in integer fen.
 """
 
 from dataclasses import dataclass
@@ -14,12 +15,12 @@ import numpy as np
 from .calendar import Period
 from .catalog import Catalog
 from .customers import SURPRISE_DAYS, Behaviour
+from .taste import Taste, products_pick
 
 SEED_STAGE = 3
 RETURN_SHARE, CANCEL_SHARE = 0.02, 0.01
 MAX_LINES = 5
 CARRY_KEY = 100_000  # rng key of the initial carry, apart from the month keys 0..months-1
-MAX_STEP = 40  # products of one order are distinct: offsets add up to < 4 x 40 < catalogue size
 
 
 @dataclass
@@ -42,7 +43,7 @@ class MonthOrders:
 
 
 def month_orders(
-    *, m: int, period: Period, weights: np.ndarray, who: Behaviour, catalog: Catalog, seed: int,
+    *, m: int, period: Period, weights: np.ndarray, who: Behaviour, catalog: Catalog, taste: Taste, seed: int,
     carry: np.ndarray,
 ) -> MonthOrders:
     """Orders and lines of month m (DESIGN 2: returns negative, cancelled never count); advances `carry`."""
@@ -59,7 +60,7 @@ def month_orders(
     target = who.spend[customer] / who.frequency[customer] * trend * np.exp(0.3 * rng.standard_normal(n) - 0.045)
     # A return sends back part of one earlier delivery.
     target = np.where(is_return, target * rng.uniform(0.05, 0.4, n), target) * 100
-    lines = _lines(rng, target, is_return, customer, who, catalog)
+    lines = _lines(rng, target, is_return, customer, who, catalog, taste)
     amount = np.zeros(n, dtype=np.int64)
     cost = np.zeros(n, dtype=np.int64)
     np.add.at(amount, lines["order"], lines["amount"])
@@ -119,17 +120,15 @@ def _arrivals(rng, m: int, period: Period, weights: np.ndarray, who: Behaviour,
     return eligible[pos // ndays], lo + pos % ndays
 
 
-def _lines(rng, target, is_return, customer, who: Behaviour, catalog: Catalog) -> dict[str, np.ndarray]:
+def _lines(rng, target, is_return, customer, who: Behaviour, catalog: Catalog, taste: Taste) -> dict[str, np.ndarray]:
     n = len(target)
     k = np.where(is_return, rng.integers(1, 3, n), rng.integers(1, MAX_LINES + 1, n))
     order = np.repeat(np.arange(n), k)
-    starts = np.cumsum(k) - k
+    # Products from the customer's own taste (shop type, favourites), distinct within an order.
+    product = products_pick(rng, taste, customer[order], order)
+    order, product = order[product >= 0], product[product >= 0]
+    starts = np.searchsorted(order, np.arange(n))
     no = np.arange(len(order)) - starts[order] + 1
-    first = rng.choice(len(catalog), size=n, p=catalog.popularity)
-    step = np.where(no == 1, 0, rng.integers(1, MAX_STEP + 1, len(order)))
-    running = np.cumsum(step)
-    offset = running - running[starts][order]  # line 1 has step 0, so this restarts at 0 per order
-    product = (first[order] + offset) % len(catalog)
     share = rng.exponential(1.0, len(order))
     total = np.zeros(n)
     np.add.at(total, order, share)

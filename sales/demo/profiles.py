@@ -13,8 +13,14 @@ SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉鹏飞斌宇浩凯健俊帆琳晨雪梅")
 SHOP_CORES = ["惠民", "万家", "好又多", "佳佳", "旺旺", "福来", "顺发", "兴隆", "乐购", "便民", "金源", "永辉",
               "鸿运", "家家乐", "美宜", "新一佳", "百合", "天天", "红旗", "友谊", "四季", "阳光", "大众", "诚信"]
-SHOP_SUFFIXES = ["便利店", "超市", "小卖部", "商行", "百货", "烟酒店", "批发部", "食杂店", "士多", "副食店",
-                 "生活超市", "购物中心"]
+# Name suffixes per shop type (sales.demo.taste.TYPE_LABELS order: 便利店, 餐饮, 超市, 批发, 烟酒店).
+SHOP_SUFFIXES = [
+    ["便利店", "小卖部", "食杂店", "士多", "副食店"],
+    ["饭店", "餐厅", "酒家", "面馆", "大排档"],
+    ["超市", "生活超市", "购物中心", "百货"],
+    ["批发部", "商行", "粮油批发"],
+    ["烟酒店", "烟酒行", "名烟名酒"],
+]
 STREETS = ["中山路", "解放路", "人民路", "建设路", "新华路", "和平路", "东风路", "环城路", "花园路", "文化路",
            "青年路", "工业大道", "学府路", "滨江路", "龙腾街", "幸福里"]
 TAGS = ["社区店", "学校周边", "夜宵档", "连锁", "烟酒", "工地食堂", "景区", "菜市场旁"]
@@ -35,13 +41,16 @@ class Profiles:
     opt_out_day: np.ndarray  # day index of the SMS opt-out, -1 for none
 
 
-def profiles_generate(*, n: int, districts: list[str], region_index: np.ndarray, days: int, seed: int) -> Profiles:
-    """Codes keep leading zeros (000123): the ERP's codes are text, never numbers."""
+def profiles_generate(*, n: int, districts: list[str], region_index: np.ndarray, shop_type: np.ndarray, days: int,
+                      seed: int) -> Profiles:
+    """Codes keep leading zeros (000123): the ERP's codes are text, never numbers; names end as the shop type
+    reads (a restaurant is a 饭店 or 酒家, never a 超市)."""
     rng = np.random.default_rng([seed, SEED_STAGE])
     width = max(6, len(str(n)))
     pick = lambda seq: rng.integers(0, len(seq), n).tolist()  # noqa: E731 - a local shorthand
     surname, given1, given2, two = pick(SURNAMES), pick(GIVEN), pick(GIVEN), (rng.random(n) < 0.6).tolist()
-    core, suffix, style = pick(SHOP_CORES), pick(SHOP_SUFFIXES), rng.integers(0, 3, n).tolist()
+    core, suffix, style = pick(SHOP_CORES), rng.integers(0, 1 << 30, n).tolist(), rng.integers(0, 3, n).tolist()
+    kinds = shop_type.tolist()
     street, number = pick(STREETS), rng.integers(1, 400, n).tolist()
     district_names = [d.rsplit("/", 1)[-1] for d in districts]
     region = region_index.tolist()
@@ -52,7 +61,8 @@ def profiles_generate(*, n: int, districts: list[str], region_index: np.ndarray,
         district = district_names[region[i]]
         # Three naming habits: district + brand, family name + 记, or a plain brand.
         head = (district + SHOP_CORES[core[i]], family + "记", SHOP_CORES[core[i]])[style[i]]
-        names.append(head + SHOP_SUFFIXES[suffix[i]])
+        suffixes = SHOP_SUFFIXES[kinds[i]]
+        names.append(head + suffixes[suffix[i] % len(suffixes)])
         addresses.append(f"{district}区{STREETS[street[i]]}{number[i]}号")
     prefix = np.array(MOBILE_PREFIXES)[rng.integers(0, len(MOBILE_PREFIXES), n)].tolist()
     digits = rng.integers(0, 10**8, n).tolist()

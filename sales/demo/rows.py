@@ -33,7 +33,7 @@ def _aware(day: dt.date, hour: int = 9) -> dt.datetime:
 
 
 def customers_write(
-    *, period: Period, people: People, who: Behaviour, last_visit: np.ndarray, seed: int
+    *, period: Period, people: People, who: Behaviour, last_visit: np.ndarray, shop_type: np.ndarray, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Insert the customers; returns their ids and their owners' ids by customer position."""
     n = len(who)
@@ -44,7 +44,8 @@ def customers_write(
     pick = rng.integers(0, 1 << 30, n)
     owners = np.array([people.district_salespeople[r][p % len(people.district_salespeople[r])]
                        for r, p in zip(region.tolist(), pick.tolist(), strict=True)], dtype=np.int64)
-    prof = profiles_generate(n=n, districts=people.district_paths, region_index=region, days=period.days, seed=seed)
+    prof = profiles_generate(n=n, districts=people.district_paths, region_index=region, shop_type=shop_type,
+                             days=period.days, seed=seed)
     ids = writer.reserve_ids(Customer, n)
     first_seen = writer.dates(period.start, who.first_seen_day)
     created = [_aware(d) for d in first_seen]

@@ -19,6 +19,7 @@ from .orders import arrivals_start, month_orders
 from .payments import month_payments
 from .people import people_ensure
 from .rows import customers_write, orders_write, payments_write, visits_write
+from .taste import taste_generate
 from .visits import last_visit_day, visits_generate
 
 
@@ -45,17 +46,19 @@ def demo_seed(
     people = people_ensure()
     catalog = catalog_ensure(seed)
     who = behaviour_generate(n=customers, period=period, seed=seed)
+    taste = taste_generate(who=who, catalog=catalog, seed=seed)
     visits = visits_generate(who=who, period=period, seed=seed)
     ids, owners = customers_write(period=period, people=people, who=who,
-                                  last_visit=last_visit_day(visits, customers), seed=seed)
+                                  last_visit=last_visit_day(visits, customers), shop_type=taste.shop_type,
+                                  seed=seed)
     summary = DemoSummary(customers=customers, visits=visits_write(period=period, visits=visits, ids=ids,
                                                                    owners=owners),
                           products=len(catalog), start=period.start, end=period.end)
     weights = day_weights(period)
     carry = arrivals_start(who, seed)
     for m, first_day in enumerate(period.month_starts):
-        orders = month_orders(m=m, period=period, weights=weights, who=who, catalog=catalog, seed=seed,
-                              carry=carry)
+        orders = month_orders(m=m, period=period, weights=weights, who=who, catalog=catalog, taste=taste,
+                              seed=seed, carry=carry)
         summary.orders += len(orders.customer)
         summary.lines += orders_write(period=period, m=m, orders=orders, ids=ids, owners=owners, catalog=catalog)
         pays = month_payments(m=m, orders=orders, who=who, days=period.days, seed=seed)
