@@ -3,49 +3,22 @@
 No inline script and no CDN: the strict Content-Security-Policy holds and offline intranets work. A point whose
 customdata is a URL (starting with "/") is a link: clicking it opens the customers behind it.
 
-Building a figure through plotly's validators costs milliseconds per trace, so the dashboard's figures (the same
-for everyone who looks at the same scope and month) are kept in the cache under a hash of everything they are
-made from: their arguments, the language and this module's source. Nothing can go stale: other inputs give
-another key.
+Figures are built as plain dicts (_Figure): going through plotly's validators cost 10-70 ms per chart, most of
+the dashboard's and the profile's CPU at the reference scale.
 """
 
-import functools
-import hashlib
-import json
-from collections.abc import Callable
+import copy
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import plotly
 import plotly.graph_objects as go
-from django.core.cache import cache
-from django.utils.translation import get_language
+import plotly.io as pio
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 FONT = "system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 BLUE, GREEN, RED, GREY, AMBER = "#0b5cad", "#137333", "#b3261e", "#6b7280", "#b06000"
 GRADE_COLOURS = {"A": "#0b5cad", "B": "#3f7fc4", "C": "#7ea6d8", "D": "#b8c7db"}
-
-
-CACHE_SECONDS = 24 * 3600
-_SOURCE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16] + plotly.__version__
-
-
-def _memo(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """`build`'s figure from the cache when it was already made from the same arguments, in the same language."""
-
-    @functools.wraps(build)
-    def cached(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        made_of = json.dumps([build.__name__, _SOURCE, get_language(), args, kwargs], default=str, sort_keys=True)
-        key = "cockpit:chart:" + hashlib.sha256(made_of.encode()).hexdigest()
-        figure = cache.get(key)
-        if figure is None:
-            figure = build(*args, **kwargs)
-            cache.set(key, figure, CACHE_SECONDS)
-        return figure
-
-    return cached
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
@@ -59,11 +32,36 @@ def _layout(**extra: Any) -> dict[str, Any]:
     return base
 
 
-def _plain(fig: go.Figure) -> dict[str, Any]:
+class _Figure:
+    """The part of plotly's Figure these charts use, without its validators (milliseconds per trace).
+
+    add_bar / add_scatter / update_layout give the same JSON as go.Figure(...).to_plotly_json() for the
+    properties used here; with DEBUG on, _plain still has plotly validate every figure.
+    """
+
+    def __init__(self) -> None:
+        self.data: list[dict[str, Any]] = []
+        self.layout: dict[str, Any] = {}
+
+    def add_bar(self, **trace: Any) -> None:
+        self.data.append({**trace, "type": "bar"})
+
+    def add_scatter(self, **trace: Any) -> None:
+        self.data.append({**trace, "type": "scatter"})
+
+    def update_layout(self, **layout: Any) -> None:
+        self.layout.update(layout)
+
+
+_NO_TEMPLATE = pio.templates["none"].to_plotly_json()
+
+
+def _plain(fig: _Figure) -> dict[str, Any]:
     """Figure as plain data and layout (no template: the default one adds ~10 KB per chart)."""
-    fig.update_layout(template="none")
-    data = fig.to_plotly_json()
-    return {"data": data["data"], "layout": data["layout"]}
+    out = {"data": fig.data, "layout": {**fig.layout, "template": copy.deepcopy(_NO_TEMPLATE)}}
+    if settings.DEBUG:
+        go.Figure(out)  # a misspelt property fails loudly while developing
+    return out
 
 
 def _num(value: Any) -> float | None:
@@ -72,11 +70,10 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, Decimal | int | float) else None
 
 
-@_memo
 def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str, Any]:
     """Sales per grade (bars, with the customer count) and the cumulative share of sales (the Pareto curve)."""
     x = [f"{r['grade']} {r['label']}" for r in rows]
-    fig = go.Figure()
+    fig = _Figure()
     fig.add_bar(
         x=x, y=[_num(r["sales"]) for r in rows], name=_("Sales"),
         marker={"color": [GRADE_COLOURS[r["grade"]] for r in rows]},
@@ -97,7 +94,6 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
     return _plain(fig)
 
 
-@_memo
 def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, drop: Decimal) -> dict[str, Any]:
     """One control metric over the months: the value, its baseline band, the same month last year, alerts."""
     months = [r["month"] for r in rows]
@@ -108,7 +104,7 @@ def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, d
 
     value, base, last = series(metric), series(f"{metric}_baseline"), series(f"{metric}_last_year")
     cut = float(drop)
-    fig = go.Figure()
+    fig = _Figure()
     fig.add_scatter(x=months, y=[None if b is None else b * (1 + cut) for b in base], mode="lines",
                     line={"width": 0}, hoverinfo="skip", showlegend=False)
     fig.add_scatter(x=months, y=[None if b is None else b * (1 - cut) for b in base], mode="lines",
@@ -134,7 +130,7 @@ def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, d
 def monthly_sales(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A customer's sales (bars) and order count (line) per month."""
     months = [r["month"] for r in rows]
-    fig = go.Figure()
+    fig = _Figure()
     fig.add_bar(x=months, y=[_num(r["sales"]) for r in rows], name=_("Sales"), marker={"color": BLUE},
                 hovertemplate="¥%{y:,.2f}<extra></extra>")
     fig.add_scatter(x=months, y=[r["orders"] for r in rows], name=_("Orders"), yaxis="y2",
@@ -151,7 +147,7 @@ def monthly_sales(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def grade_history(rows: list[dict[str, Any]], labels: dict[str, str]) -> dict[str, Any]:
     """Effective grade per month as a step line, A at the top."""
     level = {"A": 4, "B": 3, "C": 2, "D": 1}
-    fig = go.Figure()
+    fig = _Figure()
     fig.add_scatter(
         x=[r["month"] for r in rows], y=[level.get(r["grade"]) for r in rows], mode="lines+markers",
         line={"shape": "hv", "color": BLUE}, name=_("Grade"),
