@@ -9,6 +9,7 @@ from django.utils import timezone
 from customers.roles import ADMIN, MANAGER, user_role
 from customers.selectors import salespeople_visible
 
+from .outcomes import outcomes_period, worklist_outcomes
 from .selectors import worklist_completion, worklist_for, worklist_period
 
 PAGE = 200
@@ -20,7 +21,8 @@ def _salesperson_id(request: HttpRequest) -> int | None:
 
 
 def worklist_index(request: HttpRequest) -> HttpResponse:
-    """Today's prioritised actions (scoped) and, for managers and admins, completion of the latest period."""
+    """Today's prioritised actions (scoped) and, for managers and admins, completion of the latest period and
+    the outcomes (win-back with and without an action) of the latest period whose 60-day window is over."""
     today = timezone.localdate()
     role = user_role(request.user)
     period = worklist_period(today=today)
@@ -34,6 +36,9 @@ def worklist_index(request: HttpRequest) -> HttpResponse:
         context["chosen"] = chosen
         if period is not None:
             context["completion"] = worklist_completion(user=request.user, period=period, today=today)
+        won_period = outcomes_period(today=today)
+        context["outcomes"] = (worklist_outcomes(user=request.user, period=won_period, today=today)
+                               if won_period is not None else None)
     if period is not None and (chosen is not None or not context["is_manager"]):
         items = worklist_for(user=request.user, today=today, salesperson_id=chosen.id if chosen else None)
         context.update(items=items[:PAGE], total=len(items))
