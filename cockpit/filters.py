@@ -68,6 +68,9 @@ class SnapshotFilter(df.FilterSet):
                                      widget=NUMBER)
     overdue_min = df.NumberFilter(field_name="overdue", lookup_expr="gte", label=_("Overdue at least (¥)"),
                                   widget=NUMBER)
+    churn_min = df.NumberFilter(method="churn_at_least", label=_("Churn risk at least (%)"), widget=NUMBER)
+    days_since_min = df.NumberFilter(field_name="days_since_last_order", lookup_expr="gte",
+                                     label=_("Days since last order at least"))
     last_order_from = df.DateFilter(field_name="last_order_date", lookup_expr="gte", label=_("Last order from"),
                                     widget=DATE)
     last_order_to = df.DateFilter(field_name="last_order_date", lookup_expr="lte", label=_("Last order to"),
@@ -121,9 +124,14 @@ class SnapshotFilter(df.FilterSet):
         lookup = "gte" if name.endswith("min") else "lte"
         return qs.filter(**{f"{field}__{lookup}": float(value) / 100})
 
+    def churn_at_least(self, qs: QuerySet[CustomerSnapshot], name: str, value: Any) -> QuerySet[CustomerSnapshot]:
+        return qs.filter(churn_risk__gte=float(value) / 100) if value is not None else qs
+
     def before_or_never(self, qs: QuerySet[CustomerSnapshot], name: str, value: Any) -> QuerySet[CustomerSnapshot]:
         field = "customer__last_visit_date" if "visit" in name else "customer__last_coupon_date"
         return qs.filter(Q(**{f"{field}__lte": value}) | Q(**{f"{field}__isnull": True})) if value else qs
 
 
 BASIC = ("q", "grade", "lifecycle", "region", "salesperson", "flag")
+# Shown only when the period has churn scores (churn_min) or has none (days_since_min): see the list view.
+RISK_FILTERS = {True: "churn_min", False: "days_since_min"}

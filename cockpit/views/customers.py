@@ -13,22 +13,30 @@ from django_htmx.middleware import HtmxDetails
 
 from analytics.export import write_csv, write_xlsx
 from cockpit import labels
-from cockpit.filters import BASIC
+from cockpit.filters import BASIC, RISK_FILTERS
+from cockpit.selectors.churn import risk_explained
 from cockpit.selectors.customers import EXPORT_HEADER, customer_rows, export_rows, flags_of
+from customers.services import audit
 
 PAGE_SIZE = 50
 COUPON_SEND_URL = "/coupons/send/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-def _columns() -> list[tuple[str, str, bool]]:
-    """(sort key, heading, numeric) of every column, in the seed's order."""
+
+def _columns(churn_scored: bool = False) -> list[tuple[str, str, bool]]:
+    """(sort key, heading, numeric) of every column, in the seed's order.
+
+    After the last order: the churn risk where the period has scores (the model wins), else days since the last
+    order, the baseline the model has to beat (issue 8).
+    """
+    risk = ("churn_risk", _("Churn risk"), True) if churn_scored else ("days_since", _("Days since last order"), True)
     return [
         ("customer", _("Customer"), False), ("region", _("Region"), False),
         ("salesperson", _("Salesperson"), False), ("contact", _("Contact"), False), ("phone", _("Phone"), False),
         ("grade", _("Grade"), False), ("previous_grade", _("Previous"), False), ("orders", _("Orders"), True),
         ("sales", _("Sales"), True), ("mom", _("MoM"), True), ("yoy", _("YoY"), True),
         ("receivable", _("Receivable"), True), ("overdue", _("Overdue"), True),
-        ("last_order", _("Last order"), False), ("last_visit", _("Last visit"), False),
+        ("last_order", _("Last order"), False), risk, ("last_visit", _("Last visit"), False),
         ("last_coupon", _("Last coupon"), False), ("lifecycle", _("Lifecycle"), False),
         ("flags", _("Flags"), False), ("segment", _("RFM segment"), False), ("action", _("Recommended action"), False),
     ]
@@ -38,10 +46,10 @@ def _querystring(params: Any, drop: tuple[str, ...] = ("page",)) -> str:
     return urlencode([(k, v) for k, values in params.lists() if k not in drop for v in values if v != ""])
 
 
-def _headers(sort: str, params: Any) -> list[dict[str, Any]]:
+def _headers(sort: str, params: Any, churn_scored: bool = False) -> list[dict[str, Any]]:
     base = _querystring(params, drop=("page", "sort"))
     out = []
-    for key, title, numeric in _columns():
+    for key, title, numeric in _columns(churn_scored):
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
         # First click on a number sorts biggest first; on text, A to Z.
@@ -58,12 +66,20 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(data.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.flag_list = flags_of(row)
+    scored = data.period is not None and data.churn_scored
+    if scored and data.period is not None:  # one churn_risk_explain call for the page's rows, never one per row
+        explained = risk_explained(period=data.period, customer_ids=[r.customer_id for r in page.object_list])
+        for row in page.object_list:
+            found = (explained or {}).get(row.customer_id)
+            row.risk_reasons = found.labels if found else []
     form = data.filterset.form
+    hidden = {RISK_FILTERS[not scored]} - {n for n in form.fields if request.GET.get(n)}
     query = _querystring(request.GET)
     grades = request.GET.getlist("grade")
     context = {
-        "data": data, "page": page, "headers": _headers(data.sort, request.GET), "sort": data.sort,
-        "basic_fields": [form[n] for n in BASIC], "more_fields": [form[n] for n in form.fields if n not in BASIC],
+        "data": data, "page": page, "headers": _headers(data.sort, request.GET, scored), "sort": data.sort,
+        "churn_scored": scored, "basic_fields": [form[n] for n in BASIC],
+        "more_fields": [form[n] for n in form.fields if n not in BASIC and n not in hidden],
         "more_open": any(request.GET.get(n) for n in form.fields if n not in BASIC),
         "grade_labels": labels.grade_labels(), "grade_counts": data.grade_counts() if data.period else {},
         "query": query, "coupon_url": COUPON_SEND_URL, "coupon_all_url": f"{COUPON_SEND_URL}?all=1&{query}",
@@ -89,12 +105,15 @@ def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = export_rows(data.rows, labels.grade_labels())
     if fmt == "xlsx":
         binary = io.BytesIO()
-        write_xlsx(EXPORT_HEADER, rows, binary)
+        count = write_xlsx(EXPORT_HEADER, rows, binary)
         response = HttpResponse(binary.getvalue(), content_type=XLSX)
     else:
         text = io.StringIO()
-        write_csv(EXPORT_HEADER, rows, text)
+        count = write_csv(EXPORT_HEADER, rows, text)
         response = HttpResponse(text.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    # Who took which customers out, with the exact filter (the list's querystring) and how many rows.
+    audit(user=request.user, action="export", target="customers", filter=request.GET.urlencode(), rows=count,
+          format=fmt, period=f"{data.period:%Y-%m}" if data.period else None)
     response["Content-Disposition"] = f'attachment; filename="{_export_name(data, fmt)}"'
     response["Content-Length"] = str(len(response.content))
     return response

@@ -119,6 +119,7 @@ def sort_value(row, key):
         "mom": row.mom_growth, "yoy": row.yoy_growth, "receivable": row.receivable, "overdue": row.overdue,
         "last_order": row.last_order_date, "last_visit": c.last_visit_date, "last_coupon": c.last_coupon_date,
         "lifecycle": row.lifecycle, "flags": row.sales_plunge, "segment": row.rfm_segment, "action": row.action,
+        "churn_risk": row.churn_risk, "days_since": row.days_since_last_order,
     }[key]
 
 

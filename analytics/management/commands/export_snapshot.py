@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from analytics.export import EXPORT_COLUMNS, snapshot_export_rows, write_csv, write_xlsx
 from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import parse_period
+from customers.services import audit
 
 
 class Command(BaseCommand):
@@ -35,4 +36,7 @@ class Command(BaseCommand):
         else:
             with out.open("wb") as fh:
                 count = write_xlsx(EXPORT_COLUMNS, rows, fh)
+        # Exports are audited like the list's (no user: a command run on the server), with the period.
+        audit(user=None, action="export", target="snapshot", period=f"{period:%Y-%m}", rows=count,
+              format=out.suffix.lower().lstrip("."), file=str(out))
         self.stdout.write(f"{count} rows written to {out}")
