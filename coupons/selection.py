@@ -1,19 +1,20 @@
-"""Which customers a send is about: explicit codes, or everyone matching the customer list's filter.
+"""Which customers a send is about: explicit codes, or everyone the customer list shows for its querystring.
 
 Every read goes through customers.selectors.customer_list(user=...), so a selection can only ever contain the
 user's own customers (and the send service re-scopes it again).
 
-TODO(list page): `all=1` plus the customer list's filters. The list page (another engineer) owns the filter
-parameters; when it lands, `LIST_FILTER` below should point at its function that applies a querystring to a
-customer queryset (e.g. ``cockpit.selectors.customer_filter_apply(qs, params) -> qs``), and the dialog link
-from the list page passes its own querystring plus ``all=1``. Until then `all=1` with no filters means every
-customer the user may see, and any other filter parameter is refused rather than silently ignored.
+`all=1` plus the customer list's querystring (period, filters, sort) selects exactly the rows the list shows:
+`LIST_FILTER` runs the list's own selector (cockpit.selectors.customers.customer_rows, the FilterSet behind
+/customers/) for the user and maps its snapshot rows back to Customer ids, inside the user's scope. Filters
+the list cannot read are refused rather than silently ignored (that would widen the selection).
 """
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import customer_list
@@ -23,21 +24,55 @@ from .messages import CouponError
 MAX_CODES = 5000
 # Query parameters of the dialog itself, never list filters.
 OWN_PARAMS = frozenset({"codes", "all", "campaign", "key", "idempotency_key", "csrfmiddlewaretoken", "page"})
-LIST_FILTER: Callable[[QuerySet[Customer], Mapping[str, Any]], QuerySet[Customer]] | None = None
+
+
+def filter_lists(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """The list filters of a request (QueryDict: every value of a repeated key) or of an API dict, as lists."""
+    out: dict[str, list[str]] = {}
+    if not filters:
+        return out
+    getlist = getattr(filters, "getlist", None)
+    for key in filters:
+        if key in OWN_PARAMS:
+            continue
+        raw = getlist(key) if getlist is not None else filters[key]
+        values = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw]) if v not in ("", None)]
+        if values:
+            out[key] = values
+    return out
+
+
+def list_filter(user: Any, qs: QuerySet[Customer], filters: Mapping[str, list[str]]) -> QuerySet[Customer]:
+    """`qs` narrowed to the customers the customer list shows `user` for these parameters."""
+    from cockpit.selectors.customers import customer_rows
+
+    params = QueryDict(mutable=True)
+    for key, values in filters.items():
+        params.setlist(key, values)
+    data = customer_rows(user=user, params=params)
+    if data.filterset.is_bound and not data.filterset.is_valid():
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in data.filterset.errors.items())
+        raise CouponError(_("The list filters could not be read: %(problems)s") % {"problems": problems})
+    return qs.filter(pk__in=data.rows.order_by().values("customer_id"))
+
+
+LIST_FILTER: Callable[[Any, QuerySet[Customer], Mapping[str, list[str]]], QuerySet[Customer]] | None = list_filter
 
 
 def selection_resolve(
     *, user: Any, codes: list[str] | None = None, select_all: bool = False, filters: Mapping[str, Any] | None = None,
 ) -> tuple[QuerySet[Customer], dict[str, Any]]:
     """(the scoped customers, a JSON description of the selection for the send request)."""
-    filters = {k: v for k, v in (filters or {}).items() if k not in OWN_PARAMS and v not in ("", None, [])}
+    lists = filter_lists(filters)
     qs = customer_list(user=user)
     if select_all:
-        if filters:
-            if LIST_FILTER is None:
-                raise CouponError(f"list filters are not supported here yet: {', '.join(sorted(filters))}")
-            qs = LIST_FILTER(qs, filters)
-        return qs, {"all": True, "filters": filters}
+        if LIST_FILTER is None:
+            if lists:
+                raise CouponError(f"list filters are not supported here: {', '.join(sorted(lists))}")
+        else:
+            qs = LIST_FILTER(user, qs, lists)
+        described = {k: v[0] if len(v) == 1 else v for k, v in lists.items()}
+        return qs, {"all": True, "filters": described}
     clean = list(dict.fromkeys(c.strip() for c in codes or [] if c and c.strip()))
     if not clean:
         raise CouponError("select at least one customer")

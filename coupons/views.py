@@ -18,7 +18,7 @@ from . import selectors, services
 from .forms import CampaignForm
 from .messages import CouponError, template_errors, template_sample
 from .models import Campaign
-from .selection import selection_resolve
+from .selection import filter_lists, selection_resolve
 
 POLL_STATUSES = ("queued", "sending")
 
@@ -134,11 +134,13 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     campaign = campaigns.filter(pk=int(chosen)).first() if chosen.isdigit() else None
     campaign = campaign or campaigns.first()
     context: dict = {"campaigns": campaigns, "campaign": campaign, "codes": _codes(data),
-                     "select_all": data.get("all") == "1", "filters": {}, "error": ""}
+                     "select_all": data.get("all") == "1", "filters": {}, "filter_pairs": [], "error": ""}
     try:
         customers, selection = selection_resolve(user=request.user, codes=context["codes"],
                                                  select_all=context["select_all"], filters=data)
         context["filters"] = selection.get("filters", {})
+        if context["select_all"]:  # the list's querystring, repeated keys kept, for the dialog's hidden inputs
+            context["filter_pairs"] = [(k, v) for k, values in filter_lists(data).items() for v in values]
         if request.method == "POST":
             if campaign is None:
                 raise CouponError(_("choose a campaign"))
