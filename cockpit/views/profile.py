@@ -6,20 +6,24 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
+from analytics.crosssell.selectors import crosssell_for
 from analytics.periods import month_end
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
 from cockpit.selectors import profile as sel
+from cockpit.selectors.churn import Risk, period_scored, risk_explained
 from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services import VisitError, visit_log
 
 QUADRANT_GRID = (("develop", "strategic_partner"), ("build_relationship", "retain"))
+CROSSSELL_LIMIT = 5
 
 
 def _customer(request: HttpRequest, code: str) -> Customer:
@@ -31,6 +35,32 @@ def _customer(request: HttpRequest, code: str) -> Customer:
 
 def _visits_context(customer: Customer, form: VisitForm | None = None, saved: bool = False) -> dict[str, Any]:
     return {"customer": customer, "visits": sel.visits(customer), "visit_form": form or VisitForm(), "saved": saved}
+
+
+def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
+    """The risk with its top reasons where the model wins (one churn_risk_explain call), else why it is not shown.
+
+    `churn_state`: "scored" (risk and reasons), "unscored" (the period has scores but not this customer: never
+    ordered or already churned) or "not_used" (no model beats days since last order: that is shown instead).
+    """
+    if latest is None:
+        return {"churn_state": "not_used", "churn": None}
+    if latest.churn_risk is None:
+        return {"churn_state": "unscored" if period_scored(latest.period) else "not_used", "churn": None}
+    explained = risk_explained(period=latest.period, customer_ids=[customer.pk])
+    found = (explained or {}).get(customer.pk)
+    risk = Risk(risk=latest.churn_risk, reasons=found.reasons if found else [])
+    return {"churn_state": "scored", "churn": risk}
+
+
+def _crosssell_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    """"Customers like this also buy": products and categories, each with its reason (analytics.crosssell)."""
+    return {"customer": customer, "crosssell": [
+        ("product", _("Products"), crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
+                                                  level="product")),
+        ("category", _("Categories"), crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
+                                                     level="category")),
+    ]}
 
 
 def _profile_context(customer: Customer) -> dict[str, Any]:
@@ -57,13 +87,26 @@ def _profile_context(customer: Customer) -> dict[str, Any]:
             ("products_by_amount", _("Top products by amount")),
             ("products_by_frequency", _("Top products by frequency")),
         ],
-        **_visits_context(customer),
+        "crosssell": None,  # the card loads itself with htmx (?part=crosssell)
+        **_visits_context(customer), **_churn_context(customer, latest),
     }
 
 
 def customer_profile(request: HttpRequest, code: str) -> HttpResponse:
+    """The profile; `?part=crosssell` is the cross-sell card, which htmx loads after the page (it is the costly
+    part: a customer x item matrix), or the whole page with the card filled in when asked without htmx."""
     customer = _customer(request, code)
-    return render(request, "cockpit/profile/profile.html", _profile_context(customer))
+    htmx: HtmxDetails = request.htmx  # type: ignore[attr-defined]
+    part = request.GET.get("part")
+    if part == "crosssell" and htmx:
+        response = render(request, "cockpit/profile/_crosssell.html", _crosssell_context(request, customer))
+    else:
+        context = _profile_context(customer)
+        if part == "crosssell":
+            context.update(_crosssell_context(request, customer))
+        response = render(request, "cockpit/profile/profile.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_POST
