@@ -37,7 +37,7 @@ from config.wsgi import application
 ROLES = ["admin", "manager", "south_manager", "sales1", "anonymous"]
 CALLBACKS = ("/api/v1/sms/receipts/", "/api/v1/sms/replies/")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 TOKEN: ContextVar[str | None] = ContextVar("token", default=None)
 
 
@@ -82,6 +82,8 @@ def role(request, world):
 def test_api(case, role):
     headers, excluded = {}, []
     if case.path in CALLBACKS:
+        if role != "anonymous":
+            pytest.skip("the gateway callbacks take no login: run once, as anonymous")
         headers["X-Callback-Token"] = "callback-secret"
         excluded.append(ignored_auth)
     if case.method.upper() in WRITES:
