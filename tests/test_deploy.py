@@ -18,7 +18,8 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    # Nothing from the test run leaks in (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process).
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.production", ALLOWED_HOSTS="cockpit.example.com", **extra)
     return env
 
