@@ -1,0 +1,70 @@
+"""End to end in headless Chromium (issue 5): a salesperson selects three customers on the list, clicks "send
+coupon", picks a campaign, confirms, and watches the statuses reach "sent" (locmem SMS backend, eager tasks).
+
+Debian's chromium driven by Playwright, as tests/cockpit/test_browser.py (its fixtures: no console error or CSP
+violation is tolerated); a screenshot of each step lands in artifacts/screenshots/.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from coupons import sms
+from coupons.models import Campaign, CouponIssue
+from tests.cockpit.test_browser import browser, login, open_page, shot  # noqa: F401 - shared fixtures
+
+pytestmark = pytest.mark.browser
+
+THREE = ["00201", "00202", "00203"]  # 李四's book (sales2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_salesperson_sends_a_coupon_to_three_customers_from_the_list(open_page, live_server, graded, campaign,
+                                                                      settings):
+    settings.SMS_QUIET_HOURS = ""  # any hour: nothing waits for the morning
+    today = timezone.localdate()
+    summer = Campaign.objects.create(
+        name="夏季特惠", kind=Campaign.Kind.FACE_VALUE, value=Decimal("30.00"), min_spend=Decimal("300.00"),
+        valid_from=today, valid_to=today + dt.timedelta(days=20), sms_template="{name}您好，{value}券{code}",
+        created_by=campaign.created_by,
+    )
+    base = live_server.url
+    page = open_page()
+    login(page, base, "sales2")
+
+    page.click("nav.main-nav a:has-text('客户')")
+    page.wait_for_url(f"{base}/customers/")
+    send = page.locator("#send-coupon")
+    assert send.is_disabled()
+    for code in THREE:
+        page.check(f"input[name=codes][value='{code}']")
+    assert send.is_enabled() and page.locator("#selected-count").inner_text() == "已选 3 个"
+    shot(page, "20-coupon-list-three-selected")
+
+    send.click()
+    page.wait_for_url(re.compile(r"/coupons/send/\?codes=\d+&codes=\d+&codes=\d+$"))
+    assert sorted(re.findall(r"codes=(\d+)", page.url)) == THREE
+    assert page.locator("nav.main-nav a[aria-current=page]").inner_text() == "优惠券"
+    # Picking the campaign swaps the dialog (htmx): the preview and Confirm follow the choice.
+    page.select_option("#send-campaign", str(summer.pk))
+    page.wait_for_selector(f"#send-dialog form[method=post] input[name=campaign][value='{summer.pk}']",
+                           state="attached")
+    assert "将有 3 个客户收到" in page.locator("#send-dialog").inner_text()
+    assert page.locator("#send-dialog button.primary").inner_text() == "确认：发送给 3 个客户"
+    shot(page, "21-coupon-dialog")
+
+    page.click("#send-dialog form[method=post] button[type=submit]")
+    page.wait_for_url(re.compile(r"/coupons/requests/\d+/$"))
+    # The statuses refresh themselves (htmx polling while anything is queued or sending) until all are sent.
+    page.wait_for_function(
+        "document.querySelectorAll('#issue-table tbody .badge.status-sent').length === 3", timeout=20000)
+    assert page.locator("#issue-table").get_attribute("hx-trigger") is None  # polling stops once all are done
+    shot(page, "22-coupon-sent")
+
+    issues = CouponIssue.objects.filter(campaign=summer)
+    assert sorted(issues.values_list("customer__code", flat=True)) == THREE
+    assert set(issues.values_list("status", flat=True)) == {"sent"}
+    assert len(sms.outbox) == 3
