@@ -42,6 +42,8 @@ def customer_list(*, user: Any) -> QuerySet[Customer]:
 
 def customer_get(*, user: Any, code: str) -> Customer | None:
     """One customer by code, or None when it does not exist or `user` may not see it (callers answer 404)."""
+    if "\x00" in code:
+        return None  # no code holds a NUL byte, and PostgreSQL refuses one in a query (it was a 500)
     return customer_list(user=user).filter(code=code).first()
 
 
