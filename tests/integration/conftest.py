@@ -9,6 +9,7 @@ from django.utils import timezone
 from coupons import sms
 from coupons.models import Campaign
 from tests.cockpit.conftest import graded  # noqa: F401 - the shared fixture, re-exported for these tests
+from tests.cockpit.test_browser import browser, open_page  # noqa: F401 - headless Chromium, console errors fail
 
 TEMPLATE = "{name}您好，送您{value}优惠券，券码{code}，{valid_to}前有效。"
 

@@ -1,8 +1,8 @@
 """End to end in headless Chromium (issue 5): a salesperson selects three customers on the list, clicks "send
 coupon", picks a campaign, confirms, and watches the statuses reach "sent" (locmem SMS backend, eager tasks).
 
-Debian's chromium driven by Playwright, as tests/cockpit/test_browser.py (its fixtures: no console error or CSP
-violation is tolerated); a screenshot of each step lands in artifacts/screenshots/.
+Debian's chromium driven by Playwright, as tests/cockpit/test_browser.py (its fixtures, via conftest.py: no console
+error or CSP violation is tolerated); a screenshot of each step lands in artifacts/screenshots/.
 """
 
 import datetime as dt
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from coupons import sms
 from coupons.models import Campaign, CouponIssue
-from tests.cockpit.test_browser import browser, login, open_page, shot  # noqa: F401 - shared fixtures
+from tests.cockpit.test_browser import login, shot
 
 pytestmark = pytest.mark.browser
 
