@@ -8,12 +8,14 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.engine.policy import parse_policy
 from analytics.models import PeriodSummary
 from analytics.periods import fmt
 from analytics.services.policies import policy_active
+from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
 from cockpit import charts, labels
 from cockpit.forms import DashboardForm
 from cockpit.selectors import dashboard as sel
@@ -98,4 +100,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if scope.salesperson:
             base["salesperson"] = str(scope.salesperson.pk)
         context.update(_period_context(scope, period, base))
+    # Issue 8 item 3: did follow-ups win at-risk and churned customers back (the latest period whose
+    # 60-day outcome window is over)? Managers judge the worklist by it; salespeople see their own.
+    outcome_period = outcomes_period(today=timezone.localdate())
+    context["outcomes"] = (
+        worklist_outcomes(user=request.user, period=outcome_period) if outcome_period else None
+    )
     return render(request, "cockpit/dashboard.html", context)
