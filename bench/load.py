@@ -60,14 +60,15 @@ def proc_cpu(pid: int) -> float:
 
 
 def server_pids(master: int | None, database: str | None) -> dict[str, list[int]]:
-    """The gunicorn workers (children of `master`) and the PostgreSQL backends connected to `database`."""
+    """The gunicorn workers (children of `master`) and the client backends on `database` (not autovacuum)."""
     out: dict[str, list[int]] = {"app": [], "db": []}
     if master:
         with contextlib.suppress(OSError):
             with open(f"/proc/{master}/task/{master}/children", encoding="ascii") as fh:
                 out["app"] = [int(p) for p in fh.read().split()]
     if database:
-        sql = "select pid from pg_stat_activity where datname = :'db' and pid <> pg_backend_pid()"
+        sql = ("select pid from pg_stat_activity where datname = :'db' and backend_type = 'client backend' "
+               "and pid <> pg_backend_pid()")
         done = subprocess.run(  # noqa: S603 - psql with a bound variable, no shell
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Aqt", "-v", f"db={database}"],  # noqa: S607
             input=sql, capture_output=True, text=True, check=False)
