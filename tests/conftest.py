@@ -118,7 +118,7 @@ def celery_worker_process(transactional_db, tmp_path):
         cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     # A separate client app: send_task by name to the worker, without touching the project's eager app.
-    app = Celery("test-client", broker=redis_url(), backend=redis_url())
+    app = Celery("test-client", broker=redis_url(), backend=redis_url(), set_as_current=False)
     app.conf.broker_transport_options = {"visibility_timeout": 7200}
     try:
         deadline = time.monotonic() + 60

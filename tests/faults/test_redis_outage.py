@@ -14,6 +14,7 @@ import pytest
 import redis
 from django.core.cache import caches
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from config.celery import app
 from coupons import sms
@@ -58,9 +59,12 @@ class PrivateRedis:
 
 
 def reset_pool() -> None:
-    """Drop the app's broker connections so the next publish uses the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop the broker connections so the next publish uses the current broker_url.
+
+    kombu keeps connection and producer pools in a process-wide registry keyed by broker URL; closing one
+    in place would leave a closed pool there for every later test (even eager tasks acquire a producer).
+    """
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
