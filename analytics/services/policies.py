@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from analytics.engine.policy import Policy, parse_policy, policy_to_dict
@@ -24,14 +24,23 @@ def policy_set(*, data: dict[str, Any] | str, user: Any = None, comment: str = "
 
 
 def policy_active() -> GradingPolicy:
-    """The active policy version, creating version 1 with DESIGN's defaults on first use."""
+    """The active policy version, creating version 1 with DESIGN's defaults on first use.
+
+    Two first uses at once (two beats, two workers) both try to create version 1; the loser's insert fails
+    on the unique version and it reads the winner's row instead.
+    """
     active = GradingPolicy.objects.filter(is_active=True).first()
     if active is not None:
         return active
-    with transaction.atomic():
-        if not GradingPolicy.objects.exists():
-            return policy_set(data={}, comment="defaults")
-        return GradingPolicy.objects.order_by("-version").first() or policy_set(data={})
+    try:
+        with transaction.atomic():
+            if not GradingPolicy.objects.exists():
+                return policy_set(data={}, comment="defaults")
+    except IntegrityError:
+        pass
+    found = GradingPolicy.objects.filter(is_active=True).first() or GradingPolicy.objects.order_by("-version").first()
+    assert found is not None  # noqa: S101 - created above, by us or by the concurrent caller
+    return found
 
 
 def policy_of(row: GradingPolicy) -> Policy:
