@@ -77,7 +77,8 @@ def rows(page):
 
 
 def wait_charts(page, count):
-    page.wait_for_function(f"document.querySelectorAll('[data-figure] .main-svg').length >= {count}")
+    # Locators, not wait_for_function(string): the pages' CSP forbids evaluating strings as script.
+    page.locator("[data-figure] .main-svg").nth(count - 1).wait_for()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,7 +101,9 @@ def test_manager_dashboard_tile_filter_sort_profile_language(open_page, live_ser
     page.wait_for_url(re.compile(r"/customers/\?period=2025-03$"))
     page.check("input[name=grade][value=B]")
     page.wait_for_url(re.compile(r"grade=B"))
-    page.wait_for_function("document.querySelectorAll('table.customers tbody tr').length === 2")
+    from playwright.sync_api import expect
+
+    expect(page.locator("table.customers tbody tr")).to_have_count(2)
     assert sorted(rows(page)) == ["00101", "00202"]
     # Sort by code, descending after a second click.
     page.click("table.customers thead a:has-text('客户')")
