@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -100,10 +101,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if scope.salesperson:
             base["salesperson"] = str(scope.salesperson.pk)
         context.update(_period_context(scope, period, base))
-    # Issue 8 item 3: did follow-ups win at-risk and churned customers back (the latest period whose
-    # 60-day outcome window is over)? Managers judge the worklist by it; salespeople see their own.
-    outcome_period = outcomes_period(today=timezone.localdate())
-    context["outcomes"] = (
-        worklist_outcomes(user=request.user, period=outcome_period) if outcome_period else None
-    )
     return render(request, "cockpit/dashboard.html", context)
+
+
+OUTCOMES_CACHE_SECONDS = 10 * 60
+
+
+def dashboard_outcomes(request: HttpRequest) -> HttpResponse:
+    """The win-back panel (issue 8 item 3), loaded by htmx after the dashboard: it scans a period's visits,
+    coupons and orders, so it must not hold up the page. Cached ten minutes per user: its inputs are visits
+    and orders of a closed window, which change slowly; the panel says which period it covers."""
+    today = timezone.localdate()
+    key = f"dashboard-outcomes:{request.user.pk}:{today.isoformat()}"
+    outcomes = cache.get(key)
+    if outcomes is None:
+        period = outcomes_period(today=today)
+        outcomes = worklist_outcomes(user=request.user, period=period, today=today) if period else False
+        cache.set(key, outcomes, OUTCOMES_CACHE_SECONDS)
+    template = "worklist/_outcomes.html" if getattr(request, "htmx", False) else "cockpit/outcomes.html"
+    return render(request, template, {"outcomes": outcomes or None, "nav": "dashboard"})

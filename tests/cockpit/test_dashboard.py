@@ -188,3 +188,19 @@ def test_new_customers_after_the_close_do_not_change_the_closed_month(client, gr
     before = tiles(client.get("/"))
     OrderFactory(customer=CustomerFactory(first_seen=dt.date(2025, 4, 1)), order_date=dt.date(2025, 4, 2))
     assert tiles(client.get("/")) == before
+
+
+@pytest.mark.django_db
+def test_win_back_panel_loads_after_the_page_and_is_cached(client, admin_user, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(admin_user)
+    page = client.get("/")
+    assert b'hx-get="/dashboard/outcomes/"' in page.content  # the page does not wait for the panel
+    first = client.get("/dashboard/outcomes/", HTTP_HX_REQUEST="true")
+    assert first.status_code == 200 and b"outcomes-title" in first.content
+    with django_assert_max_num_queries(3):  # session, user, role: the panel itself comes from the cache
+        client.get("/dashboard/outcomes/", HTTP_HX_REQUEST="true")
+    full = client.get("/dashboard/outcomes/")
+    assert b"<html" in full.content and b"outcomes-title" in full.content

@@ -96,7 +96,8 @@ ROUTE_PROBES: dict[str, Probe] = {
 }
 # Routes checked by the list / filter / export / dashboard tests below (no argument, but they show customer rows).
 ROWS_COVERED = {
-    "cockpit:home", "cockpit:customer_list", "cockpit:customer_export_csv", "cockpit:customer_export_xlsx",
+    "cockpit:home", "cockpit:dashboard_outcomes", "cockpit:customer_list", "cockpit:customer_export_csv",
+    "cockpit:customer_export_xlsx",
     "worklist:index", "coupons:campaign_list", "coupons:send", "coupons:campaign_detail", "coupons:campaign_issues",
     "customer-list", "snapshot-list", "visit-list", "coupon-issue-list", "campaign-preview", "campaign-send",
     "campaign-detail",
@@ -215,7 +216,7 @@ def test_pages_filters_and_exports_never_show_hidden_rows(world, actor):
     for code in hidden:
         queries += [f"q={term}" for term in _searches(world, code)]
     for query in queries:
-        for path in ("/customers/", "/", "/worklist/"):
+        for path in ("/customers/", "/", "/dashboard/outcomes/", "/worklist/"):
             response = client.get(f"{path}?{query}")
             assert response.status_code == 200, (path, query)
             assert not leaks(response.content.decode(), hidden, typed=query), (path, query)
