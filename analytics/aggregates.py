@@ -38,17 +38,28 @@ def live_orders(as_of: dt.date) -> QuerySet[Order]:
     return Order.objects.filter(LIVE, order_date__lte=as_of)
 
 
-def customers_frame(as_of: dt.date) -> pd.DataFrame:
+def order_dates_summary(as_of: dt.date) -> pd.DataFrame:
+    """One scan of the orders up to T: per customer the earliest order of any amount (for coverage) and the
+    first and last positive orders (lifecycle, is_new). customer_id, first_any, first_order_date,
+    last_order_date."""
+    rows = (
+        live_orders(as_of).values("customer_id")
+        .annotate(first_any=Min("order_date"), first=Min("order_date", filter=POSITIVE),
+                  last=Max("order_date", filter=POSITIVE))
+        .values_list("customer_id", "first_any", "first", "last")
+    )
+    return _frame(rows, ["customer_id", "first_any", "first_order_date", "last_order_date"])
+
+
+def customers_frame(as_of: dt.date, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """customer_id, code, known_from, override grade/until, plus region/owner/visit dates for the stored rows.
 
     DESIGN 3 "Who is covered": known_from = min(first-seen, earliest non-cancelled order of any amount).
+    `dates` is order_dates_summary(as_of) when the caller has it already.
     """
-    first_any = (
-        live_orders(as_of).values("customer_id").annotate(first_any=Min("order_date")).values_list(
-            "customer_id", "first_any"
-        )
-    )
-    firsts = dict(first_any)
+    if dates is None:
+        dates = order_dates_summary(as_of)
+    firsts = dict(zip(dates["customer_id"], dates["first_any"], strict=True))
     last_visits = dict(
         Visit.objects.filter(date__lte=as_of).values("customer_id").annotate(d=Max("date")).values_list(
             "customer_id", "d"
@@ -87,12 +98,9 @@ def monthly_frame(first_month: dt.date, as_of: dt.date) -> pd.DataFrame:
 
 def first_last_frame(as_of: dt.date) -> pd.DataFrame:
     """customer_id, first_order_date, last_order_date of positive non-cancelled orders up to T."""
-    rows = (
-        live_orders(as_of).filter(POSITIVE).values("customer_id")
-        .annotate(first=Min("order_date"), last=Max("order_date"))
-        .values_list("customer_id", "first", "last")
-    )
-    return _frame(rows, ["customer_id", "first_order_date", "last_order_date"])
+    dates = order_dates_summary(as_of)
+    dates = dates[dates["first_order_date"].notna()]
+    return dates[["customer_id", "first_order_date", "last_order_date"]].reset_index(drop=True)
 
 
 def surge_frame(as_of: dt.date, window_days: int) -> pd.DataFrame:
@@ -179,11 +187,13 @@ def snapshot_inputs(policy: Policy, period: dt.date) -> tuple[SnapshotInputs, pd
     """Everything the engine needs for `period`, and the customers frame (for region/owner/visit columns)."""
     as_of = month_end(period)
     first, _ = months_needed(policy, year=period.year, month=period.month)
-    customers = customers_frame(as_of)
+    dates = order_dates_summary(as_of)  # one scan serves coverage and first/last order
+    customers = customers_frame(as_of, dates)
     inputs = SnapshotInputs(
         customers=customers[["customer_id", "code", "known_from", "override_grade", "override_until"]],
         monthly=monthly_frame(parse_period(first), as_of),
-        first_last=first_last_frame(as_of),
+        first_last=dates.loc[dates["first_order_date"].notna(),
+                             ["customer_id", "first_order_date", "last_order_date"]].reset_index(drop=True),
         surge=surge_frame(as_of, policy.surge.window_days),
         receivables=None,
     )
