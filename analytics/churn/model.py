@@ -3,6 +3,11 @@
 DESIGN 3.7. Pure scikit-learn (no Django). Logistic regression because each customer's reasons fall out of it
 exactly (coefficient x standardised value) and it is deterministic; the solver has no randomness, and the
 seed is fixed anyway so a retrain on the same rows gives the same coefficients.
+
+The training rows stack several month-ends whose churn share drifts (a growing or shrinking customer base,
+seasons, the demo's churners accumulating): unweighted, features that merely grow with the calendar (tenure,
+12-month sums) learn the drift instead of who stops. Each month-end's rows are therefore weighted so that every
+month-end has the pooled churn share (month_balanced_weights); the ranking within one month-end is what counts.
 """
 
 from __future__ import annotations
@@ -20,16 +25,37 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 SEED = 20250101
-ALGORITHM = "logistic_regression+standard_scaler"
+ALGORITHM = "logistic_regression+standard_scaler+month_balanced"
 
 
-def model_fit(rows: pd.DataFrame, features: Sequence[str], *, label: str = "churned") -> Pipeline:
-    """Fit StandardScaler + LogisticRegression on `rows` (the caller checked both classes are present)."""
+def month_balanced_weights(labels: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """Row weights giving every period (as-of month-end) the pooled churn share; mean weight 1.
+
+    Within a period churners get pooled share / period share and the others (1 - pooled) / (1 - period share),
+    so a period's weight total is kept and only the between-period drift in the base rate is removed.
+    """
+    labels = np.asarray(labels, dtype=bool)
+    if not len(labels):
+        return np.ones(0)
+    pooled = float(labels.mean())
+    share = pd.Series(labels.astype("float64")).groupby(np.asarray(periods)).transform("mean").to_numpy()
+    weights = np.where(labels, pooled / np.maximum(share, 1e-12), (1.0 - pooled) / np.maximum(1.0 - share, 1e-12))
+    return weights / weights.mean()
+
+
+def model_fit(rows: pd.DataFrame, features: Sequence[str], *, label: str = "churned",
+              period: str = "as_of") -> Pipeline:
+    """Fit StandardScaler + LogisticRegression on `rows` (the caller checked both classes are present).
+
+    Rows are month-balanced over the `period` column when it is there (see the module docstring).
+    """
     pipe = Pipeline([
         ("scale", StandardScaler()),
         ("logit", LogisticRegression(C=1.0, max_iter=2000, random_state=SEED)),
     ])
-    pipe.fit(rows[list(features)].to_numpy(dtype="float64"), rows[label].to_numpy(dtype=bool))
+    y = rows[label].to_numpy(dtype=bool)
+    weights = month_balanced_weights(y, rows[period].to_numpy()) if period in rows.columns else None
+    pipe.fit(rows[list(features)].to_numpy(dtype="float64"), y, logit__sample_weight=weights)
     return pipe
 
 

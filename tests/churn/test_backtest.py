@@ -12,7 +12,15 @@ import pytest
 
 from analytics.churn.backtest import ChurnConfig, backtest, fit_final, label_ready_month_ends
 from analytics.churn.features import FEATURES, features_at
-from analytics.churn.model import model_dump, model_load, model_predict, top_precision, top_reasons
+from analytics.churn.model import (
+    model_dump,
+    model_fit,
+    model_load,
+    model_predict,
+    month_balanced_weights,
+    top_precision,
+    top_reasons,
+)
 from tests.churn.synth import short_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +114,30 @@ def test_churn_pure_modules_import_without_django():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_month_balanced_weights_give_every_month_the_pooled_churn_share():
+    labels = np.array([1, 0, 0, 0, 1, 1, 0, 0], dtype=bool)
+    periods = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
+    w = month_balanced_weights(labels, periods)
+    assert w.mean() == pytest.approx(1.0)
+    for p in ("a", "b"):
+        mine = periods == p
+        assert w[mine & labels].sum() / w[mine].sum() == pytest.approx(labels.mean())
+    assert len(month_balanced_weights(np.zeros(0, dtype=bool), np.zeros(0))) == 0
+
+
+def test_a_feature_that_only_tracks_the_calendar_learns_nothing():
+    # The churn share drifts from 2% to 20% over the month-ends, and "age" only says which month-end a row is
+    # from (like tenure on a ledger that started on one day). Unweighted, age would look like a churn signal.
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, share in enumerate(np.linspace(0.02, 0.2, 10)):
+        signal = rng.normal(size=500)
+        churned = rng.random(500) < share * np.exp(signal) / np.exp(signal).mean()
+        rows.append(pd.DataFrame({"as_of": i, "age": float(i), "signal": signal, "churned": churned}))
+    frame = pd.concat(rows, ignore_index=True)
+    coef = model_fit(frame, ["age", "signal"]).named_steps["logit"].coef_[0]
+    assert abs(coef[0]) < 0.15 < 1.0 < coef[1]
+    drifting = model_fit(frame.drop(columns="as_of"), ["age", "signal"]).named_steps["logit"].coef_[0]
+    assert drifting[0] > 0.4  # unweighted, the calendar looks like a strong churn signal
