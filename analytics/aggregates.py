@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+from django.db import connection
 from django.db.models import BigIntegerField, Count, DecimalField, ExpressionWrapper, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
 
@@ -31,6 +32,15 @@ def fen(expr: Any) -> Cast:
 
 
 def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of a values_list() query. The SQL is the ORM's, but the rows are fetched straight from the
+    cursor: Django's per-row converters cost about a second on the trailing year's 600k (customer, month)
+    rows, and these columns (ints, dates, bigint fen) need none."""
+    if isinstance(rows, QuerySet):
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            width = len(columns)  # DISTINCT with an ordering appends the ordering's columns: not ours
+            return pd.DataFrame.from_records([r[:width] for r in cursor.fetchall()], columns=columns)
     return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
@@ -179,7 +189,7 @@ def punctuality_frames(as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def order_dates_frame(as_of: dt.date) -> pd.DataFrame:
     """Distinct dates of positive orders per customer, for the rhythm rule."""
-    rows = live_orders(as_of).filter(POSITIVE).values_list("customer_id", "order_date").distinct()
+    rows = live_orders(as_of).filter(POSITIVE).order_by().values_list("customer_id", "order_date").distinct()
     return _frame(rows, ["customer_id", "order_date"])
 
 

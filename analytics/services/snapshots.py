@@ -49,8 +49,16 @@ def _lock_period(period: dt.date, wait_seconds: int) -> None:
             cursor.execute("SET LOCAL lock_timeout = 0")
 
 
-def _money(fen: pd.Series) -> list[Decimal | None]:
-    return [None if pd.isna(v) else Decimal(int(v)).scaleb(-2) for v in fen]
+def _money(fen: pd.Series) -> list[str | None]:
+    """Integer fen as exact decimal text ('-12.05'), vectorised: 300k Decimal objects per snapshot cost a second.
+
+    DecimalField takes the text as it is (COPY on PostgreSQL, to_python elsewhere)."""
+    values = pd.Series(fen).astype("Int64")
+    missing = values.isna().to_numpy()
+    absolute = values.abs().fillna(0).astype("int64")
+    text = (absolute // 100).astype(str) + "." + (absolute % 100).astype(str).str.zfill(2)
+    signed = np.where((values.fillna(0) < 0).to_numpy(), "-" + text.to_numpy(dtype=object), text.to_numpy(dtype=object))
+    return [None if gone else str(v) for v, gone in zip(signed, missing, strict=True)]
 
 
 def _opt(values: pd.Series) -> list[Any]:

@@ -140,3 +140,19 @@ def test_churn_risk_fill_writes_scores_or_leaves_blank(ledger, monkeypatch):
     assert snapshot_churn_fill(period=P) == 1
     risks = dict(CustomerSnapshot.objects.filter(period=P).values_list("code", "churn_risk"))
     assert risks == {"001": 0.1235, "002": None, "003": None, "004": None}
+
+
+def test_money_text_is_exact_for_any_fen():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from analytics.services.snapshots import _money
+
+    @given(st.lists(st.one_of(st.none(), st.integers(-(10**14), 10**14)), max_size=50))
+    def check(values):
+        import pandas as pd
+
+        out = _money(pd.Series(values, dtype="Int64"))
+        assert out == [None if v is None else str(Decimal(v).scaleb(-2)) for v in values]
+
+    check()
