@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from django.db import connection
 from django.db.models import BigIntegerField, Count, DecimalField, ExpressionWrapper, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce, Round, TruncMonth
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Round
 
 from analytics.engine.policy import Policy
 from analytics.engine.receivables import receivable_overdue
@@ -92,18 +92,24 @@ def customers_frame(as_of: dt.date, dates: pd.DataFrame | None = None) -> pd.Dat
 
 
 def monthly_frame(first_month: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """customer_id, month, sales_fen, profit_fen, orders for the months first_month .. T."""
+    """customer_id, month (Period[M]), sales_fen, profit_fen, orders for the months first_month .. T.
+
+    The month travels as year and month numbers: a truncated date comes back from PostgreSQL as a timestamp
+    with time zone, and turning 500k of those into periods (or strings) cost longer than the query itself.
+    """
     rows = (
         live_orders(as_of).filter(order_date__gte=first_month)
-        .annotate(month=TruncMonth("order_date"))
-        .values("customer_id", "month")
+        .annotate(y=ExtractYear("order_date"), m=ExtractMonth("order_date"))
+        .values("customer_id", "y", "m")
         .annotate(sales_fen=fen(Sum("amount")), cost_fen=fen(Sum("cost")), orders=Count("id", filter=POSITIVE))
-        .values_list("customer_id", "month", "sales_fen", "cost_fen", "orders")
+        .values_list("customer_id", "y", "m", "sales_fen", "cost_fen", "orders")
     )
-    frame = _frame(rows, ["customer_id", "month", "sales_fen", "cost_fen", "orders"])
-    frame["month"] = pd.PeriodIndex(pd.to_datetime(frame["month"]), freq="M").astype(str)
+    frame = _frame(rows, ["customer_id", "y", "m", "sales_fen", "cost_fen", "orders"])
+    frame["month"] = pd.PeriodIndex.from_fields(year=frame["y"].astype("int64"), month=frame["m"].astype("int64"),
+                                                freq="M")
     frame["profit_fen"] = frame["sales_fen"] - frame["cost_fen"]
-    return frame.drop(columns="cost_fen").astype({"sales_fen": "int64", "profit_fen": "int64", "orders": "int64"})
+    frame = frame[["customer_id", "month", "sales_fen", "profit_fen", "orders"]]
+    return frame.astype({"sales_fen": "int64", "profit_fen": "int64", "orders": "int64"})
 
 
 def first_last_frame(as_of: dt.date) -> pd.DataFrame:
