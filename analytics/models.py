@@ -183,6 +183,9 @@ class CustomerSnapshot(models.Model):
             # The dashboard's top movers and the "grade dropped" care rule: period and movement="down".
             models.Index(fields=["period", "movement"], name="snap_period_movement"),
             models.Index(fields=["customer", "period"], name="snap_customer_period"),
+            # "Does this period have churn scores?" on every list page: answered from a tiny partial index
+            # instead of scanning the period's 50k rows when no model wins.
+            models.Index(fields=["period"], name="snap_period_scored", condition=Q(churn_risk__isnull=False)),
         ]
 
     def __str__(self) -> str:
