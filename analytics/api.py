@@ -15,17 +15,7 @@ from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, Sna
 from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
 from analytics.services.policies import policy_set
-from customers.roles import is_admin, is_manager_or_admin
-
-
-class IsAdminRole(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return is_admin(request.user)
-
-
-class IsManagerOrAdminRole(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return is_manager_or_admin(request.user)
+from customers.permissions import IsAdminRole, IsManagerOrAdminRole
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

@@ -16,10 +16,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analytics.api import IsAdminRole, IsManagerOrAdminRole
-
 from .forms import reassign_targets
 from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
+from .permissions import IsAdminRole, IsManagerOrAdminRole
 from .roles import ROLES
 from .selectors import customer_get, customer_list, salespeople_visible
 from .services_admin import (

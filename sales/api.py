@@ -5,29 +5,25 @@ Only the admin role may import or list imports (integrators use an admin-role to
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from customers.roles import is_admin
+from customers.permissions import IsAdminRole as BaseIsAdminRole
 
 from .imports import import_file
 from .models import ImportBatch
 
 
-class IsAdminRole(BasePermission):
+class IsAdminRole(BaseIsAdminRole):
     """DESIGN 1: admins (and integrators holding an admin-role token) load data."""
 
     message = "Only the admin role may import files."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return is_admin(request.user)
 
 
 class ImportInputSerializer(serializers.Serializer):
