@@ -110,6 +110,15 @@ def _winning(as_of: dt.date) -> ChurnModel | None:
     return model if model is not None and model.beats_baseline and model.blob else None
 
 
+def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[str], pd.DataFrame] | None:
+    """(pipeline, feature names, features of `ids` at T) of the model that wins as of T, or None."""
+    model = _winning(as_of)
+    if model is None:
+        return None
+    pipe, features = model_load(model.blob)
+    return pipe, features, _features(as_of, ids, churn_config())
+
+
 def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Series | None:
     """Probability of no order in the next H days per customer id (NaN outside the scored population).
 
@@ -117,12 +126,11 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Seri
     Scored population: customers whose last order is within CHURN_POPULATION_DAYS (90) of T, i.e. not yet
     churned; never-buyers and the already churned get NaN (their action is a first-order offer or a win-back).
     """
-    model = _winning(as_of)
     ids = [int(i) for i in customer_ids]
-    if model is None:
+    loaded = _winning_with_features(as_of, ids)
+    if loaded is None:
         return None
-    pipe, features = model_load(model.blob)
-    feats = _features(as_of, ids, churn_config())
+    pipe, features, feats = loaded
     scores = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
     return scores.reindex(pd.Index(ids, name="customer_id"))
 
@@ -133,12 +141,11 @@ def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int 
     DESIGN 3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
     standardised value pushes hardest toward churn, in the direction that means churn.
     """
-    model = _winning(as_of)
     ids = [int(i) for i in customer_ids]
-    if model is None:
+    loaded = _winning_with_features(as_of, ids)
+    if loaded is None:
         return None
-    pipe, features = model_load(model.blob)
-    feats = _features(as_of, ids, churn_config())
+    pipe, features, feats = loaded
     contrib = contributions(pipe, feats, features)
     z = pipe.named_steps["scale"].transform(feats[features].to_numpy(dtype="float64")) if len(feats) else None
     if z is not None:
