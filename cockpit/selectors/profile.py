@@ -9,11 +9,10 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from analytics.engine.receivables import AGING_BUCKETS, aging_buckets
+from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
 from customers.models import Customer, Visit
@@ -88,27 +87,35 @@ def behaviour(customer: Customer, today: dt.date) -> dict[str, Any]:
     }
 
 
+def aging_fen(receivables: list[tuple[dt.date, dt.date, int]], settled_fen: int, as_of: dt.date) -> dict[str, int]:
+    """One customer's outstanding fen by days past due as of `as_of`: analytics.engine.receivables.aging_buckets
+    for a single customer, in plain Python (the pandas version cost ~10 ms per profile).
+
+    DESIGN 2 "Receivables": `receivables` are (due_date, issue_date, fen) issued on or before `as_of`,
+    `settled_fen` every payment and credit on or before it, allocated oldest-first (due date, then issue date).
+    """
+    out = dict.fromkeys(AGING_BUCKETS, 0)
+    left = settled_fen
+    for due, _issued, fen in sorted(receivables, key=lambda r: (r[0], r[1])):
+        covered = min(max(left, 0), fen)
+        left -= fen
+        late = (as_of - due).days
+        bucket = 0 if late <= 0 else 1 if late <= 30 else 2 if late <= 60 else 3 if late <= 90 else 4
+        out[AGING_BUCKETS[bucket]] += fen - covered
+    return out
+
+
 def aging(customer: Customer, as_of: dt.date) -> dict[str, Decimal] | None:
-    """Outstanding receivables by days past due as of `as_of` (engine's aging_buckets); None for cash customers."""
+    """Outstanding receivables by days past due as of `as_of` (aging_fen); None for cash customers."""
     if not customer.credit_days:
         return None
     ledger = list(_live(customer).filter(order_date__lte=as_of).values_list("order_date", "amount"))
-    paid = list(Payment.objects.filter(customer=customer, date__lte=as_of).values_list("date", "amount"))
-    terms = pd.Timedelta(days=customer.credit_days)
-    receivables = pd.DataFrame(
-        [(customer.id, d, pd.Timestamp(d) + terms, int(a * 100)) for d, a in ledger if a > 0],
-        columns=["customer_id", "issue_date", "due_date", "amount_fen"])
-    credits = [(customer.id, d, int(-a * 100)) for d, a in ledger if a < 0]
-    payments = pd.DataFrame(credits + [(customer.id, d, int(a * 100)) for d, a in paid],
-                            columns=["customer_id", "date", "amount_fen"])
-    zero = dict.fromkeys(AGING_BUCKETS, Decimal("0.00"))
-    if receivables.empty:
-        return zero
-    table = aging_buckets(receivables, payments, as_of)
-    if customer.id not in table.index:
-        return zero
-    row = table.loc[customer.id]
-    return {b: (Decimal(int(row[b])) / 100).quantize(CENT) for b in AGING_BUCKETS}
+    paid = Payment.objects.filter(customer=customer, date__lte=as_of).aggregate(s=Sum("amount"))["s"]
+    terms = dt.timedelta(days=customer.credit_days)
+    receivables = [(d + terms, d, int(a * 100)) for d, a in ledger if a > 0]
+    settled = sum(int(-a * 100) for _d, a in ledger if a < 0) + int((paid or 0) * 100)
+    table = aging_fen(receivables, settled, as_of)
+    return {b: (Decimal(table[b]) / 100).quantize(CENT) for b in AGING_BUCKETS}
 
 
 def visits(customer: Customer, limit: int = 50) -> list[Visit]:

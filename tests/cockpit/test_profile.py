@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from customers.models import Visit
 
@@ -124,3 +126,33 @@ def test_coupons_received_are_listed(client, graded, manager_user):
     client.force_login(manager_user)
     html = client.get("/customers/00101/").content.decode()
     assert "春季满减" in html and "ABC123" in html
+
+
+dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    orders=st.lists(st.tuples(dates, st.integers(min_value=-50_000, max_value=200_000)), max_size=25),
+    payments=st.lists(st.tuples(dates, st.integers(min_value=1, max_value=200_000)), max_size=10),
+    terms=st.sampled_from([1, 15, 30, 45, 90]), as_of=dates,
+)
+def test_plain_aging_is_the_engines_aging_for_one_customer(orders, payments, terms, as_of):
+    """The profile's plain-Python aging gives exactly the engine's buckets (oldest-first, DESIGN 2)."""
+    import pandas as pd
+
+    from analytics.engine.receivables import AGING_BUCKETS, aging_buckets
+    from cockpit.selectors.profile import aging_fen
+
+    seen = [(d, a) for d, a in orders if d <= as_of]
+    paid = [(d, a) for d, a in payments if d <= as_of]
+    rec = pd.DataFrame([(1, d, pd.Timestamp(d) + pd.Timedelta(days=terms), a) for d, a in seen if a > 0],
+                       columns=["customer_id", "issue_date", "due_date", "amount_fen"])
+    pay = pd.DataFrame([(1, d, -a) for d, a in seen if a < 0] + [(1, d, a) for d, a in paid],
+                       columns=["customer_id", "date", "amount_fen"])
+    expected = dict.fromkeys(AGING_BUCKETS, 0)
+    if not rec.empty:
+        expected.update({b: int(v) for b, v in aging_buckets(rec, pay, as_of).loc[1].items()})
+    got = aging_fen([(d + dt.timedelta(days=terms), d, a) for d, a in seen if a > 0],
+                    sum(-a for _d, a in seen if a < 0) + sum(a for _d, a in paid), as_of)
+    assert got == expected
