@@ -7,10 +7,9 @@ import datetime as dt
 import statistics
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, Sum
 
 from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
@@ -29,19 +28,41 @@ def snapshot_history(customer: Customer, months: int = HISTORY_MONTHS) -> list[C
     return list(reversed(rows))
 
 
-def _live(customer: Customer) -> QuerySet[Order]:
-    return Order.objects.filter(customer=customer).exclude(status=Order.Status.CANCELLED)
+class OrderDay(NamedTuple):
+    """One day of a customer's live (non-cancelled) orders: positive orders and their sum, credits, net."""
+
+    date: dt.date
+    orders: int  # orders with a positive amount
+    sales: Decimal  # sum of the positive amounts
+    credits: Decimal  # sum of the negative amounts (returns), <= 0
+    net: Decimal  # sum of every amount
 
 
-def monthly_sales(customer: Customer, last: dt.date, months: int = HISTORY_MONTHS) -> list[dict[str, Any]]:
+def order_days(customer: Customer) -> list[OrderDay]:
+    """The customer's live orders summed per day, oldest first: one query serves monthly sales, behaviour and aging.
+
+    Orders of one day share their issue and due dates, so summing them first changes none of those figures.
+    """
+    positive, negative = Q(amount__gt=0), Q(amount__lt=0)
+    rows = (Order.objects.filter(customer=customer).exclude(status=Order.Status.CANCELLED)
+            .values("order_date").order_by("order_date")
+            .annotate(n=Count("id", filter=positive), s=Sum("amount", filter=positive),
+                      c=Sum("amount", filter=negative), t=Sum("amount"))
+            .values_list("order_date", "n", "s", "c", "t"))
+    zero = Decimal(0)
+    return [OrderDay(d, n, s or zero, c or zero, t or zero) for d, n, s, c, t in rows]
+
+
+def monthly_sales(days: list[OrderDay], last: dt.date, months: int = HISTORY_MONTHS) -> list[dict[str, Any]]:
     """Sales and positive-order count per month for the `months` months ending with `last`, zeros included."""
     first = add_months(last.replace(day=1), -(months - 1))
-    found = {
-        (m.date() if isinstance(m, dt.datetime) else m): (s, n)
-        for m, s, n in _live(customer).filter(order_date__gte=first, order_date__lte=month_end(last))
-        .annotate(m=TruncMonth("order_date")).values("m")
-        .annotate(s=Sum("amount"), n=Count("id", filter=Q(amount__gt=0))).values_list("m", "s", "n")
-    }
+    end = month_end(last)
+    found: dict[dt.date, list[Any]] = {}
+    for day in days:
+        if first <= day.date <= end:
+            cell = found.setdefault(day.date.replace(day=1), [Decimal(0), 0])
+            cell[0] += day.net
+            cell[1] += day.orders
     out = []
     for i in range(months):
         p = add_months(first, i)
@@ -66,12 +87,9 @@ def preferences(customer: Customer, start: dt.date, end: dt.date) -> dict[str, l
     return out
 
 
-def behaviour(customer: Customer, today: dt.date) -> dict[str, Any]:
+def behaviour(order_days: list[OrderDay], today: dt.date) -> dict[str, Any]:
     """Average order value, median days between order dates, days since the last order, usual weekday."""
-    days = list(
-        _live(customer).filter(amount__gt=0, order_date__lte=today).values("order_date")
-        .annotate(n=Count("id"), s=Sum("amount")).order_by("order_date").values_list("order_date", "n", "s")
-    )
+    days = [(d.date, d.orders, d.sales) for d in order_days if d.orders and d.date <= today]
     if not days:
         return {"orders": 0}
     orders = sum(n for _, n, _ in days)
@@ -105,15 +123,18 @@ def aging_fen(receivables: list[tuple[dt.date, dt.date, int]], settled_fen: int,
     return out
 
 
-def aging(customer: Customer, as_of: dt.date) -> dict[str, Decimal] | None:
-    """Outstanding receivables by days past due as of `as_of` (aging_fen); None for cash customers."""
+def aging(customer: Customer, days: list[OrderDay], as_of: dt.date) -> dict[str, Decimal] | None:
+    """Outstanding receivables by days past due as of `as_of` (aging_fen); None for cash customers.
+
+    `days` are the customer's order_days: a day's positive orders are one receivable, its returns credits.
+    """
     if not customer.credit_days:
         return None
-    ledger = list(_live(customer).filter(order_date__lte=as_of).values_list("order_date", "amount"))
     paid = Payment.objects.filter(customer=customer, date__lte=as_of).aggregate(s=Sum("amount"))["s"]
     terms = dt.timedelta(days=customer.credit_days)
-    receivables = [(d + terms, d, int(a * 100)) for d, a in ledger if a > 0]
-    settled = sum(int(-a * 100) for _d, a in ledger if a < 0) + int((paid or 0) * 100)
+    issued = [d for d in days if d.date <= as_of]
+    receivables = [(d.date + terms, d.date, int(d.sales * 100)) for d in issued if d.sales > 0]
+    settled = sum(int(-d.credits * 100) for d in issued) + int((paid or 0) * 100)
     table = aging_fen(receivables, settled, as_of)
     return {b: (Decimal(table[b]) / 100).quantize(CENT) for b in AGING_BUCKETS}
 

@@ -69,16 +69,17 @@ def _profile_context(customer: Customer) -> dict[str, Any]:
     latest = history[-1] if history else None
     as_of = month_end(latest.period) if latest else today
     grade_labels = labels.grade_labels()
-    monthly = sel.monthly_sales(customer, latest.period if latest else today)
+    days = sel.order_days(customer)
+    monthly = sel.monthly_sales(days, latest.period if latest else today)
     grades = [{"month": f"{s.period:%Y-%m}", "grade": s.grade} for s in history]
-    behaviour = sel.behaviour(customer, today)
+    behaviour = sel.behaviour(days, today)
     if behaviour.get("weekday") is not None:
         behaviour["weekday_name"] = WEEKDAYS[behaviour["weekday"]]
     return {
         "customer": customer, "latest": latest, "history": history, "grade_labels": grade_labels,
         "as_of": as_of, "today": today, "behaviour": behaviour,
         "preferences": sel.preferences(customer, dt.date(as_of.year - 1, as_of.month, 1), as_of),
-        "aging": sel.aging(customer, today), "coupons": sel.coupons(customer),
+        "aging": sel.aging(customer, days, today), "coupons": sel.coupons(customer),
         "sales_figure": charts.monthly_sales(monthly), "has_sales": any(m["orders"] or m["sales"] for m in monthly),
         "grade_figure": charts.grade_history(grades, grade_labels) if grades else None,
         "quadrant_grid": QUADRANT_GRID, "nav": "customers", "pref_blocks": [
