@@ -15,8 +15,10 @@ from analytics.export import write_csv, write_xlsx
 from cockpit import labels
 from cockpit.filters import BASIC, RISK_FILTERS
 from cockpit.selectors.churn import risk_explained
-from cockpit.selectors.customers import EXPORT_HEADER, customer_rows, export_rows, flags_of
+from cockpit.selectors.customers import EXPORT_HEADER, customer_rows, export_rows
 from customers.services import audit
+
+from .customer_table import table_rows
 
 PAGE_SIZE = 50
 COUPON_SEND_URL = "/coupons/send/"
@@ -64,24 +66,23 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """One row per customer of the period; htmx requests aimed at #results get just the results."""
     data = customer_rows(user=request.user, params=request.GET)
     page = Paginator(data.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for row in page.object_list:
-        row.flag_list = flags_of(row)
     scored = data.period is not None and data.churn_scored
+    reasons = None
     if scored and data.period is not None:  # one churn_risk_explain call for the page's rows, never one per row
         explained = risk_explained(period=data.period, customer_ids=[r.customer_id for r in page.object_list])
-        for row in page.object_list:
-            found = (explained or {}).get(row.customer_id)
-            row.risk_reasons = found.labels if found else []
+        reasons = {cid: risk.labels for cid, risk in (explained or {}).items()}
+    grade_labels = labels.grade_labels()
+    rows = table_rows(page.object_list, grade_labels=grade_labels, risk_reasons=reasons)
     form = data.filterset.form
     hidden = {RISK_FILTERS[not scored]} - {n for n in form.fields if request.GET.get(n)}
     query = _querystring(request.GET)
     grades = request.GET.getlist("grade")
     context = {
-        "data": data, "page": page, "headers": _headers(data.sort, request.GET, scored), "sort": data.sort,
-        "churn_scored": scored, "basic_fields": [form[n] for n in BASIC],
+        "data": data, "page": page, "rows": rows, "headers": _headers(data.sort, request.GET, scored),
+        "sort": data.sort, "churn_scored": scored, "basic_fields": [form[n] for n in BASIC],
         "more_fields": [form[n] for n in form.fields if n not in BASIC and n not in hidden],
         "more_open": any(request.GET.get(n) for n in form.fields if n not in BASIC),
-        "grade_labels": labels.grade_labels(), "grade_counts": data.grade_counts() if data.period else {},
+        "grade_labels": grade_labels, "grade_counts": data.grade_counts() if data.period else {},
         "query": query, "coupon_url": COUPON_SEND_URL, "coupon_all_url": f"{COUPON_SEND_URL}?all=1&{query}",
         "grade_tabs_query": _querystring(request.GET, drop=("page", "grade")), "nav": "customers",
         "active_grade": grades[0] if len(grades) == 1 else None, "multi_grade": len(grades) > 1,
