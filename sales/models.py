@@ -164,3 +164,32 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.payment_no
+
+
+class CustomerMonth(models.Model):
+    """A customer's live (non-cancelled) orders of one calendar month, summed: the snapshot's monthly rollup.
+
+    Kept by database triggers on sales_order (sales/rollup.py), never by Python code: every writer of orders
+    (imports, the demo seed, merges, the admin, a clerk's raw SQL) keeps it right without knowing it exists.
+    `rollup_check` compares it with the orders; `rollup_rebuild` rebuilds it from them.
+    """
+
+    pk = models.CompositePrimaryKey("customer", "month")
+    # Hidden reverse relation: a merge moves the orders and the triggers move these rows with them.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()  # the first day of the month
+    sales = models.DecimalField(max_digits=16, decimal_places=2)
+    cost = models.DecimalField(max_digits=16, decimal_places=2)
+    # Receivables need the invoiced (positive) part apart from the returns.
+    positive_sales = models.DecimalField(max_digits=16, decimal_places=2)
+    orders = models.PositiveIntegerField()  # positive orders, as DESIGN counts them
+    first_any = models.DateField()  # earliest order of any amount: coverage
+    first_positive = models.DateField(null=True)
+    last_positive = models.DateField(null=True)
+
+    class Meta:
+        # Internal: no admin, no labels to translate.
+        indexes = [models.Index(fields=["month", "customer"], name="custmonth_month_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
