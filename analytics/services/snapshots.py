@@ -21,7 +21,7 @@ from analytics.engine.snapshot import compute_snapshot, period_summary
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock, SnapshotRun, StalePeriod
 from analytics.periods import fmt, month_end
 from customers.models import Customer
-from sales.bulk import bulk_insert
+from sales.bulk import bulk_insert_frame
 
 from .policies import policy_get, policy_of
 
@@ -58,15 +58,12 @@ def _money(fen: pd.Series) -> list[str | None]:
     absolute = values.abs().fillna(0).astype("int64")
     text = (absolute // 100).astype(str) + "." + (absolute % 100).astype(str).str.zfill(2)
     signed = np.where((values.fillna(0) < 0).to_numpy(), "-" + text.to_numpy(dtype=object), text.to_numpy(dtype=object))
-    return [None if gone else str(v) for v, gone in zip(signed, missing, strict=True)]
+    signed[missing] = None
+    return signed.tolist()
 
 
-def _opt(values: pd.Series) -> list[Any]:
-    return [None if pd.isna(v) else v for v in values]
-
-
-def _text(values: pd.Series) -> list[str]:
-    return ["" if pd.isna(v) else str(v) for v in values]
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "").astype(str)
 
 
 def _as_of_coupon(customers: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -87,25 +84,29 @@ SNAPSHOT_FIELDS = [
 ]
 
 
-def snapshot_rows(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date) -> list[tuple[Any, ...]]:
-    """The engine's table as tuples in SNAPSHOT_FIELDS order (money back to Decimal, NA to NULL)."""
+def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date) -> pd.DataFrame:
+    """The engine's table with SNAPSHOT_FIELDS as columns: money as exact text, NA where NULL, whole numbers as
+    nullable integers (so '3', never '3.0'), ready for COPY or for bulk_create."""
     extra = customers.set_index("customer_id").reindex(frame["customer_id"])
-    n = len(frame)
-    columns: list[Any] = [
-        [period] * n, frame["customer_id"].tolist(), frame["code"].tolist(), _opt(extra["region_id"]),
-        _opt(extra["owner_id"]), frame["grade"].tolist(), frame["computed_grade"].tolist(),
-        _text(frame["previous_grade"]), _text(frame["movement"]), frame["override_active"].tolist(),
-        _opt(frame["score"]), _money(frame["sales_fen"]), frame["orders"].tolist(), _money(frame["profit_fen"]),
-        _money(frame["window_sales_fen"]), _money(frame["sales_fen_12m"]), frame["orders_12m"].tolist(),
-        _opt(frame["mom_growth"]), _opt(frame["yoy_growth"]), frame["lifecycle"].tolist(), frame["is_new"].tolist(),
-        _opt(frame["days_since_last_order"]), frame["sales_surge"].tolist(), frame["sales_plunge"].tolist(),
-        frame["orders_surge"].tolist(), frame["orders_plunge"].tolist(), _money(frame["receivable_fen"]),
-        _money(frame["overdue_fen"]), _opt(frame["first_order_date"]), _opt(frame["last_order_date"]),
-        _opt(extra["last_visit_date"]), _opt(extra["last_coupon_date"]), _opt(frame["rfm_r"]), _opt(frame["rfm_f"]),
-        _opt(frame["rfm_m"]), _text(frame["rfm_segment"]), _text(frame["quadrant"]), frame["action"].tolist(),
-        _text(frame["action_reason"]), [None] * n,
-    ]
-    return list(zip(*columns, strict=True))
+    ints = ["rfm_r", "rfm_f", "rfm_m", "days_since_last_order"]
+    money = {"sales": "sales_fen", "profit": "profit_fen", "window_sales": "window_sales_fen",
+             "sales_12m": "sales_fen_12m", "receivable": "receivable_fen", "overdue": "overdue_fen"}
+    texts = ["previous_grade", "movement", "rfm_segment", "quadrant", "action_reason"]
+    same = ["customer_id", "code", "grade", "computed_grade", "override_active", "score", "orders", "orders_12m",
+            "mom_growth", "yoy_growth", "lifecycle", "is_new", "sales_surge", "sales_plunge", "orders_surge",
+            "orders_plunge", "first_order_date", "last_order_date", "action"]
+    columns: dict[str, Any] = {name: frame[name].to_numpy() for name in same}
+    columns.update({name: frame[name].astype("Int64").array for name in ints})
+    columns.update({name: _money(frame[source]) for name, source in money.items()})
+    columns.update({name: _text(frame[name]).to_numpy() for name in texts})
+    columns.update({
+        "period": period, "region_id": extra["region_id"].astype("Int64").array,
+        "salesperson_id": extra["owner_id"].astype("Int64").array,
+        "last_visit_date": extra["last_visit_date"].to_numpy(),
+        "last_coupon_date": extra["last_coupon_date"].to_numpy(),
+        "churn_risk": None,
+    })
+    return pd.DataFrame(columns, index=range(len(frame)))[SNAPSHOT_FIELDS]
 
 
 def _plain(value: Any) -> Any:
@@ -138,7 +139,7 @@ def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, A
 def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
     CustomerSnapshot.objects.filter(period=period).delete()
-    bulk_insert(CustomerSnapshot, SNAPSHOT_FIELDS, snapshot_rows(frame, customers, period))
+    bulk_insert_frame(CustomerSnapshot, snapshot_table(frame, customers, period))
     summary = _plain(period_summary(frame))
     summary["control"] = control
     now = timezone.now()
