@@ -37,9 +37,18 @@ def sort_key(text: str | None) -> str:
     return key if key.lstrip("-") in SORTS else DEFAULT_SORT
 
 
+def _nullable(field: str) -> bool:
+    """Whether a sort column can be NULL: any column across a join (a customer without a region), or a nullable one."""
+    return "__" in field or bool(getattr(CustomerSnapshot._meta.get_field(field), "null", True))
+
+
 def sorted_rows(qs: QuerySet[CustomerSnapshot], key: str) -> QuerySet[CustomerSnapshot]:
     field = SORTS[key.lstrip("-")]
-    order: OrderBy = F(field).desc(nulls_last=True) if key.startswith("-") else F(field).asc(nulls_last=True)
+    # NULLS LAST only where the column can be blank: on a NOT NULL column it changes nothing, and without it
+    # PostgreSQL reads the (period, grade, sales) or (period, sales) index backwards for the default sort
+    # instead of sorting every row of the period (200 ms at 50,000 rows).
+    last = True if _nullable(field) else None
+    order: OrderBy = F(field).desc(nulls_last=last) if key.startswith("-") else F(field).asc(nulls_last=last)
     tie = "-code" if key.startswith("-") and field == "code" else "code"
     return qs.order_by(order, tie)
 
@@ -59,13 +68,34 @@ class CustomerRows:
         """Whether the period has churn scores (the model wins): the list shows the risk, else days since."""
         return period_scored(self.period)
 
-    def grade_counts(self) -> dict[str, int]:
-        """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
-        data = self.filterset.data.copy()
-        data.pop("grade", None)
-        base = SnapshotFilter(data, queryset=self.filterset.queryset, user=self.filterset.user).qs
+    @cached_property
+    def _grade_counts(self) -> dict[str, int]:
+        # The bound FilterSet's own filters and cleaned values, all but the grade: what a second FilterSet on the
+        # same data without the grade would apply (an invalid field is left out either way), without building
+        # and validating that second FilterSet and its form again.
+        filterset = self.filterset
+        base = filterset.queryset.all()
+        if filterset.is_bound and self.period is not None:
+            filterset.is_valid()
+            for name, value in filterset.form.cleaned_data.items():
+                if name != "grade":
+                    base = filterset.filters[name].filter(base, value)
         # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
         return dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
+
+    def grade_counts(self) -> dict[str, int]:
+        """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
+        return self._grade_counts
+
+    def count(self) -> int:
+        """How many rows match: the tabs' counts of the grades asked for (of every grade when none is asked for).
+
+        The grade filter tests the row's own grade, so this is exactly `rows.count()` without counting again.
+        """
+        if self.period is None or not self.filterset.is_valid():
+            return 0
+        grades = self.filterset.form.cleaned_data.get("grade") or self._grade_counts
+        return sum(self._grade_counts.get(g, 0) for g in set(grades))
 
 
 def customer_rows(*, user: Any, params: Any) -> CustomerRows:
