@@ -5,17 +5,19 @@ region or salesperson filter) groups the scope's CustomerSnapshot rows in SQL in
 """
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import Aggregate, Case, CharField, Count, IntegerField, Max, Min, Q, Sum, Value, When
 
 from analytics.engine.control import control_alerts
 from analytics.engine.policy import parse_policy
 from analytics.models import CustomerPulse, CustomerSnapshot, GradingPolicy, PeriodSummary
 from analytics.periods import add_months, fmt
+from customers.models import Customer
 from sales.models import Order
 
 from .common import Scope, snapshots
@@ -26,8 +28,6 @@ FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge
 TREND_MONTHS = 24
 HISTORY_MONTHS = TREND_MONTHS + 12  # a baseline and last year for every month shown
 CENT = Decimal("0.01")
-# A reassignment moves customers between books without recomputing any month: an hour of staleness at most.
-TREND_CACHE_SECONDS = 3600
 
 
 def yuan(fen: Any) -> Decimal:
@@ -101,22 +101,6 @@ def trend_company(period: dt.date) -> list[dict[str, Any]]:
     return [dict(r["data"].get("control") or {}, month=fmt(r["period"])) for r in rows.values("period", "data")]
 
 
-def trend_scoped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
-    """trend_grouped, cached: closed months only change when recomputed, and the key carries the last recompute."""
-    first = add_months(period, -(HISTORY_MONTHS - 1))
-    stamp = PeriodSummary.objects.filter(period__gte=first, period__lte=period).aggregate(m=Max("computed_at"))["m"]
-    region = scope.region.pk if scope.region else ""
-    salesperson = scope.salesperson.pk if scope.salesperson else ""
-    parts = (getattr(scope.user, "pk", ""), region, salesperson, fmt(period), policy_row.pk,
-             stamp.timestamp() if stamp else "")
-    key = "cockpit:trend:" + ":".join(str(v) for v in parts)
-    rows = cache.get(key)
-    if rows is None:
-        rows = trend_grouped(scope, period, policy_row)
-        cache.set(key, rows, TREND_CACHE_SECONDS)
-    return rows
-
-
 def trend_grouped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
     """DESIGN 3.5 control figures of the scope's customers: one GROUP BY over their snapshot rows, then the engine."""
     first = add_months(period, -(HISTORY_MONTHS - 1))
@@ -143,21 +127,24 @@ STEPS = Case(When(previous_grade="A", then=Value(4)), When(previous_grade="B", t
              When(previous_grade="C", then=Value(2)), default=Value(1), output_field=IntegerField())
 NOW = Case(When(computed_grade="A", then=Value(4)), When(computed_grade="B", then=Value(3)),
            When(computed_grade="C", then=Value(2)), default=Value(1), output_field=IntegerField())
+MOVERS_ORDER = ("-steps", "mom_growth", "code")
 
 
-def top_movers(scope: Scope, period: dt.date, limit: int = 10) -> list[CustomerSnapshot]:
-    """The biggest downgrades among last period's A and B: most grades lost, then the steepest sales fall.
+def top_movers(scope: Scope, period: dt.date, limit: int = 10) -> list[int]:
+    """Ids of the biggest downgrades among last period's A and B: most grades lost, then the steepest sales fall.
 
-    The `limit` rows are picked on the snapshot rows alone, then joined: with the join in the same query
-    PostgreSQL joined every downgraded row (3,356 at 50,000 customers) to its customer before sorting.
+    Picked on the snapshot rows alone (movers_rows joins them): with the join in the same query PostgreSQL
+    joined every downgraded row (3,356 at 50,000 customers) to its customer before sorting.
     """
-    order = ("-steps", "mom_growth", "code")
     picked = (snapshots(scope, period).filter(previous_grade__in=["A", "B"], movement="down")
-              .annotate(steps=STEPS - NOW).order_by(*order).values("id")[:limit])
-    return list(
-        CustomerSnapshot.objects.filter(id__in=picked).annotate(steps=STEPS - NOW)
-        .select_related("customer", "customer__owner").order_by(*order)
-    )
+              .annotate(steps=STEPS - NOW).order_by(*MOVERS_ORDER).values_list("id", flat=True)[:limit])
+    return list(picked)
+
+
+def movers_rows(ids: list[int]) -> list[CustomerSnapshot]:
+    """The snapshot rows of `ids` in that order, with the customer and their live owner (names can change)."""
+    rows = {r.id: r for r in CustomerSnapshot.objects.filter(id__in=ids).select_related("customer__owner")}
+    return [rows[i] for i in ids if i in rows]
 
 
 def pulse(scope: Scope) -> dict[str, Any] | None:
@@ -207,3 +194,33 @@ def control_cards(row: dict[str, Any] | None, drop: Decimal) -> list[dict[str, A
             "last_year": yuan(prior) if money and prior is not None else prior,
         })
     return cards
+
+
+class _IdsDigest(Aggregate):
+    """md5 of the ids in order (PostgreSQL): one row whatever the number of customers."""
+
+    template = "md5(coalesce(string_agg((%(expressions)s)::text, ',' ORDER BY %(expressions)s), ''))"
+    output_field = CharField()
+
+
+def scope_members(scope: Scope) -> str:
+    """Which customers `scope` sees right now: a digest of their ids.
+
+    Lists and figures follow the customer's live owner and region, so a reassignment, a region change or a new
+    customer changes a narrower scope's figures without any month being recomputed; this digest changes with them.
+    """
+    if scope.company_wide():
+        return "company"
+    customers = Customer.objects.filter(scope.rule()).filter(scope.narrow_q(prefix=""))
+    if connection.vendor == "postgresql":
+        return str(customers.aggregate(d=_IdsDigest("id"))["d"])
+    ids = customers.order_by("id").values_list("id", flat=True)
+    return hashlib.md5(",".join(str(i) for i in ids).encode(), usedforsecurity=False).hexdigest()
+
+
+def periods_version(period: dt.date, months: int = HISTORY_MONTHS) -> list[tuple[str, int, str]]:
+    """(period, snapshot run, computed at) of the closed periods a dashboard of `period` reads (the trend's
+    baseline and last year included): a recompute replaces a period's run and stamp."""
+    first = add_months(period, -(months - 1))
+    rows = PeriodSummary.objects.filter(period__gte=first, period__lte=period).order_by("period")
+    return [(fmt(p), r, c.isoformat()) for p, r, c in rows.values_list("period", "run_id", "computed_at")]

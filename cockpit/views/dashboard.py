@@ -1,15 +1,20 @@
 """The dashboard (/): a month at a glance, every number a link to the customers behind it."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.forms import BoundField, ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from analytics.engine.policy import parse_policy
@@ -21,7 +26,11 @@ from cockpit import charts, labels
 from cockpit.forms import DashboardForm
 from cockpit.selectors import dashboard as sel
 from cockpit.selectors.common import Scope, period_pick, periods_available
-from customers.selectors import customer_list
+from customers.models import Customer
+from customers.roles import user_role
+
+# A closed period's figures change only with what their key names; the timeout only bounds the cache's size.
+FIGURES_CACHE_SECONDS = 24 * 3600
 
 
 def _list_url(base: dict[str, str], **filters: str) -> str:
@@ -63,14 +72,15 @@ def _trends(rows: list[dict[str, Any]], drop: Decimal) -> list[dict[str, Any]]:
     return [{"id": f"trend-{m}", "figure": charts.trend(rows, m, t, money=money, drop=drop)} for m, t, money in spec]
 
 
-def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
+def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
+    """Everything the dashboard shows of a closed period that depends only on its snapshot (and the trend's)."""
     stored = PeriodSummary.objects.filter(period=period).select_related("policy").first()
     policy_row = stored.policy if stored else policy_active()
     drop = parse_policy(policy_row.data).control.drop
     grade_labels = labels.grade_labels()
     summary = sel.summary_for(scope, period, stored)
     company = scope.company_wide()
-    trend = sel.trend_company(period) if company else sel.trend_scoped(scope, period, policy_row)
+    trend = sel.trend_company(period) if company else sel.trend_grouped(scope, period, policy_row)
     grades = sel.grade_rows(summary, grade_labels)
     links = {g: _list_url(base, grade=g) for g in sel.GRADES}
     current = trend[-1] if trend and trend[-1].get("month") == fmt(period) else None
@@ -79,9 +89,63 @@ def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
         "tiles": _tiles(summary, base), "grades": grades, "matrix": _matrix(summary, base),
         "grade_figure": charts.grade_pareto(grades, links), "grade_links": links,
         "trends": _trends(trend, drop) if trend else [], "control": sel.control_cards(current, drop),
-        "drop": drop, "movers": sel.top_movers(scope, period), "grade_labels": grade_labels,
-        "first_month": sel.first_order_month() == period, "list_url": _list_url(base),
+        "drop": drop, "mover_ids": sel.top_movers(scope, period), "grade_labels": grade_labels,
+        "list_url": _list_url(base),
     }
+
+
+def _figures_key(scope: Scope, period: dt.date, base: dict[str, str]) -> str:
+    """What _period_figures depends on: the snapshot runs it reads, the scope's customers as they are now, the
+    active policy (grade labels), the filter and the language. A recompute, a reassignment or a new customer in
+    the scope gives a new key; nothing else changes a closed period's figures."""
+    parts = (sel.periods_version(period), sel.scope_members(scope), user_role(scope.user), str(scope.rule()),
+             sorted(base.items()), policy_active().pk, get_language())
+    return "cockpit:dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
+    key = _figures_key(scope, period, base)
+    figures = cache.get(key)
+    if figures is None:
+        figures = _period_figures(scope, period, base)
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return {**figures, "movers": sel.movers_rows(figures["mover_ids"]),
+            "first_month": sel.first_order_month() == period}
+
+
+def _attrs(attrs: dict[str, Any]) -> SafeString:
+    """HTML attributes as django/forms/widgets/attrs.html writes them (in order; True bare, False left out)."""
+    parts = [format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v)
+             for k, v in attrs.items() if v is not False]
+    return mark_safe("".join(parts))  # noqa: S308 - every part comes from format_html
+
+
+def _pickers(form: DashboardForm) -> list[tuple[BoundField, SafeString]]:
+    """The period and scope pickers with their <select> written as Django's widget template writes it.
+
+    The form renderer includes one template per option (three pickers, ~70 options: about 3 ms a page), and a
+    ModelChoiceField reads its choices through a server-side cursor; here each list is one plain query.
+    """
+    out = []
+    for bound in form:
+        field = bound.field
+        if isinstance(field, ModelChoiceField):
+            rows = field.queryset.all() if field.queryset is not None else []
+            field.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in rows)]
+        widget = field.widget
+        attrs = bound.build_widget_attrs({})  # as BoundField.as_widget builds them, in its order
+        if bound.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", bound.auto_id)
+        context = widget.get_context(bound.html_name, bound.value(), attrs)
+        options = format_html_join(
+            "", "\n  <option value=\"{}\"{}>{}</option>\n",
+            ((o["value"], _attrs(o["attrs"]), o["label"]) for _g, group, _i in context["widget"]["optgroups"]
+             for o in group),
+        )
+        html = format_html('<select name="{}"{}>{}\n</select>', bound.html_name,
+                           _attrs(context["widget"]["attrs"]), options)
+        out.append((bound, html))
+    return out
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -91,8 +155,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = form.scope()
     period = period_pick(request.GET.get("period"), periods)
     context: dict[str, Any] = {
-        "nav": "dashboard", "form": form, "period": period, "scope": scope, "pulse": sel.pulse(scope),
-        "counts": {"customers": customer_list(user=request.user).count()},
+        "nav": "dashboard", "form": form, "pickers": _pickers(form), "period": period, "scope": scope,
+        "pulse": sel.pulse(scope),
+        # Only "are there any?" (the empty state): the scope's rule is customer_list's, and exists() stops at one.
+        "counts": {"customers": Customer.objects.filter(scope.rule()).exists()},
     }
     if period is not None:
         base = {"period": fmt(period)}

@@ -6,8 +6,12 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from analytics.models import PeriodSummary
+from analytics.services.snapshots import snapshot_compute
 from cockpit.selectors.dashboard import control_cards
 from tests.cockpit.conftest import P, codes
 from tests.factories import CustomerFactory, OrderFactory
@@ -204,3 +208,90 @@ def test_win_back_panel_loads_after_the_page_and_is_cached(client, admin_user, d
         client.get("/dashboard/outcomes/", HTTP_HX_REQUEST="true")
     full = client.get("/dashboard/outcomes/")
     assert b"<html" in full.content and b"outcomes-title" in full.content
+
+
+# The closed period's figures are cached (cockpit.views.dashboard._figures_key): a recompute, a reassignment or
+# an override that is recomputed must show at once, and no two scopes may ever read each other's entry.
+
+
+def snapshot_queries(client, url="/"):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return response, [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_cached_figures_are_served_until_a_recompute_replaces_them(client, graded, manager_user):
+    client.force_login(graded["sp1"].user)
+    first, grouped = snapshot_queries(client)
+    assert grouped  # a salesperson's figures are grouped from their snapshot rows...
+    again, grouped = snapshot_queries(client)
+    assert not grouped and tiles(again) == tiles(first)  # ...once, then read from the cache
+    OrderFactory(customer=graded["c1"], order_date=dt.date(2025, 3, 20), amount=Decimal("90000.00"))
+    assert tiles(client.get("/")) == tiles(first)  # the closed month is what its snapshot says
+    snapshot_compute(period=P)
+    after = client.get("/")
+    assert matrix(after) == {("A", "A"): 1, ("C", "A"): 1}  # 00101 back to A (150k) once recomputed
+    assert tiles(after)["sales_plunge"] == 0
+
+
+@pytest.mark.django_db
+def test_a_reassignment_moves_cached_figures_at_once(client, graded, manager_user):
+    from customers.services import customer_reassign
+
+    client.force_login(graded["sp1"].user)
+    assert [m.code for m in client.get("/").context["movers"]] == ["00101"]
+    client.force_login(graded["sp2"].user)
+    assert [m.code for m in client.get("/").context["movers"]] == ["00201"]
+    client.force_login(manager_user)
+    assert "李四" in client.get("/").content.decode()  # 00201's owner in the movers table
+    customer_reassign(customers=[graded["c3"]], to=graded["sp1"])  # 00201: 李四 -> 张三, no month recomputed
+    client.force_login(graded["sp1"].user)
+    response = client.get("/")
+    assert [m.code for m in response.context["movers"]] == ["00201", "00101"]
+    assert matrix(response) == {("A", "B"): 1, ("C", "A"): 1, ("B", "D"): 1}
+    client.force_login(graded["sp2"].user)
+    response = client.get("/")
+    assert response.context["movers"] == [] and ("B", "D") not in matrix(response)
+    client.force_login(manager_user)
+    movers = client.get("/").context["movers"]
+    assert [(m.code, m.customer.owner.name) for m in movers] == [("00201", "张三"), ("00101", "张三")]
+
+
+@pytest.mark.django_db
+def test_an_override_shows_once_its_periods_are_recomputed(client, graded, manager_user):
+    from customers.services_admin.overrides import customer_override_set
+
+    client.force_login(manager_user)
+    before = client.get("/")
+    customer_override_set(customer=graded["c5"], grade="A", reason="key account",
+                          until=timezone.localdate() + dt.timedelta(days=30), by=manager_user)
+    assert [g["customers"] for g in client.get("/").context["grades"]] == [
+        g["customers"] for g in before.context["grades"]]  # marked stale, not recomputed yet
+    snapshot_compute(period=P)
+    grades = {g["grade"]: g["customers"] for g in client.get("/").context["grades"]}
+    assert grades["A"] == 2 and grades["D"] == 1
+
+
+@pytest.mark.django_db
+def test_scopes_and_languages_never_share_cached_figures(client, graded, manager_user, south_manager, regions):
+    seen = {}
+    for name, user, params in (("sp1", graded["sp1"].user, {}), ("sp2", graded["sp2"].user, {}),
+                               ("company", manager_user, {}), ("south", south_manager, {}),
+                               ("gz", manager_user, {"region": regions["gz"].pk}),
+                               ("by_sp2", manager_user, {"salesperson": graded["sp2"].pk})):
+        client.force_login(user)
+        client.get("/", params)  # fill the cache for this scope
+        response = client.get("/", params)
+        seen[name] = (tiles(response), matrix(response), [m.code for m in response.context["movers"]])
+    assert seen["sp1"][1] == {("A", "B"): 1, ("C", "A"): 1} and seen["sp1"][2] == ["00101"]
+    assert seen["sp2"][1] == {("B", "D"): 1, ("D", "D"): 1, ("none", "D"): 1} and seen["sp2"][2] == ["00201"]
+    assert seen["by_sp2"] == seen["sp2"]  # the same customers, so the same figures (their own entries)
+    assert seen["gz"][1] == {("A", "B"): 1, ("D", "D"): 1}
+    assert sum(seen["south"][0][k] for k in ("active", "at_risk", "churned", "never")) == 3
+    assert seen["company"][1] == {("A", "B"): 1, ("C", "A"): 1, ("B", "D"): 1, ("D", "D"): 1, ("none", "D"): 1}
+    client.force_login(manager_user)
+    zh = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    en = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert {t["label"] for t in en.context["tiles"]} != {t["label"] for t in zh.context["tiles"]}
+    assert "Active" in {t["label"] for t in en.context["tiles"]}
