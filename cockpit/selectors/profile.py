@@ -72,16 +72,23 @@ def monthly_sales(days: list[OrderDay], last: dt.date, months: int = HISTORY_MON
 
 
 def preferences(customer: Customer, start: dt.date, end: dt.date) -> dict[str, list[dict[str, Any]]]:
-    """Top categories and products by amount and by frequency (orders containing them), summed in SQL."""
-    lines = OrderLine.objects.filter(order__customer=customer, order__order_date__gte=start,
-                                     order__order_date__lte=end).exclude(order__status=Order.Status.CANCELLED)
+    """Top categories and products by amount and by frequency (orders containing them).
+
+    One read of the window's lines serves both levels (two GROUP BY queries before, each planned over four tables).
+    """
+    lines = (OrderLine.objects.filter(order__customer=customer, order__order_date__gte=start,
+                                      order__order_date__lte=end).exclude(order__status=Order.Status.CANCELLED)
+             .values_list("order_id", "product__category__path", "product__sku", "product__name", "amount"))
+    groups: dict[str, dict[tuple[Any, ...], list[Any]]] = {"categories": {}, "products": {}}
+    for order, path, sku, name, amount in lines:
+        for key, group in (("categories", (path,)), ("products", (sku, name))):
+            cell = groups[key].setdefault(group, [Decimal(0), set()])
+            cell[0] += amount
+            cell[1].add(order)
     out: dict[str, list[dict[str, Any]]] = {}
-    for key, fields in (("categories", ("product__category__path",)), ("products", ("product__sku", "product__name"))):
-        rows = [
-            {"name": " ".join(str(v) for v in r[:-2] if v) or "—", "amount": r[-2] or Decimal(0), "orders": r[-1]}
-            for r in lines.values(*fields).annotate(a=Sum("amount"), n=Count("order", distinct=True))
-            .values_list(*fields, "a", "n")
-        ]
+    for key, found in groups.items():
+        rows = [{"name": " ".join(str(v) for v in group if v) or "—", "amount": amount, "orders": len(orders)}
+                for group, (amount, orders) in found.items()]
         out[f"{key}_by_amount"] = sorted(rows, key=lambda r: (-r["amount"], r["name"]))[:TOP]
         out[f"{key}_by_frequency"] = sorted(rows, key=lambda r: (-r["orders"], -r["amount"], r["name"]))[:TOP]
     return out
