@@ -174,6 +174,8 @@ class CustomerMonth(models.Model):
     `rollup_check` compares it with the orders; `rollup_rebuild` rebuilds it from them.
     """
 
+    # Internal: no admin, no labels to translate. No index beyond the key: the snapshot reads a year or more of
+    # months, a sequential scan, and an index on month doubled what the triggers cost an import.
     pk = models.CompositePrimaryKey("customer", "month")
     # Hidden reverse relation: a merge moves the orders and the triggers move these rows with them.
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -186,10 +188,6 @@ class CustomerMonth(models.Model):
     first_any = models.DateField()  # earliest order of any amount: coverage
     first_positive = models.DateField(null=True)
     last_positive = models.DateField(null=True)
-
-    class Meta:
-        # Internal: no admin, no labels to translate.
-        indexes = [models.Index(fields=["month", "customer"], name="custmonth_month_customer")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m}"

@@ -38,9 +38,6 @@ class Migration(migrations.Migration):
                 ('last_positive', models.DateField(null=True)),
                 ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
             ],
-            options={
-                'indexes': [models.Index(fields=['month', 'customer'], name='custmonth_month_customer')],
-            },
         ),
         migrations.RunPython(install, uninstall),
     ]
