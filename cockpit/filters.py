@@ -19,6 +19,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
+from .widgets import ChoiceCheckboxes, ChoiceSelect
 
 GRADE_CHOICES = [(g, g) for g in labels.GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -31,8 +32,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whateve
 NUMBER = forms.NumberInput(attrs={"step": "any"})
 
 
-def _checks() -> forms.CheckboxSelectMultiple:
-    return forms.CheckboxSelectMultiple(attrs={"class": "checks"})
+def _checks() -> ChoiceCheckboxes:
+    return ChoiceCheckboxes(attrs={"class": "checks"})
 
 
 class SnapshotFilter(df.FilterSet):
@@ -44,18 +45,22 @@ class SnapshotFilter(df.FilterSet):
                                    distinct=False)
     flag = df.MultipleChoiceFilter(choices=FLAG_CHOICES, method="flags", label=_("Flags (all of)"), widget=_checks())
     region = df.ModelChoiceFilter(queryset=Region.objects.none(), method="in_region", label=_("Region"),
-                                  empty_label=_("All regions"))
+                                  empty_label=_("All regions"), widget=ChoiceSelect)
     salesperson = df.ModelChoiceFilter(queryset=Salesperson.objects.none(), field_name="customer__owner",
-                                       label=_("Salesperson"), empty_label=_("All salespeople"))
+                                       label=_("Salesperson"), empty_label=_("All salespeople"), widget=ChoiceSelect)
     previous_grade = df.ChoiceFilter(choices=[*GRADE_CHOICES, ("none", _("not covered"))], method="previous",
-                                     label=_("Previous grade"), empty_label=_("Any"))
-    computed_grade = df.ChoiceFilter(choices=GRADE_CHOICES, label=_("Computed grade"), empty_label=_("Any"))
-    movement = df.ChoiceFilter(choices=MOVEMENT_CHOICES, label=_("Movement"), empty_label=_("Any"))
-    override = df.ChoiceFilter(choices=YES_NO, method="overridden", label=_("Grade override"), empty_label=_("Any"))
+                                     label=_("Previous grade"), empty_label=_("Any"), widget=ChoiceSelect)
+    computed_grade = df.ChoiceFilter(choices=GRADE_CHOICES, label=_("Computed grade"), empty_label=_("Any"),
+                                     widget=ChoiceSelect)
+    movement = df.ChoiceFilter(choices=MOVEMENT_CHOICES, label=_("Movement"), empty_label=_("Any"), widget=ChoiceSelect)
+    override = df.ChoiceFilter(choices=YES_NO, method="overridden", label=_("Grade override"), empty_label=_("Any"),
+                               widget=ChoiceSelect)
     segment = df.ChoiceFilter(choices=SEGMENT_CHOICES, field_name="rfm_segment", label=_("RFM segment"),
-                              empty_label=_("Any"))
-    quadrant = df.ChoiceFilter(choices=QUADRANT_CHOICES, label=_("Value × loyalty"), empty_label=_("Any"))
-    action = df.ChoiceFilter(choices=ACTION_CHOICES, label=_("Recommended action"), empty_label=_("Any"))
+                              empty_label=_("Any"), widget=ChoiceSelect)
+    quadrant = df.ChoiceFilter(choices=QUADRANT_CHOICES, label=_("Value × loyalty"), empty_label=_("Any"),
+                               widget=ChoiceSelect)
+    action = df.ChoiceFilter(choices=ACTION_CHOICES, label=_("Recommended action"), empty_label=_("Any"),
+                             widget=ChoiceSelect)
     orders_min = df.NumberFilter(field_name="orders", lookup_expr="gte", label=_("Orders at least"))
     orders_max = df.NumberFilter(field_name="orders", lookup_expr="lte", label=_("Orders at most"))
     sales_min = df.NumberFilter(field_name="sales", lookup_expr="gte", label=_("Sales at least (¥)"), widget=NUMBER)
