@@ -78,7 +78,7 @@ def preferences(customer: Customer, start: dt.date, end: dt.date) -> dict[str, l
     """
     lines = (OrderLine.objects.filter(order__customer=customer, order__order_date__gte=start,
                                       order__order_date__lte=end).exclude(order__status=Order.Status.CANCELLED)
-             .values_list("order_id", "product__category__path", "product__sku", "product__name", "amount"))
+             .order_by().values_list("order_id", "product__category__path", "product__sku", "product__name", "amount"))
     groups: dict[str, dict[tuple[Any, ...], list[Any]]] = {"categories": {}, "products": {}}
     for order, path, sku, name, amount in lines:
         for key, group in (("categories", (path,)), ("products", (sku, name))):
