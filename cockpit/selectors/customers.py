@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, F, OrderBy, QuerySet
 
@@ -29,6 +29,7 @@ SORTS: dict[str, str] = {
     "segment": "rfm_segment", "action": "action", "churn_risk": "churn_risk", "days_since": "days_since_last_order",
 }
 DEFAULT_SORT = "-sales"
+RELATED = ("customer", "customer__region", "customer__owner")
 
 
 def sort_key(text: str | None) -> str:
@@ -97,6 +98,43 @@ class CustomerRows:
         grades = self.filterset.form.cleaned_data.get("grade") or self._grade_counts
         return sum(self._grade_counts.get(g, 0) for g in set(grades))
 
+    def pages(self) -> "RowPages":
+        """The rows as the list's Paginator reads them."""
+        return RowPages(self)
+
+
+class RowPages:
+    """What the list's Paginator reads: the match count from the grade tabs, and one page's rows at a time.
+
+    A page is chosen on narrow rows (the id and the sort columns) and only its rows are then read in full with
+    their customer, region and salesperson: sorting every matching row in full (11,500 grade B rows by
+    month-over-month) took two to three times the database time.
+    """
+
+    def __init__(self, rows: CustomerRows) -> None:
+        self.rows = rows
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[CustomerSnapshot]:
+        return iter(self.rows.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> CustomerSnapshot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> QuerySet[CustomerSnapshot]: ...
+
+    def __getitem__(self, index: int | slice) -> CustomerSnapshot | QuerySet[CustomerSnapshot]:
+        if isinstance(index, int):
+            return self.rows.rows[index]
+        ids = self.rows.rows.values("id")[index]
+        return sorted_rows(CustomerSnapshot.objects.filter(id__in=ids).select_related(*RELATED), self.rows.sort)
+
 
 def customer_rows(*, user: Any, params: Any) -> CustomerRows:
     """The user's snapshot rows of the period in `params` (default: latest closed), filtered and sorted."""
@@ -106,7 +144,7 @@ def customer_rows(*, user: Any, params: Any) -> CustomerRows:
     filterset = SnapshotFilter(params, queryset=base, user=user)
     sort = sort_key(params.get("sort"))
     rows = filterset.qs if filterset.is_valid() else base.none()
-    rows = sorted_rows(rows.select_related("customer", "customer__region", "customer__owner"), sort)
+    rows = sorted_rows(rows.select_related(*RELATED), sort)
     return CustomerRows(period=period, periods=periods, filterset=filterset, sort=sort, rows=rows)
 
 

@@ -1,7 +1,6 @@
 """The customer list (/customers/): filters in the URL, htmx partial swaps, exports of exactly what is filtered."""
 
 import io
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,22 +62,10 @@ def _headers(sort: str, params: Any, churn_scored: bool = False) -> list[dict[st
     return out
 
 
-class CountedPaginator(Paginator):
-    """A Paginator given its count (the list works it out from the grade tabs' counts) instead of a COUNT(*)."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known_count
-
-
 def customer_list(request: HttpRequest) -> HttpResponse:
     """One row per customer of the period; htmx requests aimed at #results get just the results."""
     data = customer_rows(user=request.user, params=request.GET)
-    page = CountedPaginator(data.rows, PAGE_SIZE, count=data.count()).get_page(request.GET.get("page"))
+    page = Paginator(data.pages(), PAGE_SIZE).get_page(request.GET.get("page"))
     scored = data.period is not None and data.churn_scored
     reasons = None
     if scored and data.period is not None:  # one churn_risk_explain call for the page's rows, never one per row
