@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,7 +118,7 @@ def test_rollup_command_checks_and_rebuilds(two, capsys):
 
 
 OPS = st.lists(st.tuples(
-    st.sampled_from(["add", "amount", "move", "cancel", "owner", "delete"]),
+    st.sampled_from(["add", "amount", "move", "cancel", "owner", "delete", "shift", "swap"]),
     st.integers(0, 30), st.integers(-300, 900), st.integers(1, 90),
 ), min_size=1, max_size=25)
 
@@ -139,6 +140,10 @@ def test_any_sequence_of_writes_leaves_no_drift(two, ops):
             Order.objects.filter(pk=target.pk).update(status=Order.Status.CANCELLED)
         elif op == "owner":
             Order.objects.filter(pk=target.pk).update(customer=two[pick % 2])
+        elif op == "shift":  # one statement moving many orders across month ends
+            Order.objects.filter(customer=two[pick % 2]).update(order_date=F("order_date") + dt.timedelta(days=day))
+        elif op == "swap":  # one statement moving every order of one customer to the other
+            Order.objects.filter(customer=two[pick % 2]).update(customer=two[(pick + 1) % 2])
         else:
             Order.objects.filter(pk=target.pk).delete()
             orders.remove(target)
