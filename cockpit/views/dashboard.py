@@ -110,7 +110,9 @@ def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
         figures = _period_figures(scope, period, base)
         cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return {**figures, "movers": sel.movers_rows(figures["mover_ids"]),
-            "first_month": sel.first_order_month() == period}
+            "first_month": sel.first_order_month() == period,
+            # the page's sections made of these figures only are cached as HTML under the same key
+            "figures_key": key, "figures_timeout": FIGURES_CACHE_SECONDS}
 
 
 def _attrs(attrs: dict[str, Any]) -> SafeString:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
@@ -214,6 +215,18 @@ def test_win_back_panel_loads_after_the_page_and_is_cached(client, admin_user, d
 # an override that is recomputed must show at once, and no two scopes may ever read each other's entry.
 
 
+def shown(response):
+    """Tiles and matrix cells as the HTML shows them (those sections are cached as HTML), checked against the
+    figures in the context, so a cached fragment can never disagree with the figures of the same request."""
+    html = response.content.decode()
+    tile = re.compile(r'class="tile tile-(\w+)" href="[^"]*"><b>([\d,]+)</b>')
+    cell = re.compile(r'<td class="num move-\w+">(?:<a href="[^"]*">)?(?:<span class="muted">)?([\d,]+)<')
+    assert {k: int(v.replace(",", "")) for k, v in tile.findall(html)} == tiles(response)
+    cells = [int(n.replace(",", "")) for n in cell.findall(html)]
+    assert cells == [c["n"] for row in response.context["matrix"] for c in row["cells"]]
+    return response
+
+
 def snapshot_queries(client, url="/"):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -224,13 +237,15 @@ def snapshot_queries(client, url="/"):
 def test_cached_figures_are_served_until_a_recompute_replaces_them(client, graded, manager_user):
     client.force_login(graded["sp1"].user)
     first, grouped = snapshot_queries(client)
+    shown(first)
     assert grouped  # a salesperson's figures are grouped from their snapshot rows...
     again, grouped = snapshot_queries(client)
+    shown(again)
     assert not grouped and tiles(again) == tiles(first)  # ...once, then read from the cache
     OrderFactory(customer=graded["c1"], order_date=dt.date(2025, 3, 20), amount=Decimal("90000.00"))
-    assert tiles(client.get("/")) == tiles(first)  # the closed month is what its snapshot says
+    assert tiles(shown(client.get("/"))) == tiles(first)  # the closed month is what its snapshot says
     snapshot_compute(period=P)
-    after = client.get("/")
+    after = shown(client.get("/"))
     assert matrix(after) == {("A", "A"): 1, ("C", "A"): 1}  # 00101 back to A (150k) once recomputed
     assert tiles(after)["sales_plunge"] == 0
 
@@ -247,11 +262,11 @@ def test_a_reassignment_moves_cached_figures_at_once(client, graded, manager_use
     assert "李四" in client.get("/").content.decode()  # 00201's owner in the movers table
     customer_reassign(customers=[graded["c3"]], to=graded["sp1"])  # 00201: 李四 -> 张三, no month recomputed
     client.force_login(graded["sp1"].user)
-    response = client.get("/")
+    response = shown(client.get("/"))
     assert [m.code for m in response.context["movers"]] == ["00201", "00101"]
     assert matrix(response) == {("A", "B"): 1, ("C", "A"): 1, ("B", "D"): 1}
     client.force_login(graded["sp2"].user)
-    response = client.get("/")
+    response = shown(client.get("/"))
     assert response.context["movers"] == [] and ("B", "D") not in matrix(response)
     client.force_login(manager_user)
     movers = client.get("/").context["movers"]
@@ -282,7 +297,7 @@ def test_scopes_and_languages_never_share_cached_figures(client, graded, manager
                                ("by_sp2", manager_user, {"salesperson": graded["sp2"].pk})):
         client.force_login(user)
         client.get("/", params)  # fill the cache for this scope
-        response = client.get("/", params)
+        response = shown(client.get("/", params))
         seen[name] = (tiles(response), matrix(response), [m.code for m in response.context["movers"]])
     assert seen["sp1"][1] == {("A", "B"): 1, ("C", "A"): 1} and seen["sp1"][2] == ["00101"]
     assert seen["sp2"][1] == {("B", "D"): 1, ("D", "D"): 1, ("none", "D"): 1} and seen["sp2"][2] == ["00201"]
