@@ -12,6 +12,7 @@ from customers.roles import SALESPERSON, user_role
 from customers.selectors import regions_visible, salespeople_visible
 
 from .selectors.common import Scope
+from .widgets import ChoiceSelect
 
 # <input type="date"> takes ISO dates only; the active language's format (2026/11/23 in zh-hans) would blank it.
 ISO = "%Y-%m-%d"
@@ -20,11 +21,11 @@ ISO = "%Y-%m-%d"
 class DashboardForm(forms.Form):
     """Period, and for managers a region and salesperson; choices are only what the user may see."""
 
-    period = forms.ChoiceField(label=_("Period"), required=False)
+    period = forms.ChoiceField(label=_("Period"), required=False, widget=ChoiceSelect)
     region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False, label=_("Region"),
-                                    empty_label=_("All regions"))
+                                    empty_label=_("All regions"), widget=ChoiceSelect)
     salesperson = forms.ModelChoiceField(queryset=Salesperson.objects.none(), required=False,
-                                         label=_("Salesperson"), empty_label=_("All salespeople"))
+                                         label=_("Salesperson"), empty_label=_("All salespeople"), widget=ChoiceSelect)
 
     def __init__(self, data: Any, *, user: Any, periods: list[dt.date]) -> None:
         super().__init__(data)

@@ -7,13 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.forms import BoundField, ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -115,41 +112,6 @@ def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
             "figures_key": key, "figures_timeout": FIGURES_CACHE_SECONDS}
 
 
-def _attrs(attrs: dict[str, Any]) -> SafeString:
-    """HTML attributes as django/forms/widgets/attrs.html writes them (in order; True bare, False left out)."""
-    parts = [format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v)
-             for k, v in attrs.items() if v is not False]
-    return mark_safe("".join(parts))  # noqa: S308 - every part comes from format_html
-
-
-def _pickers(form: DashboardForm) -> list[tuple[BoundField, SafeString]]:
-    """The period and scope pickers with their <select> written as Django's widget template writes it.
-
-    The form renderer includes one template per option (three pickers, ~70 options: about 3 ms a page), and a
-    ModelChoiceField reads its choices through a server-side cursor; here each list is one plain query.
-    """
-    out = []
-    for bound in form:
-        field = bound.field
-        if isinstance(field, ModelChoiceField):
-            rows = field.queryset.all() if field.queryset is not None else []
-            field.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in rows)]
-        widget = field.widget
-        attrs = bound.build_widget_attrs({})  # as BoundField.as_widget builds them, in its order
-        if bound.auto_id and "id" not in widget.attrs:
-            attrs.setdefault("id", bound.auto_id)
-        context = widget.get_context(bound.html_name, bound.value(), attrs)
-        options = format_html_join(
-            "", "\n  <option value=\"{}\"{}>{}</option>\n",
-            ((o["value"], _attrs(o["attrs"]), o["label"]) for _g, group, _i in context["widget"]["optgroups"]
-             for o in group),
-        )
-        html = format_html('<select name="{}"{}>{}\n</select>', bound.html_name,
-                           _attrs(context["widget"]["attrs"]), options)
-        out.append((bound, html))
-    return out
-
-
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Tiles, grade distribution, transitions, trends with control alerts, top movers and the pulse."""
     periods = periods_available()
@@ -157,7 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = form.scope()
     period = period_pick(request.GET.get("period"), periods)
     context: dict[str, Any] = {
-        "nav": "dashboard", "form": form, "pickers": _pickers(form), "period": period, "scope": scope,
+        "nav": "dashboard", "form": form, "period": period, "scope": scope,
         "pulse": sel.pulse(scope),
         # Only "are there any?" (the empty state): the scope's rule is customer_list's, and exists() stops at one.
         "counts": {"customers": Customer.objects.filter(scope.rule()).exists()},
