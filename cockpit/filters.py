@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import django_filters as df
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +18,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .widgets import ChoiceCheckboxes, ChoiceSelect
+from .widgets import ChoiceCheckboxes, ChoiceSelect, DateBox, NumberBox, TextBox
 
 GRADE_CHOICES = [(g, g) for g in labels.GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -28,8 +27,8 @@ SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] +
 QUADRANT_CHOICES = [(q, labels.QUADRANT_TEXT[q]) for q in QUADRANTS]
 ACTION_CHOICES = list(labels.ACTION_TEXT.items())
 YES_NO = [("true", _("yes")), ("false", _("no"))]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whatever the language
-NUMBER = forms.NumberInput(attrs={"step": "any"})
+DATE = DateBox(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whatever the language
+NUMBER = NumberBox(attrs={"step": "any"})
 
 
 def _checks() -> ChoiceCheckboxes:
@@ -38,7 +37,7 @@ def _checks() -> ChoiceCheckboxes:
 
 class SnapshotFilter(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search name, code, contact or phone"),
-                      widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+                      widget=TextBox(attrs={"type": "search", "autocomplete": "off"}))
     # distinct=False: a test of the row's own column cannot duplicate a row (no SELECT DISTINCT sort).
     grade = df.MultipleChoiceFilter(choices=GRADE_CHOICES, label=_("Grade"), widget=_checks(), distinct=False)
     lifecycle = df.MultipleChoiceFilter(choices=Lifecycle.choices, label=_("Lifecycle"), widget=_checks(),
@@ -61,8 +60,8 @@ class SnapshotFilter(df.FilterSet):
                                widget=ChoiceSelect)
     action = df.ChoiceFilter(choices=ACTION_CHOICES, label=_("Recommended action"), empty_label=_("Any"),
                              widget=ChoiceSelect)
-    orders_min = df.NumberFilter(field_name="orders", lookup_expr="gte", label=_("Orders at least"))
-    orders_max = df.NumberFilter(field_name="orders", lookup_expr="lte", label=_("Orders at most"))
+    orders_min = df.NumberFilter(field_name="orders", lookup_expr="gte", label=_("Orders at least"), widget=NumberBox)
+    orders_max = df.NumberFilter(field_name="orders", lookup_expr="lte", label=_("Orders at most"), widget=NumberBox)
     sales_min = df.NumberFilter(field_name="sales", lookup_expr="gte", label=_("Sales at least (¥)"), widget=NUMBER)
     sales_max = df.NumberFilter(field_name="sales", lookup_expr="lte", label=_("Sales at most (¥)"), widget=NUMBER)
     mom_min = df.NumberFilter(method="growth", label=_("Month-over-month at least (%)"), widget=NUMBER)
@@ -75,7 +74,7 @@ class SnapshotFilter(df.FilterSet):
                                   widget=NUMBER)
     churn_min = df.NumberFilter(method="churn_at_least", label=_("Churn risk at least (%)"), widget=NUMBER)
     days_since_min = df.NumberFilter(field_name="days_since_last_order", lookup_expr="gte",
-                                     label=_("Days since last order at least"))
+                                     label=_("Days since last order at least"), widget=NumberBox)
     last_order_from = df.DateFilter(field_name="last_order_date", lookup_expr="gte", label=_("Last order from"),
                                     widget=DATE)
     last_order_to = df.DateFilter(field_name="last_order_date", lookup_expr="lte", label=_("Last order to"),

@@ -10,6 +10,7 @@ holds them to Django's own output.
 from typing import Any
 
 from django import forms
+from django.forms.widgets import Input
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -82,3 +83,22 @@ class ChoiceCheckboxes(forms.CheckboxSelectMultiple):
                 html.append("\n  </div>")
         html.append("\n</div>")
         return mark_safe("".join(html).strip())  # noqa: S308 - every value escaped above
+
+
+class _WrittenInput(Input):
+    """An Input widget written out directly (input.html)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        return mark_safe(_input(self.get_context(name, value, attrs)["widget"]).strip())  # noqa: S308 - escaped
+
+
+class TextBox(_WrittenInput, forms.TextInput):
+    """forms.TextInput, written out directly."""
+
+
+class NumberBox(_WrittenInput, forms.NumberInput):
+    """forms.NumberInput, written out directly."""
+
+
+class DateBox(_WrittenInput, forms.DateInput):
+    """forms.DateInput, written out directly."""

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
 from cockpit.selectors.customers import SORTS
-from cockpit.widgets import ChoiceCheckboxes, ChoiceSelect
+from cockpit.widgets import ChoiceCheckboxes, ChoiceSelect, DateBox, NumberBox, TextBox
 from customers.models import Region
 from tests.cockpit.conftest import codes
 from tests.factories import CustomerFactory
@@ -309,3 +309,13 @@ def test_choice_widgets_write_what_djangos_templates_write(attrs):
             mine = ours(choices=WIDGET_CHOICES, attrs={"class": "checks"}).render("f", value, attrs=attrs)
             theirs = django_widget(choices=WIDGET_CHOICES, attrs={"class": "checks"}).render("f", value, attrs=attrs)
             assert mine == theirs, (ours, value, attrs)
+
+
+@pytest.mark.parametrize("attrs", [None, {"id": "id_f", "type": "search", "autocomplete": "off", "step": "any"},
+                                   {"required": True, "disabled": False, "placeholder": 'a "b" <c>'}])
+def test_input_widgets_write_what_djangos_templates_write(attrs):
+    pairs = [(TextBox(), forms.TextInput()), (NumberBox(), forms.NumberInput()),
+             (DateBox(format="%Y-%m-%d"), forms.DateInput(format="%Y-%m-%d"))]
+    for ours, django_widget in pairs:
+        for value in (None, "", "12.5", 3, 'x" onclick="y', dt.date(2026, 3, 1)):
+            assert ours.render("f", value, attrs=attrs) == django_widget.render("f", value, attrs=attrs), (ours, value)
