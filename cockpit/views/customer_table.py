@@ -8,6 +8,7 @@ template escapes it). The markup is _results.html's, byte for byte.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -57,6 +58,16 @@ ROW = (
 )
 ARROW = ' <span class="{0}" title="{1}">{2}<span class="sr-only">{1}</span></span>'
 NO_FLAGS = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+
+
+def _html(template: str, **values: Any) -> SafeString:
+    """format_html for the hot loop: markup (anything with __html__) goes in as it is, everything else escaped.
+
+    The same rule and the same escaping (html.escape) as format_html's conditional_escape, without its lazy-string
+    wrappers: 1,700 values a page.
+    """
+    return mark_safe(template.format(**{  # noqa: S308 - every value escaped or already markup
+        k: v if hasattr(v, "__html__") else escape(str(v)) for k, v in values.items()}))
 
 
 def _translated(table: dict[str, Any]) -> dict[str, str]:
@@ -131,7 +142,7 @@ def _risk(s: CustomerSnapshot, w: Words, reasons: dict[int, list[str]] | None) -
 
 def _row(n: int, s: CustomerSnapshot, w: Words, reasons: dict[int, list[str]] | None) -> SafeString:
     c = s.customer
-    return format_html(
+    return _html(
         ROW, n=localize(n), code=s.code, url=w.url(s.code), name=c.name, select=_blocktrans(w.select, name=c.name),
         region=(c.region.path if c.region else "") or DASH, owner=(c.owner.name if c.owner else "") or DASH,
         contact=c.contact or DASH, phone=c.mobile or DASH, grade=s.grade, grade_label=w.grades.get(s.grade, ""),
