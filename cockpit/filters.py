@@ -5,10 +5,12 @@ salesperson cannot even name another salesperson's book). Names are the URL's pa
 is a shareable link, and the dashboard's tiles and matrix cells link here with the same names.
 """
 
+import copy
 import re
 from typing import Any
 
 import django_filters as df
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +101,25 @@ class SnapshotFilter(df.FilterSet):
         self.filters["region"].queryset = regions_visible(user=user)
         self.filters["salesperson"].queryset = salespeople_visible(user=user)
 
+    def get_form_class(self) -> type[forms.Form]:
+        """The form class, built once per process rather than 33 fields and a class on every request (1.5 ms).
+
+        Its fields depend on neither the user nor the language (labels and choices are lazy); the user's regions
+        and salespeople go on each form's own copies of the fields (`form`).
+        """
+        cls = type(self)
+        if cls not in _FORMS:
+            _FORMS[cls] = _form_class(cls)
+        return _FORMS[cls]
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in USER_CHOICES:
+                form.fields[name].queryset = self.filters[name].queryset  # type: ignore[attr-defined]
+        return self._form
+
     def search(self, qs: QuerySet[CustomerSnapshot], name: str, value: str) -> QuerySet[CustomerSnapshot]:
         value = value.strip()
         if not value:
@@ -136,6 +157,18 @@ class SnapshotFilter(df.FilterSet):
         return qs.filter(Q(**{f"{field}__lte": value}) | Q(**{f"{field}__isnull": True})) if value else qs
 
 
+_FORMS: dict[type[SnapshotFilter], type[forms.Form]] = {}
+
+
+def _form_class(filterset: type[SnapshotFilter]) -> type[forms.Form]:
+    # The class's own filters, not a request's: their fields hold the class's empty querysets, never a user's.
+    filters = copy.deepcopy(filterset.base_filters)
+    fields = {name: f.field for name, f in filters.items()}
+    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+
+
 BASIC = ("q", "grade", "lifecycle", "region", "salesperson", "flag")
+# Choices that are only what the user may see, set per request.
+USER_CHOICES = ("region", "salesperson")
 # Shown only when the period has churn scores (churn_min) or has none (days_since_min): see the list view.
 RISK_FILTERS = {True: "churn_min", False: "days_since_min"}

@@ -211,6 +211,23 @@ def test_salesperson_sees_only_own_customers_and_choices(client, graded):
 
 
 @pytest.mark.django_db
+def test_filter_form_class_is_built_once_but_choices_are_each_users(graded, manager_user):
+    from django.http import QueryDict
+
+    from analytics.models import CustomerSnapshot
+    from cockpit.filters import SnapshotFilter
+
+    def form(user):
+        return SnapshotFilter(QueryDict(), queryset=CustomerSnapshot.objects.none(), user=user).form
+
+    mine, theirs = form(graded["sp1"].user), form(manager_user)
+    assert type(mine) is type(theirs)
+    assert [sp.name for sp in mine.fields["salesperson"].queryset] == ["张三"]
+    assert {sp.name for sp in theirs.fields["salesperson"].queryset} == {"张三", "李四"}
+    assert list(type(mine).base_fields["salesperson"].queryset) == []  # the shared class holds no one's choices
+
+
+@pytest.mark.django_db
 def test_regional_manager_sees_only_their_regions(client, graded, south_manager):
     client.force_login(south_manager)
     assert set(codes(get(client))) == {"00101", "00102", "00202"}
