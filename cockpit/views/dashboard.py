@@ -123,8 +123,10 @@ def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
     if figures is None:
         figures = _period_figures(scope, period, base)
         cache.set(key, figures, FIGURES_CACHE_SECONDS)
-    return {**figures, "movers": sel.movers_rows(figures["mover_ids"]),
-            "first_month": sel.first_order_month() == period,
+    movers = sel.movers_rows(figures["mover_ids"])
+    if len(movers) < len(figures["mover_ids"]):  # a merge deleted a picked row since: pick among those left
+        movers = sel.movers_rows(sel.top_movers(scope, period))
+    return {**figures, "movers": movers, "first_month": sel.first_order_month() == period,
             # the page's sections made of these figures only are cached as HTML under the same key
             "figures_key": key, "figures_timeout": FIGURES_CACHE_SECONDS}
 

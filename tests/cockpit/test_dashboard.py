@@ -274,6 +274,16 @@ def test_a_reassignment_moves_cached_figures_at_once(client, graded, manager_use
 
 
 @pytest.mark.django_db
+def test_movers_never_show_a_row_a_merge_deleted(client, graded, manager_user):
+    from analytics.models import CustomerSnapshot
+
+    client.force_login(manager_user)
+    assert [m.code for m in client.get("/").context["movers"]] == ["00201", "00101"]
+    CustomerSnapshot.objects.filter(period=P, code="00201").delete()  # what merging 00201 away does to its rows
+    assert [m.code for m in client.get("/").context["movers"]] == ["00101"]
+
+
+@pytest.mark.django_db
 def test_an_override_shows_once_its_periods_are_recomputed(client, graded, manager_user):
     from customers.services_admin.overrides import customer_override_set
 
