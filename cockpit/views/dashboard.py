@@ -108,17 +108,17 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
-def _figures_key(scope: Scope, period: dt.date, base: dict[str, str]) -> str:
+def _figures_key(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> str:
     """What _period_figures depends on: the snapshot runs it reads, the scope's customers as they are now, the
     active policy (grade labels), the filter, the language and the release. A recompute, a reassignment or a new
     customer in the scope gives a new key; nothing else changes a closed period's figures."""
-    parts = (CODE_VERSION, sel.periods_version(period), sel.scope_members(scope), user_role(scope.user),
+    parts = (CODE_VERSION, sel.periods_version(period), members, user_role(scope.user),
              str(scope.rule()), sorted(base.items()), policy_active().pk, get_language())
     return "cockpit:dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _period_context(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
-    key = _figures_key(scope, period, base)
+def _period_context(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> dict[str, Any]:
+    key = _figures_key(scope, period, base, members)
     figures = cache.get(key)
     if figures is None:
         figures = _period_figures(scope, period, base)
@@ -136,10 +136,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     periods = periods_available()
     form = DashboardForm(request.GET, user=request.user, periods=periods)
     scope = form.scope()
+    members = sel.scope_members(scope)  # which customers the scope sees now: part of every cache key below
     period = period_pick(request.GET.get("period"), periods)
     context: dict[str, Any] = {
         "nav": "dashboard", "form": form, "period": period, "scope": scope,
-        "pulse": sel.pulse(scope),
+        "pulse": sel.pulse(scope, members),
         # Only "are there any?" (the empty state): the scope's rule is customer_list's, and exists() stops at one.
         "counts": {"customers": Customer.objects.filter(scope.rule()).exists()},
     }
@@ -149,7 +150,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             base["region"] = str(scope.region.pk)
         if scope.salesperson:
             base["salesperson"] = str(scope.salesperson.pk)
-        context.update(_period_context(scope, period, base))
+        context.update(_period_context(scope, period, base, members))
     return render(request, "cockpit/dashboard.html", context)
 
 

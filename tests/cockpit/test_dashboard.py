@@ -234,6 +234,30 @@ def snapshot_queries(client, url="/"):
 
 
 @pytest.mark.django_db
+def test_cached_pulse_follows_each_run_and_each_reassignment(client, graded, manager_user):
+    from analytics.models import CustomerPulse
+    from analytics.services.pulse import pulse_compute
+    from customers.services import customer_reassign
+
+    pulse_compute(as_of=dt.date(2025, 4, 10))
+    client.force_login(graded["sp1"].user)
+    first = client.get("/").context["pulse"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").context["pulse"] == first
+    assert not any("analytics_customerpulse" in q["sql"] and "COUNT" in q["sql"] for q in ctx.captured_queries)
+    CustomerPulse.objects.filter(customer=graded["c1"]).update(lifecycle="churned")  # not a run: still cached
+    assert client.get("/").context["pulse"] == first
+    pulse_compute(as_of=dt.date(2025, 4, 20))  # a new run: new rows, counted again
+    assert client.get("/").context["pulse"]["as_of"] == dt.date(2025, 4, 20)
+    customer_reassign(customers=[graded["c3"]], to=graded["sp1"])
+    assert client.get("/").context["pulse"]["customers"] == 3
+    client.force_login(graded["sp2"].user)
+    assert client.get("/").context["pulse"]["customers"] == 2
+    client.force_login(manager_user)
+    assert client.get("/").context["pulse"]["customers"] == 5
+
+
+@pytest.mark.django_db
 def test_cached_figures_are_served_until_a_recompute_replaces_them(client, graded, manager_user):
     client.force_login(graded["sp1"].user)
     first, grouped = snapshot_queries(client)
