@@ -20,7 +20,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .widgets import ChoiceCheckboxes, ChoiceSelect, DateBox, NumberBox, TextBox
+from .widgets import ChoiceCheckboxes, ChoiceSelect, DateBox, NumberBox, TextBox, listed
 
 GRADE_CHOICES = [(g, g) for g in labels.GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -117,7 +117,7 @@ class SnapshotFilter(df.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             for name in USER_CHOICES:
-                form.fields[name].queryset = self.filters[name].queryset  # type: ignore[attr-defined]
+                listed(form.fields[name], self.filters[name].queryset)  # type: ignore[attr-defined]
         return self._form
 
     def search(self, qs: QuerySet[CustomerSnapshot], name: str, value: str) -> QuerySet[CustomerSnapshot]:

@@ -12,7 +12,7 @@ from customers.roles import SALESPERSON, user_role
 from customers.selectors import regions_visible, salespeople_visible
 
 from .selectors.common import Scope
-from .widgets import ChoiceSelect
+from .widgets import ChoiceSelect, listed
 
 # <input type="date"> takes ISO dates only; the active language's format (2026/11/23 in zh-hans) would blank it.
 ISO = "%Y-%m-%d"
@@ -36,8 +36,8 @@ class DashboardForm(forms.Form):
         if user_role(user) == SALESPERSON:
             del self.fields["region"], self.fields["salesperson"]
         else:
-            self.fields["region"].queryset = regions_visible(user=user)  # type: ignore[attr-defined]
-            self.fields["salesperson"].queryset = salespeople_visible(user=user)  # type: ignore[attr-defined]
+            listed(self.fields["region"], regions_visible(user=user))
+            listed(self.fields["salesperson"], salespeople_visible(user=user))
 
     def scope(self) -> Scope:
         """The scope asked for; an invalid region or salesperson (not the user's to see) is ignored."""

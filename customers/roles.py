@@ -23,6 +23,17 @@ def user_role(user: Any) -> str | None:
     return role
 
 
+# What a user object remembers of its role and scope for the rest of its request (customers.selectors).
+MEMOS = ("_cockpit_role", "_cockpit_regions", "_cockpit_salesperson")
+
+
+def user_memo_clear(user: Any) -> None:
+    """Forget the remembered role, regions and salesperson: after they were changed on this same object."""
+    for name in MEMOS:
+        if hasattr(user, name):
+            delattr(user, name)
+
+
 def is_admin(user: Any) -> bool:
     return user_role(user) == ADMIN
 

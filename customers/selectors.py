@@ -11,6 +11,21 @@ M = TypeVar("M", bound=Model)
 NOTHING = Q(pk__in=[])
 
 
+def _assigned_regions(user: Any) -> list[str]:
+    """Paths of the regions assigned to a manager, read once per user object (a request's user): a list page
+    asks for them three times (rows, region choices, salesperson choices)."""
+    if not hasattr(user, "_cockpit_regions"):
+        user._cockpit_regions = list(Region.objects.filter(managers__user=user).values_list("path", flat=True))
+    return list(user._cockpit_regions)
+
+
+def _own_salesperson_id(user: Any) -> int | None:
+    """The salesperson behind a user, read once per user object."""
+    if not hasattr(user, "_cockpit_salesperson"):
+        user._cockpit_salesperson = Salesperson.objects.filter(user=user).values_list("id", flat=True).first()
+    return user._cockpit_salesperson
+
+
 def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
     """The Q that limits customers to what `user` may see (DESIGN 1).
 
@@ -22,10 +37,10 @@ def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
     if role == ADMIN:
         return Q()
     if role == SALESPERSON:
-        sp = Salesperson.objects.filter(user=user).only("id").first()
-        return Q(**{f"{prefix}owner_id": sp.id}) if sp else NOTHING
+        sp = _own_salesperson_id(user)
+        return Q(**{f"{prefix}owner_id": sp}) if sp else NOTHING
     if role == MANAGER:
-        regions = list(Region.objects.filter(managers__user=user).values_list("path", flat=True))
+        regions = _assigned_regions(user)
         if not regions:
             return Q()
         q = NOTHING
@@ -72,7 +87,7 @@ def regions_visible(*, user: Any) -> QuerySet[Region]:
     if role == ADMIN:
         return Region.objects.all()
     if role == MANAGER:
-        assigned = list(Region.objects.filter(managers__user=user).values_list("path", flat=True))
+        assigned = _assigned_regions(user)
         if not assigned:
             return Region.objects.all()
         q = NOTHING

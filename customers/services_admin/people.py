@@ -13,7 +13,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from customers.models import Customer, ManagerRegion, Region, Salesperson
-from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, user_role
+from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, user_memo_clear, user_role
 from customers.selectors import customer_list
 from customers.services import audit, customer_reassign, roles_ensure
 
@@ -110,8 +110,7 @@ def user_role_set(*, user: Any, role: str, regions: Iterable[Region] = (), sales
         ManagerRegion.objects.get_or_create(user=user, region=region)
     if role == SALESPERSON:
         _salesperson_link(user, salesperson_name)
-    if hasattr(user, "_cockpit_role"):
-        del user._cockpit_role
+    user_memo_clear(user)
     audit(user=by, action="user_role", target=f"user:{user.username}", before=before,
           after={"role": role or None, "regions": sorted(r.path for r in regions)})
     return user
