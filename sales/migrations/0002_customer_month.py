@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('first_any', models.DateField()),
                 ('first_positive', models.DateField(null=True)),
                 ('last_positive', models.DateField(null=True)),
-                ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
+                ('customer', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
             ],
         ),
         migrations.RunPython(install, uninstall),
