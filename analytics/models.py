@@ -218,6 +218,8 @@ class SnapshotLock(models.Model):
     """A row per period, locked FOR UPDATE while that period is computed: two runs never interleave."""
 
     period = models.DateField(unique=True)
+    # Moves with every write to the period's snapshot rows (triggers: analytics/snapshot_version.py).
+    version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"lock {self.period:%Y-%m}"

@@ -5,14 +5,17 @@ matching", all=1 plus the list's querystring) all call it with the request's GET
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, overload
 
+from django.core.cache import cache
 from django.db.models import Count, F, OrderBy, QuerySet
 
-from analytics.models import CustomerSnapshot
+from analytics.models import CustomerSnapshot, SnapshotLock
+from analytics.periods import fmt
 from cockpit.filters import SnapshotFilter
 
 from .churn import period_scored
@@ -30,6 +33,10 @@ SORTS: dict[str, str] = {
 }
 DEFAULT_SORT = "-sales"
 RELATED = ("customer", "customer__region", "customer__owner")
+# Filters that read the customer as it is now (name, phone, region, owner, visit and coupon dates), not the row.
+LIVE_FILTERS = ("q", "region", "salesperson", "last_visit_from", "last_visit_to", "last_coupon_from",
+                "last_coupon_to")
+TABS_CACHE_SECONDS = 24 * 3600
 
 
 def sort_key(text: str | None) -> str:
@@ -63,6 +70,7 @@ class CustomerRows:
     filterset: SnapshotFilter
     sort: str
     rows: QuerySet[CustomerSnapshot]
+    company_wide: bool = False
 
     @cached_property
     def churn_scored(self) -> bool:
@@ -76,13 +84,35 @@ class CustomerRows:
         # and validating that second FilterSet and its form again.
         filterset = self.filterset
         base = filterset.queryset.all()
+        asked: dict[str, Any] = {}
         if filterset.is_bound and self.period is not None:
             filterset.is_valid()
             for name, value in filterset.form.cleaned_data.items():
                 if name != "grade":
                     base = filterset.filters[name].filter(base, value)
-        # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
-        return dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
+                    if value not in (None, "", []):
+                        asked[name] = value
+        key = self._tabs_key(asked)
+        counts = cache.get(key) if key else None
+        if counts is None:
+            # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
+            counts = dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
+            if key:
+                cache.set(key, counts, TABS_CACHE_SECONDS)
+        return counts
+
+    def _tabs_key(self, asked: dict[str, Any]) -> str | None:
+        """The cache key of the tabs' counts, when they depend on the period's rows alone: a company-wide user
+        and filters on the rows' own columns. Those counts change only when the rows do, and the period's
+        version moves with every write to them (analytics/snapshot_version.py). A 50,000-row GROUP BY on
+        every list page otherwise; a narrower scope or a filter on the live customer is counted each time."""
+        if not self.company_wide or self.period is None or any(name in asked for name in LIVE_FILTERS):
+            return None
+        version = SnapshotLock.objects.filter(period=self.period).values_list("version", flat=True).first()
+        if version is None:
+            return None
+        parts = (fmt(self.period), version, sorted((name, repr(value)) for name, value in asked.items()))
+        return "cockpit:tabs:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def grade_counts(self) -> dict[str, int]:
         """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
@@ -140,12 +170,14 @@ def customer_rows(*, user: Any, params: Any) -> CustomerRows:
     """The user's snapshot rows of the period in `params` (default: latest closed), filtered and sorted."""
     periods = periods_available()
     period = period_pick(params.get("period"), periods)
-    base = snapshots(Scope(user=user), period) if period else CustomerSnapshot.objects.none()
+    scope = Scope(user=user)
+    base = snapshots(scope, period) if period else CustomerSnapshot.objects.none()
     filterset = SnapshotFilter(params, queryset=base, user=user)
     sort = sort_key(params.get("sort"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     rows = sorted_rows(rows.select_related(*RELATED), sort)
-    return CustomerRows(period=period, periods=periods, filterset=filterset, sort=sort, rows=rows)
+    return CustomerRows(period=period, periods=periods, filterset=filterset, sort=sort, rows=rows,
+                        company_wide=scope.company_wide())
 
 
 def flags_of(row: CustomerSnapshot) -> list[str]:

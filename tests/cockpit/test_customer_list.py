@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
@@ -102,6 +104,38 @@ def test_match_count_and_grade_tabs_agree_with_the_rows(manager):
     assert codes(bad) == [] and bad.context["page"].paginator.count == 0
     assert bad.context["grade_counts"] == {"A": 1, "B": 1, "D": 1}
     assert get(manager, sales_min="abc").context["grade_counts"] == {"A": 1, "B": 2, "D": 2}
+
+
+def tabs_counted(client, **params):
+    """(the tabs' counts, whether they were counted in SQL on this request rather than read from the cache)."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = get(client, **params)
+    grouped = any('COUNT(*) AS "n"' in q["sql"] and "GROUP BY" in q["sql"] for q in ctx.captured_queries)
+    return response.context["grade_counts"], grouped
+
+
+@pytest.mark.django_db
+def test_tab_counts_are_cached_until_any_write_to_the_period_rows(manager, graded, client):
+    from django.core.cache import cache
+
+    from analytics.models import CustomerSnapshot
+    from analytics.services.snapshots import snapshot_compute
+    from tests.cockpit.conftest import P
+
+    cache.clear()
+    first = tabs_counted(manager, lifecycle="active")
+    assert first == ({"A": 1, "B": 1, "D": 1}, True)
+    assert tabs_counted(manager, lifecycle="active") == (first[0], False)  # the same rows: from the cache
+    assert tabs_counted(manager, lifecycle="active", q="天河")[1]  # a live filter: counted every time
+    assert tabs_counted(manager, lifecycle="active", q="天河")[1]
+    CustomerSnapshot.objects.filter(period=P, code="00102").update(grade="B")  # any write: a churn fill, say
+    assert tabs_counted(manager, lifecycle="active") == ({"B": 2, "D": 1}, True)
+    CustomerSnapshot.objects.filter(period=P, code="00102").delete()  # what a merge does to the merged rows
+    assert tabs_counted(manager, lifecycle="active")[0] == {"B": 1, "D": 1}
+    snapshot_compute(period=P)  # a recompute writes them all again
+    assert tabs_counted(manager, lifecycle="active") == (first[0], True)
+    client.force_login(graded["sp1"].user)  # a salesperson's book follows the live owner: never cached
+    assert tabs_counted(client)[1] and tabs_counted(client)[1]
 
 
 @pytest.mark.django_db
