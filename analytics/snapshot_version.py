@@ -11,6 +11,8 @@ FOR UPDATE anyway.
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from config.triggers import execute_for_vendor
+
 LOCKS = "analytics_snapshotlock"
 ROWS = "analytics_customersnapshot"
 
@@ -60,21 +62,13 @@ SQLITE_INSTALL = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS snapshot_version_{op}" for op in ("insert", "update", "delete")]
 
 
-def _statements(install: bool, vendor: str) -> list[str]:
-    if vendor == "postgresql":
-        return [PG_INSTALL if install else PG_UNINSTALL]
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"the snapshot version has no triggers for {vendor}")
+INSTALL = {"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL}
+UNINSTALL = {"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL}
 
 
 def triggers_install(conn: BaseDatabaseWrapper) -> None:
-    with conn.cursor() as cursor:
-        for sql in _statements(True, conn.vendor):
-            cursor.execute(sql)
+    execute_for_vendor(conn, INSTALL, "the snapshot version")
 
 
 def triggers_uninstall(conn: BaseDatabaseWrapper) -> None:
-    with conn.cursor() as cursor:
-        for sql in _statements(False, conn.vendor):
-            cursor.execute(sql)
+    execute_for_vendor(conn, UNINSTALL, "the snapshot version")

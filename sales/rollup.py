@@ -17,6 +17,8 @@ Both sides count what DESIGN counts: cancelled orders never; `orders` is the num
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from config.triggers import execute_for_vendor
+
 TABLE = "sales_customermonth"
 COLUMNS = "customer_id, month, sales, cost, positive_sales, orders, first_any, first_positive, last_positive"
 # The sums of a group of orders `o`; valid on both engines (SQLite has had FILTER since 3.30).
@@ -128,24 +130,16 @@ SQLITE_INSTALL = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS sales_order_month_{op}" for op in ("insert", "update", "delete")]
 
 
-def _statements(install: bool, vendor: str) -> list[str]:
-    if vendor == "postgresql":
-        return [PG_INSTALL if install else PG_UNINSTALL]
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"the monthly rollup has no triggers for {vendor}")
+INSTALL = {"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL}
+UNINSTALL = {"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL}
 
 
 def triggers_install(conn: BaseDatabaseWrapper) -> None:
-    with conn.cursor() as cursor:
-        for sql in _statements(True, conn.vendor):
-            cursor.execute(sql)
+    execute_for_vendor(conn, INSTALL, "the monthly rollup")
 
 
 def triggers_uninstall(conn: BaseDatabaseWrapper) -> None:
-    with conn.cursor() as cursor:
-        for sql in _statements(False, conn.vendor):
-            cursor.execute(sql)
+    execute_for_vendor(conn, UNINSTALL, "the monthly rollup")
 
 
 def rollup_rebuild(conn: BaseDatabaseWrapper | None = None) -> int:
