@@ -33,6 +33,14 @@ def redis_available(url: str | None = None) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: what one test cached must never answer the next one's request."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _service_markers(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")

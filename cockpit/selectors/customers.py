@@ -36,7 +36,7 @@ RELATED = ("customer", "customer__region", "customer__owner")
 # Filters that read the customer as it is now (name, phone, region, owner, visit and coupon dates), not the row.
 LIVE_FILTERS = ("q", "region", "salesperson", "last_visit_from", "last_visit_to", "last_coupon_from",
                 "last_coupon_to")
-TABS_CACHE_SECONDS = 24 * 3600
+CACHE_SECONDS = 24 * 3600  # a bound on the cache size: the keys carry the rows' version
 
 
 def sort_key(text: str | None) -> str:
@@ -78,41 +78,56 @@ class CustomerRows:
         return period_scored(self.period)
 
     @cached_property
+    def _asked(self) -> dict[str, Any]:
+        """The filters asked for (cleaned, non-empty), all but the grade."""
+        filterset = self.filterset
+        if not filterset.is_bound or self.period is None:
+            return {}
+        filterset.is_valid()
+        return {name: value for name, value in filterset.form.cleaned_data.items()
+                if name != "grade" and value not in (None, "", [])}
+
+    @cached_property
+    def _rows_version(self) -> tuple[Any, ...] | None:
+        """What a count or a page depends on when it depends on the period's rows alone: a company-wide user and
+        filters on the rows' own columns. Those change only when the rows do, and the period's version moves
+        with every write to them (analytics/snapshot_version.py). None (never cached) for a narrower scope,
+        which follows the live owner and region, or a filter on the live customer."""
+        if not self.company_wide or self.period is None or any(name in self._asked for name in LIVE_FILTERS):
+            return None
+        # The lock row's id too: a period whose row was deleted and made again starts counting from 1 again.
+        version = SnapshotLock.objects.filter(period=self.period).values_list("id", "version").first()
+        if version is None:
+            return None
+        return (fmt(self.period), version, sorted((name, repr(value)) for name, value in self._asked.items()))
+
+    def cache_key(self, kind: str, *more: Any) -> str | None:
+        if self._rows_version is None:
+            return None
+        return f"cockpit:{kind}:" + hashlib.sha256(repr((self._rows_version, *more)).encode()).hexdigest()
+
+    @cached_property
     def _grade_counts(self) -> dict[str, int]:
         # The bound FilterSet's own filters and cleaned values, all but the grade: what a second FilterSet on the
         # same data without the grade would apply (an invalid field is left out either way), without building
-        # and validating that second FilterSet and its form again.
+        # and validating that second FilterSet and its form again. Cached when cache_key allows: a 50,000-row
+        # GROUP BY on every manager's list page otherwise.
+        key = self.cache_key("tabs")
+        counts = cache.get(key) if key else None
+        if counts is not None:
+            return dict(counts)
         filterset = self.filterset
         base = filterset.queryset.all()
-        asked: dict[str, Any] = {}
         if filterset.is_bound and self.period is not None:
             filterset.is_valid()
             for name, value in filterset.form.cleaned_data.items():
                 if name != "grade":
                     base = filterset.filters[name].filter(base, value)
-                    if value not in (None, "", []):
-                        asked[name] = value
-        key = self._tabs_key(asked)
-        counts = cache.get(key) if key else None
-        if counts is None:
-            # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
-            counts = dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
-            if key:
-                cache.set(key, counts, TABS_CACHE_SECONDS)
+        # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
+        counts = dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
+        if key:
+            cache.set(key, counts, CACHE_SECONDS)
         return counts
-
-    def _tabs_key(self, asked: dict[str, Any]) -> str | None:
-        """The cache key of the tabs' counts, when they depend on the period's rows alone: a company-wide user
-        and filters on the rows' own columns. Those counts change only when the rows do, and the period's
-        version moves with every write to them (analytics/snapshot_version.py). A 50,000-row GROUP BY on
-        every list page otherwise; a narrower scope or a filter on the live customer is counted each time."""
-        if not self.company_wide or self.period is None or any(name in asked for name in LIVE_FILTERS):
-            return None
-        version = SnapshotLock.objects.filter(period=self.period).values_list("version", flat=True).first()
-        if version is None:
-            return None
-        parts = (fmt(self.period), version, sorted((name, repr(value)) for name, value in asked.items()))
-        return "cockpit:tabs:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def grade_counts(self) -> dict[str, int]:
         """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
@@ -138,7 +153,8 @@ class RowPages:
 
     A page is chosen on narrow rows (the id and the sort columns) and only its rows are then read in full with
     their customer, region and salesperson: sorting every matching row in full (11,500 grade B rows by
-    month-over-month) took two to three times the database time.
+    month-over-month) took two to three times the database time. The chosen ids are cached like the counts
+    (CustomerRows.cache_key) unless the sort is on the live customer; the rows themselves are always read.
     """
 
     def __init__(self, rows: CustomerRows) -> None:
@@ -162,8 +178,17 @@ class RowPages:
     def __getitem__(self, index: int | slice) -> CustomerSnapshot | QuerySet[CustomerSnapshot]:
         if isinstance(index, int):
             return self.rows.rows[index]
-        ids = self.rows.rows.values("id")[index]
-        return sorted_rows(CustomerSnapshot.objects.filter(id__in=ids).select_related(*RELATED), self.rows.sort)
+        rows = self.rows
+        live_sort = SORTS[rows.sort.lstrip("-")].startswith("customer__")
+        grades = rows.filterset.form.cleaned_data.get("grade") if rows.filterset.is_valid() else None
+        key = None if live_sort else rows.cache_key("page", sorted(grades or []), rows.sort, index.start, index.stop)
+        ids: Any = cache.get(key) if key else None
+        if ids is None and key:
+            ids = list(rows.rows.values_list("id", flat=True)[index])
+            cache.set(key, ids, CACHE_SECONDS)
+        elif ids is None:  # not cacheable: the page's ids as a subquery of the one query below
+            ids = rows.rows.values("id")[index]
+        return sorted_rows(CustomerSnapshot.objects.filter(id__in=ids).select_related(*RELATED), rows.sort)
 
 
 def customer_rows(*, user: Any, params: Any) -> CustomerRows:

@@ -139,6 +139,26 @@ def test_tab_counts_are_cached_until_any_write_to_the_period_rows(manager, grade
 
 
 @pytest.mark.django_db
+def test_cached_page_follows_every_write_and_a_live_sort_is_never_cached(manager, graded, monkeypatch):
+    from django.core.cache import cache
+
+    from analytics.models import CustomerSnapshot
+    from customers.models import Customer
+    from tests.cockpit.conftest import P
+
+    monkeypatch.setattr("cockpit.views.customers.PAGE_SIZE", 2)  # five rows: pages 1, 2 and 3
+    cache.clear()
+    everyone = codes(get(manager, sort="-sales", page=1)) + codes(get(manager, sort="-sales", page=2))
+    assert codes(get(manager, sort="-sales", page=1)) == everyone[:2]  # the cached ids, the rows read again
+    last = codes(get(manager, sort="-sales", page=3))[0]
+    CustomerSnapshot.objects.filter(period=P, code=last).update(sales=10**9)
+    assert codes(get(manager, sort="-sales", page=1)) == [last, everyone[0]]
+    assert codes(get(manager, sort="customer", page=1))[0] != last
+    Customer.objects.filter(code=last).update(name="0000")  # sorts first by name; no snapshot row changed
+    assert codes(get(manager, sort="customer", page=1))[0] == last
+
+
+@pytest.mark.django_db
 def test_region_filter_takes_the_subtree_and_salesperson_filter(manager, graded, regions):
     assert set(codes(get(manager, region=regions["south"].pk))) == {"00101", "00102", "00202"}
     assert set(codes(get(manager, region=regions["gz"].pk))) == {"00101", "00202"}
