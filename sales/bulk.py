@@ -13,11 +13,6 @@ from django.db import connection, models
 BATCH = 5000
 
 
-def _copy_value(value: Any) -> Any:
-    # COPY's CSV format: None is written as the unquoted NULL marker below; everything else as text.
-    return "\\N" if value is None else value
-
-
 def db_column(model: type[models.Model], name: str) -> str:
     """The database column behind a concrete field of `model` (`customer` -> 'customer_id').
 
@@ -48,7 +43,8 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2 cursor under Django's wrapper
         for row in rows:
-            writer.writerow([_copy_value(v) for v in row])
+            # COPY's CSV format: None is written as the unquoted NULL marker of `sql`; everything else as text.
+            writer.writerow(["\\N" if v is None else v for v in row])
             total += 1
             if total % (BATCH * 10) == 0:
                 buffer.seek(0)
