@@ -179,8 +179,8 @@ def bench_pages(clients: int, requests: int) -> dict[str, Any]:
     port = free_port()
     gunicorn = shutil.which("gunicorn", path=str(ROOT / ".venv" / "bin")) or "gunicorn"
     server = subprocess.Popen(  # noqa: S603
-        [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--timeout", "120", "--log-level", "warning"], cwd=ROOT, env=env())
+        [gunicorn, "config.wsgi:application", "--config", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--log-level", "warning"], cwd=ROOT, env=env())
     try:
         deadline = time.monotonic() + 60
         while True:
