@@ -1,15 +1,32 @@
 """What every cockpit page starts from: the periods there are, the one asked for, and the user's rows of it."""
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import parse_period
 from customers.models import Region, Salesperson
 from customers.selectors import customer_scope_q
+
+
+def cache_key(kind: str, *parts: Any) -> str:
+    """The cache key of a cockpit figure: its kind and a digest of everything its value depends on."""
+    return f"cockpit:{kind}:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+T = TypeVar("T")
+
+
+def cached(key: str, compute: Callable[[], T], seconds: int) -> T:
+    """compute(), kept under `key` for `seconds` (keys name everything the value depends on; the timeout only
+    bounds the cache's size). With the cache down (config.cache), computed every time."""
+    return cast(T, cache.get_or_set(key, compute, seconds))
 
 
 def periods_available() -> list[dt.date]:

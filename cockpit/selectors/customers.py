@@ -5,13 +5,11 @@ matching", all=1 plus the list's querystring) all call it with the request's GET
 """
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, overload
 
-from django.core.cache import cache
 from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
@@ -19,7 +17,7 @@ from analytics.periods import fmt
 from cockpit.filters import SnapshotFilter
 
 from .churn import period_scored
-from .common import Scope, period_pick, periods_available, snapshots
+from .common import Scope, cache_key, cached, period_pick, periods_available, snapshots
 
 # Sort key -> ORM field; every column sorts. Blanks go last both ways; the code breaks ties.
 SORTS: dict[str, str] = {
@@ -102,9 +100,7 @@ class CustomerRows:
         return (fmt(self.period), version, sorted((name, repr(value)) for name, value in self._asked.items()))
 
     def cache_key(self, kind: str, *more: Any) -> str | None:
-        if self._rows_version is None:
-            return None
-        return f"cockpit:{kind}:" + hashlib.sha256(repr((self._rows_version, *more)).encode()).hexdigest()
+        return None if self._rows_version is None else cache_key(kind, self._rows_version, *more)
 
     @cached_property
     def _grade_counts(self) -> dict[str, int]:
@@ -113,9 +109,9 @@ class CustomerRows:
         # and validating that second FilterSet and its form again. Cached when cache_key allows: a 50,000-row
         # GROUP BY on every manager's list page otherwise.
         key = self.cache_key("tabs")
-        counts = cache.get(key) if key else None
-        if counts is not None:
-            return dict(counts)
+        return dict(cached(key, self._count_grades, CACHE_SECONDS)) if key else self._count_grades()
+
+    def _count_grades(self) -> dict[str, int]:
         filterset = self.filterset
         base = filterset.queryset.all()
         if filterset.is_bound and self.period is not None:
@@ -124,10 +120,7 @@ class CustomerRows:
                 if name != "grade":
                     base = filterset.filters[name].filter(base, value)
         # COUNT(*), not COUNT(id): the (period, grade, ...) indexes then answer it alone (an index-only scan).
-        counts = dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
-        if key:
-            cache.set(key, counts, CACHE_SECONDS)
-        return counts
+        return dict(base.order_by().values_list("grade").annotate(n=Count("*")).values_list("grade", "n"))
 
     def grade_counts(self) -> dict[str, int]:
         """Rows per grade with every filter except the grade one (the per-grade tabs' counts)."""
@@ -182,12 +175,10 @@ class RowPages:
         live_sort = SORTS[rows.sort.lstrip("-")].startswith("customer__")
         grades = rows.filterset.form.cleaned_data.get("grade") if rows.filterset.is_valid() else None
         key = None if live_sort else rows.cache_key("page", sorted(grades or []), rows.sort, index.start, index.stop)
-        ids: Any = cache.get(key) if key else None
-        if ids is None and key:
-            ids = list(rows.rows.values_list("id", flat=True)[index])
-            cache.set(key, ids, CACHE_SECONDS)
-        elif ids is None:  # not cacheable: the page's ids as a subquery of the one query below
-            ids = rows.rows.values("id")[index]
+        ids: Any = (
+            cached(key, lambda: list(rows.rows.values_list("id", flat=True)[index]), CACHE_SECONDS) if key
+            else rows.rows.values("id")[index]  # not cacheable: the page's ids as a subquery of the one query below
+        )
         return sorted_rows(CustomerSnapshot.objects.filter(id__in=ids).select_related(*RELATED), rows.sort)
 
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Case, CharField, Count, IntegerField, Max, Min, Q, Sum, Value, When
 
@@ -22,7 +21,7 @@ from customers.models import Customer
 from customers.roles import user_role
 from sales.models import Order
 
-from .common import Scope, snapshots
+from .common import Scope, cache_key, cached, snapshots
 
 GRADES = ("A", "B", "C", "D")
 LIFECYCLES = ("active", "at_risk", "churned", "never")
@@ -163,16 +162,13 @@ def pulse(scope: Scope, members: str) -> dict[str, Any] | None:
     stamp = CustomerPulse.objects.aggregate(last=Max("id"), as_of=Max("as_of"))
     if stamp["as_of"] is None:
         return None
-    parts = (stamp["last"], stamp["as_of"].isoformat(), members, user_role(scope.user), str(scope.rule()))
-    key = "cockpit:pulse:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    counts = cache.get(key)
-    if counts is None:
-        counts = scope.filter(CustomerPulse.objects.all()).aggregate(
-            as_of=Max("as_of"), customers=Count("id"),
-            **{k: Count("id", filter=Q(lifecycle=k)) for k in LIFECYCLES},
-            **{f: Count("id", filter=Q(**{f: True})) for f in FLAGS},
-        )
-        cache.set(key, counts, PULSE_CACHE_SECONDS)
+    key = cache_key("pulse", stamp["last"], stamp["as_of"].isoformat(), members, user_role(scope.user),
+                    str(scope.rule()))
+    counts = cached(key, lambda: scope.filter(CustomerPulse.objects.all()).aggregate(
+        as_of=Max("as_of"), customers=Count("id"),
+        **{k: Count("id", filter=Q(lifecycle=k)) for k in LIFECYCLES},
+        **{f: Count("id", filter=Q(**{f: True})) for f in FLAGS},
+    ), PULSE_CACHE_SECONDS)
     return counts if counts["as_of"] else None
 
 

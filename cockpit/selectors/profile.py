@@ -94,21 +94,21 @@ def preferences(customer: Customer, start: dt.date, end: dt.date) -> dict[str, l
     return out
 
 
-def behaviour(order_days: list[OrderDay], today: dt.date) -> dict[str, Any]:
+def behaviour(days: list[OrderDay], today: dt.date) -> dict[str, Any]:
     """Average order value, median days between order dates, days since the last order, usual weekday."""
-    days = [(d.date, d.orders, d.sales) for d in order_days if d.orders and d.date <= today]
-    if not days:
+    bought = [(d.date, d.orders, d.sales) for d in days if d.orders and d.date <= today]
+    if not bought:
         return {"orders": 0}
-    orders = sum(n for _, n, _ in days)
-    total = sum((s for *_, s in days), Decimal(0))
-    gaps = [(b[0] - a[0]).days for a, b in zip(days, days[1:], strict=False)]
+    orders = sum(n for _, n, _ in bought)
+    total = sum((s for *_, s in bought), Decimal(0))
+    gaps = [(b[0] - a[0]).days for a, b in zip(bought, bought[1:], strict=False)]
     weekdays = Counter()  # type: Counter[int]
-    for d, n, _ in days:
+    for d, n, _ in bought:
         weekdays[d.weekday()] += n
     return {
         "orders": orders, "avg_order_value": (total / orders).quantize(CENT),
-        "median_gap": statistics.median(gaps) if gaps else None, "days_since": (today - days[-1][0]).days,
-        "weekday": weekdays.most_common(1)[0][0], "first": days[0][0], "last": days[-1][0],
+        "median_gap": statistics.median(gaps) if gaps else None, "days_since": (today - bought[-1][0]).days,
+        "weekday": weekdays.most_common(1)[0][0], "first": bought[0][0], "last": bought[-1][0],
     }
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
 from cockpit import charts, labels
 from cockpit.forms import DashboardForm
 from cockpit.selectors import dashboard as sel
-from cockpit.selectors.common import Scope, period_pick, periods_available
+from cockpit.selectors.common import Scope, cache_key, cached, period_pick, periods_available
 from customers.models import Customer
 from customers.roles import user_role
 
@@ -112,17 +111,13 @@ def _figures_key(scope: Scope, period: dt.date, base: dict[str, str], members: s
     """What _period_figures depends on: the snapshot runs it reads, the scope's customers as they are now, the
     active policy (grade labels), the filter, the language and the release. A recompute, a reassignment or a new
     customer in the scope gives a new key; nothing else changes a closed period's figures."""
-    parts = (CODE_VERSION, sel.periods_version(period), members, user_role(scope.user),
-             str(scope.rule()), sorted(base.items()), policy_active().pk, get_language())
-    return "cockpit:dashboard:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return cache_key("dashboard", CODE_VERSION, sel.periods_version(period), members, user_role(scope.user),
+                     str(scope.rule()), sorted(base.items()), policy_active().pk, get_language())
 
 
 def _period_context(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> dict[str, Any]:
     key = _figures_key(scope, period, base, members)
-    figures = cache.get(key)
-    if figures is None:
-        figures = _period_figures(scope, period, base)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    figures = cached(key, lambda: _period_figures(scope, period, base), FIGURES_CACHE_SECONDS)
     movers = sel.movers_rows(figures["mover_ids"])
     if len(movers) < len(figures["mover_ids"]):  # a merge deleted a picked row since: pick among those left
         movers = sel.movers_rows(sel.top_movers(scope, period))
@@ -163,10 +158,11 @@ def dashboard_outcomes(request: HttpRequest) -> HttpResponse:
     and orders of a closed window, which change slowly; the panel says which period it covers."""
     today = timezone.localdate()
     key = f"dashboard-outcomes:{request.user.pk}:{today.isoformat()}"
-    outcomes = cache.get(key)
-    if outcomes is None:
+
+    def compute() -> Any:
         period = outcomes_period(today=today)
-        outcomes = worklist_outcomes(user=request.user, period=period, today=today) if period else False
-        cache.set(key, outcomes, OUTCOMES_CACHE_SECONDS)
+        return worklist_outcomes(user=request.user, period=period, today=today) if period else False
+
+    outcomes = cached(key, compute, OUTCOMES_CACHE_SECONDS)
     template = "worklist/_outcomes.html" if getattr(request, "htmx", False) else "cockpit/outcomes.html"
     return render(request, template, {"outcomes": outcomes or None, "nav": "dashboard"})
