@@ -9,9 +9,7 @@ FOR UPDATE anyway.
 
 # ruff: noqa: S608 - every piece of SQL here is a constant of this module: no input ever reaches it.
 
-from django.db.backends.base.base import BaseDatabaseWrapper
-
-from config.triggers import execute_for_vendor
+from config.triggers import Triggers
 
 LOCKS = "analytics_snapshotlock"
 ROWS = "analytics_customersnapshot"
@@ -62,13 +60,5 @@ SQLITE_INSTALL = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS snapshot_version_{op}" for op in ("insert", "update", "delete")]
 
 
-INSTALL = {"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL}
-UNINSTALL = {"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL}
-
-
-def triggers_install(conn: BaseDatabaseWrapper) -> None:
-    execute_for_vendor(conn, INSTALL, "the snapshot version")
-
-
-def triggers_uninstall(conn: BaseDatabaseWrapper) -> None:
-    execute_for_vendor(conn, UNINSTALL, "the snapshot version")
+TRIGGERS = Triggers("the snapshot version", install_sql={"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL},
+                    uninstall_sql={"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL})

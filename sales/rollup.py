@@ -17,7 +17,7 @@ Both sides count what DESIGN counts: cancelled orders never; `orders` is the num
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from config.triggers import execute_for_vendor
+from config.triggers import Triggers
 
 TABLE = "sales_customermonth"
 COLUMNS = "customer_id, month, sales, cost, positive_sales, orders, first_any, first_positive, last_positive"
@@ -130,16 +130,8 @@ SQLITE_INSTALL = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS sales_order_month_{op}" for op in ("insert", "update", "delete")]
 
 
-INSTALL = {"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL}
-UNINSTALL = {"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL}
-
-
-def triggers_install(conn: BaseDatabaseWrapper) -> None:
-    execute_for_vendor(conn, INSTALL, "the monthly rollup")
-
-
-def triggers_uninstall(conn: BaseDatabaseWrapper) -> None:
-    execute_for_vendor(conn, UNINSTALL, "the monthly rollup")
+TRIGGERS = Triggers("the monthly rollup", install_sql={"postgresql": [PG_INSTALL], "sqlite": SQLITE_INSTALL},
+                    uninstall_sql={"postgresql": [PG_UNINSTALL], "sqlite": SQLITE_UNINSTALL})
 
 
 def rollup_rebuild(conn: BaseDatabaseWrapper | None = None) -> int:

@@ -6,11 +6,11 @@ from analytics import snapshot_version
 
 
 def install(apps, schema_editor):
-    snapshot_version.triggers_install(schema_editor.connection)
+    snapshot_version.TRIGGERS.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    snapshot_version.triggers_uninstall(schema_editor.connection)
+    snapshot_version.TRIGGERS.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -8,12 +8,12 @@ from sales import rollup
 
 def install(apps, schema_editor):
     """The triggers that keep the rollup, then the rollup of the orders already there."""
-    rollup.triggers_install(schema_editor.connection)
+    rollup.TRIGGERS.install(schema_editor.connection)
     rollup.rollup_rebuild(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    rollup.triggers_uninstall(schema_editor.connection)
+    rollup.TRIGGERS.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
