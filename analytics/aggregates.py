@@ -178,24 +178,24 @@ def _receivable_sums(as_of: dt.date, terms: list[int]) -> pd.DataFrame:
     + credit days, is before T) and credits (returns), in fen. Whole months from the rollup, the rest from the
     orders: the due-date cut falls inside a month for most credit terms."""
     columns = ["customer_id", "issued", "due", "credits"]
-    cuts = {days: as_of - dt.timedelta(days=days + 1) for days in terms}  # due = order date + days < T
     whole = whole_months_end(as_of)
-    due_months = Q()
-    for days, cut in cuts.items():
-        due_months |= Q(customer__credit_days=days, month__lt=whole_months_end(cut))
+    # Per term, what is due is the whole months before its cut (rollup) and the days of its cut's month up to
+    # the cut (orders); the orders query starts at the earliest of those months.
+    due_months, due_days, first = Q(), Q(), whole
+    for days in terms:
+        cut = as_of - dt.timedelta(days=days + 1)  # due = order date + days < T
+        start = whole_months_end(cut)
+        due_months |= Q(customer__credit_days=days, month__lt=start)
+        due_days |= Q(customer__credit_days=days, order_date__gte=start, order_date__lte=cut)
+        first = min(first, start)
     rolled = _frame(
         CustomerMonth.objects.filter(customer__credit_days__in=terms, month__lt=whole).values("customer_id")
         .annotate(issued=fen(Sum("positive_sales")), due=fen(Sum("positive_sales", filter=due_months)),
                   credits=fen(Sum(F("sales") - F("positive_sales"))))
         .values_list(*columns), columns)
-    # The orders after each term's last whole month before its cut: the due part up to the cut, and for the
-    # part-month after T's last whole month (the pulse) its invoices and credits too.
-    due_days, recent = Q(), Q(order_date__gte=whole)
-    first = whole
-    for days, cut in cuts.items():
-        start = whole_months_end(cut)
-        first = min(first, start)
-        due_days |= Q(customer__credit_days=days, order_date__gte=start, order_date__lte=cut)
+    # The orders from there: the due part up to each cut, and for the part-month after T's last whole month
+    # (the pulse) its invoices and credits too.
+    recent = Q(order_date__gte=whole)
     loose = _frame(
         live_orders(as_of).filter(customer__credit_days__in=terms, order_date__gte=first).values("customer_id")
         .annotate(issued=fen(Sum("amount", filter=POSITIVE & recent)),

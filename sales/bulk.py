@@ -31,7 +31,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     falls back to bulk_create. Values must already be valid: this bypasses model validation, not constraints.
     """
     meta = model._meta
-    columns = [str(getattr(meta.get_field(f), "column", f)) for f in fields]
+    columns = [db_column(model, f) for f in fields]
     if connection.vendor != "postgresql":
         return _bulk_create(model, fields, rows)
     table = connection.ops.quote_name(meta.db_table)
