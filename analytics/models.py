@@ -124,7 +124,11 @@ class CustomerSnapshot(models.Model):
     period = models.DateField(_("period"))
     # No single-column FK indexes: (customer, period), (period, region) and (period, salesperson, grade) below
     # serve every lookup, and each extra index is paid on every 50k-row snapshot write.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
+    # No database constraint either (Django's CASCADE still deletes a customer's rows): the rows are a partition
+    # per period on PostgreSQL (analytics/partitions.py), and dropping a partition that references the customers
+    # would lock the customers table against every reader of the cockpit until the recompute commits.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="snapshots", db_index=False,
+                                 db_constraint=False)
     code = models.CharField(_("customer code"), max_length=32)
     # Region and salesperson as they were at T, with no database constraint: checking 100,000 references at
     # commit cost half a second per snapshot, and Django's SET_NULL still clears them if one is deleted.

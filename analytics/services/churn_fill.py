@@ -30,10 +30,11 @@ def snapshot_churn_fill(*, period: dt.date) -> int:
             for start in range(0, len(values), 10000):
                 chunk = values[start:start + 10000]
                 placeholders = ", ".join(["(%s, %s)"] * len(chunk))
+                # The period confines the update to the period's partition (analytics/partitions.py).
                 cursor.execute(
                     "UPDATE analytics_customersnapshot AS s SET churn_risk = v.r FROM (VALUES "  # noqa: S608
-                    + placeholders + ") AS v(id, r) WHERE s.id = v.id",
-                    [x for pair in chunk for x in pair],
+                    + placeholders + ") AS v(id, r) WHERE s.period = %s AND s.id = v.id",
+                    [x for pair in chunk for x in pair] + [period],
                 )
     else:
         objs = [CustomerSnapshot(id=pk, churn_risk=risk) for pk, risk in values]

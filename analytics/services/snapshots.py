@@ -12,13 +12,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from analytics.aggregates import snapshot_inputs
 from analytics.engine.control import control_alerts
 from analytics.engine.snapshot import compute_snapshot, period_summary
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock, SnapshotRun, StalePeriod
+from analytics.partitions import period_replace
 from analytics.periods import fmt, month_end
 from customers.models import Customer
 from sales.bulk import bulk_insert_frame
@@ -49,17 +52,20 @@ def _lock_period(period: dt.date, wait_seconds: int) -> None:
             cursor.execute("SET LOCAL lock_timeout = 0")
 
 
-def _money(fen: pd.Series) -> list[str | None]:
-    """Integer fen as exact decimal text ('-12.05'), vectorised: 300k Decimal objects per snapshot cost a second.
-
-    DecimalField takes the text as it is (COPY on PostgreSQL, to_python elsewhere)."""
+def _money(fen: pd.Series) -> pd.arrays.ArrowExtensionArray:
+    """Integer fen as exact decimals of 2 places, built from the integers' bits: an Arrow decimal128 is a 128-bit
+    integer scaled by 10^-2, so the fen are its low word and their sign its high word. No Decimal object and no
+    string per value (300k Decimals cost a second; formatting text 0.1 s a column). Arrow's CSV writer prints
+    them as '-12.05' for COPY; elsewhere they become Decimals."""
     values = pd.Series(fen).astype("Int64")
     missing = values.isna().to_numpy()
-    absolute = values.abs().fillna(0).astype("int64")
-    text = (absolute // 100).astype(str) + "." + (absolute % 100).astype(str).str.zfill(2)
-    signed = np.where((values.fillna(0) < 0).to_numpy(), "-" + text.to_numpy(dtype=object), text.to_numpy(dtype=object))
-    signed[missing] = None
-    return signed.tolist()
+    low = values.fillna(0).to_numpy(dtype="int64")
+    words = np.empty((len(low), 2), dtype="int64")
+    words[:, 0], words[:, 1] = low, low >> 63
+    valid = pa.array(~missing).buffers()[1] if missing.any() else None
+    array = pa.Array.from_buffers(pa.decimal128(18, 2), len(low), [valid, pa.py_buffer(words.tobytes())],
+                                  null_count=int(missing.sum()))
+    return pd.arrays.ArrowExtensionArray(array)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -138,8 +144,13 @@ def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, A
 
 def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
-    CustomerSnapshot.objects.filter(period=period).delete()
-    bulk_insert_frame(CustomerSnapshot, snapshot_table(frame, customers, period))
+    rows = snapshot_table(frame, customers, period)
+    if connection.vendor == "postgresql":
+        period_replace(period, rows)  # a new partition swapped in; the version moves with it
+        SnapshotLock.objects.filter(period=period).update(version=F("version") + 1)
+    else:
+        CustomerSnapshot.objects.filter(period=period).delete()  # the triggers move the version
+        bulk_insert_frame(CustomerSnapshot, rows)
     summary = _plain(period_summary(frame))
     summary["control"] = control
     now = timezone.now()

@@ -142,9 +142,11 @@ def top_movers(scope: Scope, period: dt.date, limit: int = 10) -> list[int]:
     return list(picked)
 
 
-def movers_rows(ids: list[int]) -> list[CustomerSnapshot]:
-    """The snapshot rows of `ids` in that order, with the customer and their live owner (names can change)."""
-    rows = {r.id: r for r in CustomerSnapshot.objects.filter(id__in=ids).select_related("customer__owner")}
+def movers_rows(period: dt.date, ids: list[int]) -> list[CustomerSnapshot]:
+    """The period's snapshot rows of `ids` in that order, with the customer and their live owner (names can
+    change). The period confines the lookup to its partition on PostgreSQL."""
+    picked = CustomerSnapshot.objects.filter(period=period, id__in=ids).select_related("customer__owner")
+    rows = {r.id: r for r in picked}
     return [rows[i] for i in ids if i in rows]
 
 

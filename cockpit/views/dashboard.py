@@ -118,9 +118,9 @@ def _figures_key(scope: Scope, period: dt.date, base: dict[str, str], members: s
 def _period_context(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> dict[str, Any]:
     key = _figures_key(scope, period, base, members)
     figures = cached(key, lambda: _period_figures(scope, period, base), FIGURES_CACHE_SECONDS)
-    movers = sel.movers_rows(figures["mover_ids"])
+    movers = sel.movers_rows(period, figures["mover_ids"])
     if len(movers) < len(figures["mover_ids"]):  # a merge deleted a picked row since: pick among those left
-        movers = sel.movers_rows(sel.top_movers(scope, period))
+        movers = sel.movers_rows(period, sel.top_movers(scope, period))
     return {**figures, "movers": movers, "first_month": sel.first_order_month() == period,
             # the page's sections made of these figures only are cached as HTML under the same key
             "figures_key": key, "figures_timeout": FIGURES_CACHE_SECONDS}

@@ -1,6 +1,7 @@
 """The database side of a snapshot: aggregates, the engine, the stored table and its summary."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -152,7 +153,17 @@ def test_money_text_is_exact_for_any_fen():
     def check(values):
         import pandas as pd
 
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         out = _money(pd.Series(values, dtype="Int64"))
-        assert out == [None if v is None else str(Decimal(v).scaleb(-2)) for v in values]
+        expected = [None if v is None else Decimal(v).scaleb(-2) for v in values]
+        decimals = list(out.to_numpy(dtype=object, na_value=None))
+        assert decimals == expected
+        assert [None if d is None else str(d) for d in decimals] == [None if e is None else str(e) for e in expected]
+        if values:  # what COPY reads: Arrow's CSV text of each, an empty field for NULL
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.table({"m": out._pa_array}), buffer, pacsv.WriteOptions(include_header=False))
+            assert buffer.getvalue().decode().splitlines() == ["" if e is None else str(e) for e in expected]
 
     check()
