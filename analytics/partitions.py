@@ -100,7 +100,12 @@ def period_replace(period: dt.date, table: pd.DataFrame) -> None:
         # are unique per schema. Attaching then finds every index and constraint of the parent already there.
         items = definitions(connection, PARENT)
         _create(cursor, new, items, prefix=f"{mine}_new")
-        cursor.execute(f'ANALYZE "{new}"')  # the pages' plans need its statistics now, not after autovacuum's
+        # The pages' plans need the partition's statistics now, not after autovacuum's. A sample of 3,000 rows
+        # (target 10) holds every value of the columns the pages filter on (grade, lifecycle, movement, action)
+        # and costs 0.03 s; the default target's 30,000 cost 0.37 s of a 4 s snapshot.
+        cursor.execute("SET LOCAL default_statistics_target = 10")
+        cursor.execute(f'ANALYZE "{new}"')
+        cursor.execute("RESET default_statistics_target")
         # The swap: the only moment readers wait.
         cursor.execute(f'DELETE FROM "{DEFAULT}" WHERE period = %s', [period])  # would block the attach
         if _partition_of(cursor, period):
