@@ -291,3 +291,19 @@ def test_crosssell_beats_popularity_on_the_demo(db, debug):
             assert result["beats_popularity"], (level, result)
     loo = holdout_leave_one_out(purchases(as_of=END))
     assert loo["similar"]["hit_rate"] > loo["popular"]["hit_rate"] + 0.05, loo
+
+
+def test_the_force_wipe_also_empties_the_snapshot_rows_it_cannot_reach_by_cascade(db):
+    """The snapshot rows' customer has no database constraint, so TRUNCATE ... CASCADE (or SQLite's twin) does
+    not find them: the wipe names their table itself, and a reseed never shows rows of customers now gone."""
+    from analytics.models import CustomerSnapshot
+    from analytics.services.snapshots import snapshot_compute
+    from sales.demo.writer import DEMO_MODELS, demo_wipe, unconstrained_dependents
+    from tests.factories import OrderFactory
+
+    OrderFactory(customer=CustomerFactory(first_seen=dt.date(2025, 1, 1)), order_date=dt.date(2025, 3, 2))
+    snapshot_compute(period=dt.date(2025, 3, 1))
+    assert CustomerSnapshot.objects.count() == 1
+    assert unconstrained_dependents(DEMO_MODELS) == ["analytics_customersnapshot", "sales_customermonth"]
+    demo_wipe()
+    assert CustomerSnapshot.objects.count() == 0

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models
 
@@ -102,12 +103,23 @@ def demo_data_exists() -> bool:
     return Customer.objects.exists() or Order.objects.exists()
 
 
+def unconstrained_dependents(wiped: Sequence[type[models.Model]]) -> list[str]:
+    """Tables whose rows Django deletes with a row of `wiped` (CASCADE) but the database would not: their
+    reference has no database constraint (the snapshot rows' customer, analytics/models.py), so TRUNCATE
+    ... CASCADE does not reach them."""
+    return sorted({
+        model._meta.db_table for model in apps.get_models() for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey) and field.related_model in wiped and not field.db_constraint
+        and field.remote_field.on_delete is models.CASCADE
+    })
+
+
 def demo_wipe() -> list[str]:
     """Delete the demo's rows and everything that references them (TRUNCATE ... CASCADE or its SQLite twin).
 
     Regions, salespeople, users and categories stay: the seed reuses them. Returns the SQL it ran.
     """
-    tables = [m._meta.db_table for m in DEMO_MODELS]
+    tables = [m._meta.db_table for m in DEMO_MODELS] + unconstrained_dependents(DEMO_MODELS)
     sql = sorted(connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=True))
     if connection.vendor == "postgresql":
         # TRUNCATE refuses tables with pending deferred FK checks (rows inserted earlier in this transaction):

@@ -152,7 +152,6 @@ def test_money_text_is_exact_for_any_fen():
     @given(st.lists(st.one_of(st.none(), st.integers(-(10**14), 10**14)), max_size=50))
     def check(values):
         import pandas as pd
-
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
