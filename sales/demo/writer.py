@@ -109,7 +109,8 @@ def unconstrained_dependents(wiped: Sequence[type[models.Model]]) -> list[str]:
     ... CASCADE does not reach them."""
     return sorted({
         model._meta.db_table for model in apps.get_models() for field in model._meta.concrete_fields
-        if isinstance(field, models.ForeignKey) and field.related_model in wiped and not field.db_constraint
+        if isinstance(field, models.ForeignKey) and field.related_model in wiped
+        and not getattr(field, "db_constraint", True)  # set by ForeignKey.__init__; the stubs lack it
         and field.remote_field.on_delete is models.CASCADE
     })
 
