@@ -1,8 +1,8 @@
 """The snapshot rows become a table partitioned by period on PostgreSQL (analytics/partitions.py says why), and
 their customer reference loses its database constraint (Django's CASCADE stays; see the model).
 
-Django's model state is the same on both databases; SQLite's table only loses the constraint. The version
-triggers (0007) live on the table, so they come off before the rebuild and go back on the new table after it.
+The version triggers (0007) live on the table, which both steps rebuild (SQLite rebuilds a table to drop a
+constraint), so they come off first and go back on the final table last, in either direction.
 """
 
 import django.db.models.deletion
@@ -11,20 +11,24 @@ from django.db import migrations, models
 from analytics import partitions, snapshot_version
 
 
+def triggers_off(apps, schema_editor):
+    snapshot_version.TRIGGERS.uninstall(schema_editor.connection)
+
+
+def triggers_on(apps, schema_editor):
+    snapshot_version.TRIGGERS.install(schema_editor.connection)
+
+
 def forwards(apps, schema_editor):
-    conn = schema_editor.connection
-    if conn.vendor == "postgresql":
-        snapshot_version.TRIGGERS.uninstall(conn)
-        partitions.partition(conn)
-        snapshot_version.TRIGGERS.install(conn)
+    if schema_editor.connection.vendor == "postgresql":
+        partitions.partition(schema_editor.connection)
+    triggers_on(apps, schema_editor)
 
 
 def backwards(apps, schema_editor):
-    conn = schema_editor.connection
-    if conn.vendor == "postgresql":
-        snapshot_version.TRIGGERS.uninstall(conn)
-        partitions.unpartition(conn)
-        snapshot_version.TRIGGERS.install(conn)
+    triggers_off(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
+        partitions.unpartition(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -35,6 +39,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(triggers_off, triggers_on),
         migrations.AlterField(
             model_name="customersnapshot",
             name="customer",
