@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from sales.bulk import bulk_insert_frame
@@ -31,6 +31,8 @@ from sales.bulk import bulk_insert_frame
 PARENT = "analytics_customersnapshot"
 DEFAULT = f"{PARENT}_default"
 SWAP_LOCK = 7_301_202_612  # pg_advisory_xact_lock key of period_replace
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
+SWAP_WAIT_SECONDS = 3  # the longest a swap waits for readers (and makes new readers wait behind it)
 
 
 def partition_name(period: dt.date) -> str:
@@ -78,6 +80,12 @@ def _partition_of(cursor, period: dt.date) -> str | None:
     return cursor.fetchone()[0]
 
 
+class SwapWaitTimeout(OperationalError):
+    """Readers held the snapshot rows longer than SWAP_WAIT_SECONDS, so the swap gave up rather than make every
+    page wait behind it. An OperationalError: the Celery task retries it with backoff, and the stale-period sweep
+    comes back to the period anyway."""
+
+
 def period_replace(period: dt.date, table: pd.DataFrame) -> None:
     """Replace `period`'s rows by `table` (columns: CustomerSnapshot field names, no id), as described above.
 
@@ -86,36 +94,57 @@ def period_replace(period: dt.date, table: pd.DataFrame) -> None:
     transaction touches the parent: two swaps would otherwise each hold the parent's ACCESS SHARE (from LIKE)
     while asking for its ACCESS EXCLUSIVE (to drop), and deadlock.
     """
-    from analytics.models import CustomerSnapshot
-
-    name, mine = partition_name(period), f"snapshot_p{period:%Y%m}"
-    new = f"{name}_new"
+    name = partition_name(period)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWAP_LOCK])
-        cursor.execute(f'CREATE TABLE "{new}" (LIKE "{PARENT}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
-        cursor.execute(f"ALTER TABLE \"{new}\" ALTER id SET DEFAULT nextval(pg_get_serial_sequence('{PARENT}', 'id'))")
-        bulk_insert_frame(CustomerSnapshot, table, into=new)
-        cursor.execute(f'ALTER TABLE "{new}" ALTER id DROP DEFAULT')
-        # Named after the new table until the old partition, which holds the final names, is gone: index names
-        # are unique per schema. Attaching then finds every index and constraint of the parent already there.
         items = definitions(connection, PARENT)
-        _create(cursor, new, items, prefix=f"{mine}_new")
-        # The pages' plans need the partition's statistics now, not after autovacuum's. A sample of 3,000 rows
-        # (target 10) holds every value of the columns the pages filter on (grade, lifecycle, movement, action)
-        # and costs 0.03 s; the default target's 30,000 cost 0.37 s of a 4 s snapshot.
-        cursor.execute("SET LOCAL default_statistics_target = 10")
-        cursor.execute(f'ANALYZE "{new}"')
-        cursor.execute("RESET default_statistics_target")
-        # The swap: the only moment readers wait.
+        _build(cursor, f"{name}_new", table, items, prefix=f"snapshot_p{period:%Y%m}_new")
+        _swap(cursor, period, items)
+
+
+def _build(cursor, new: str, table: pd.DataFrame, items: list[Definition], prefix: str) -> None:
+    """The period's rows in a table of their own, with the parent's indexes and constraints and fresh statistics.
+
+    Named `prefix_<n>` until the old partition, which holds the final names, is gone: index names are unique
+    per schema. Attaching then finds every index and constraint of the parent already there and builds none.
+    """
+    from analytics.models import CustomerSnapshot
+
+    cursor.execute(f'CREATE TABLE "{new}" (LIKE "{PARENT}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
+    cursor.execute(f"ALTER TABLE \"{new}\" ALTER id SET DEFAULT nextval(pg_get_serial_sequence('{PARENT}', 'id'))")
+    bulk_insert_frame(CustomerSnapshot, table, into=new)
+    cursor.execute(f'ALTER TABLE "{new}" ALTER id DROP DEFAULT')
+    _create(cursor, new, items, prefix=prefix)
+    # The pages' plans need the partition's statistics now, not after autovacuum's. A sample of 3,000 rows
+    # (target 10) holds every value of the columns the pages filter on (grade, lifecycle, movement, action)
+    # and costs 0.03 s; the default target's 30,000 cost 0.37 s of a 4 s snapshot.
+    cursor.execute("SET LOCAL default_statistics_target = 10")
+    cursor.execute(f'ANALYZE "{new}"')
+    cursor.execute("RESET default_statistics_target")
+
+
+def _swap(cursor, period: dt.date, items: list[Definition]) -> None:
+    """Drop the period's old partition and attach the new one under the final names: the only moment readers
+    wait. Dropping waits for every reader of the parent, and every new reader queues behind it, so the wait is
+    bounded: an export streaming for a minute must not stall every page for that minute."""
+    name, mine = partition_name(period), f"snapshot_p{period:%Y%m}"
+    cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_WAIT_SECONDS}s'")
+    try:
         cursor.execute(f'DELETE FROM "{DEFAULT}" WHERE period = %s', [period])  # would block the attach
         if _partition_of(cursor, period):
             cursor.execute(f'DROP TABLE "{name}"')
-        cursor.execute(f'ALTER TABLE "{new}" RENAME TO "{name}"')
+        cursor.execute(f'ALTER TABLE "{name}_new" RENAME TO "{name}"')
         for n, item in enumerate(items):
             what = "INDEX" if item.kind == "index" else f'TABLE "{name}" RENAME CONSTRAINT'
             target = "RENAME TO" if item.kind == "index" else "TO"
             cursor.execute(f'ALTER {what} "{mine}_new_{n}" {target} "{mine}_{n}"')
         cursor.execute(f'ALTER TABLE "{PARENT}" ATTACH PARTITION "{name}" FOR VALUES IN (%s)', [period])
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise SwapWaitTimeout(f"the snapshot of {period:%Y-%m} was computed but not swapped in: readers held the "
+                              f"snapshot rows for more than {SWAP_WAIT_SECONDS} s; it will be tried again") from exc
+    cursor.execute("SET LOCAL lock_timeout = 0")
 
 
 def _rebuild(conn: BaseDatabaseWrapper, *, partitioned: bool) -> None:

@@ -6,15 +6,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
+import psycopg2
 import pytest
 from django.db import connection
 
-from analytics.models import CustomerSnapshot, SnapshotLock
-from analytics.partitions import DEFAULT, PARENT, partition_name
+from analytics import partitions
+from analytics.models import CustomerSnapshot, SnapshotLock, SnapshotRun
+from analytics.partitions import DEFAULT, PARENT, SwapWaitTimeout, partition_name
 from analytics.services.snapshots import snapshot_compute
 from tests.conftest import database_url_for_subprocess
 from tests.factories import CustomerFactory, OrderFactory
@@ -168,3 +171,25 @@ def test_migration_back_and_forth_keeps_rows_indexes_and_triggers(ledger):
     snapshot_compute(period=MAR)
     assert len(table(MAR)) == 2
     assert max(CustomerSnapshot.objects.values_list("id", flat=True)) > max(r[0] for r in rows)
+
+
+def test_a_swap_waits_for_readers_only_so_long_then_leaves_the_previous_rows(ledger, monkeypatch):
+    snapshot_compute(period=MAR)
+    before = table(MAR)
+    OrderFactory(customer=ledger[0], order_date=dt.date(2025, 3, 20), amount=Decimal("5000.00"))
+    monkeypatch.setattr(partitions, "SWAP_WAIT_SECONDS", 1)
+    reader = psycopg2.connect(database_url_for_subprocess())  # a long read, say an export still streaming
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {PARENT}")  # its transaction stays open: the lock is held
+        started = time.monotonic()
+        with pytest.raises(SwapWaitTimeout, match="^the snapshot of 2025-03 was computed but not swapped in: "
+                           "readers held the snapshot rows for more than 1 s; it will be tried again$"):
+            snapshot_compute(period=MAR)
+        assert 0.9 < time.monotonic() - started < 10
+    finally:
+        reader.close()
+    assert table(MAR) == before
+    assert SnapshotRun.objects.order_by("-id").first().status == "failed"
+    snapshot_compute(period=MAR)  # nobody reading now: it goes through
+    assert [row[:2] for row in table(MAR)] == [("A1", "A"), ("B1", "C")]

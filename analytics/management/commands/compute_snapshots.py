@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.models import PeriodSummary
+from analytics.partitions import SwapWaitTimeout
 from analytics.periods import fmt, last_closed_period, month_range, parse_period
 from analytics.services.churn_fill import snapshot_churn_fill
 from analytics.services.snapshots import SnapshotBusy, snapshot_compute
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             try:
                 run = snapshot_compute(period=period, policy_version=options["policy"], reason=options["reason"])
-            except SnapshotBusy as exc:
+            except (SnapshotBusy, SwapWaitTimeout) as exc:
                 raise CommandError(str(exc)) from exc
             scored = snapshot_churn_fill(period=period)
             restated = " (restated)" if run.restated else ""
