@@ -55,7 +55,7 @@ def _lock_period(period: dt.date, wait_seconds: int) -> None:
 def _money(fen: pd.Series) -> pd.arrays.ArrowExtensionArray:
     """Integer fen as exact decimals of 2 places, built from the integers' bits: an Arrow decimal128 is a 128-bit
     integer scaled by 10^-2, so the fen are its low word and their sign its high word. No Decimal object and no
-    string per value (300k Decimals cost a second; formatting text 0.1 s a column). Arrow's CSV writer prints
+    string per value (300k Decimals cost a second; text for the six columns 0.2 s). Arrow's CSV writer prints
     them as '-12.05' for COPY; elsewhere they become Decimals."""
     values = pd.Series(fen).astype("Int64")
     missing = values.isna().to_numpy()
