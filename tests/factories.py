@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from analytics.models import CustomerSnapshot
 from customers.models import Customer, Region, Salesperson, Visit
 from sales.models import Order, OrderLine, Payment, Product
 
@@ -105,3 +106,26 @@ class VisitFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     salesperson = factory.LazyAttribute(lambda o: o.customer.owner)
     date = dt.date(2025, 1, 20)
+
+
+class CustomerSnapshotFactory(factory.django.DjangoModelFactory):
+    """A snapshot row written directly (not by a snapshot run): a quiet, active customer unless told otherwise."""
+
+    class Meta:
+        model = CustomerSnapshot
+
+    period = dt.date(2025, 3, 1)
+    customer = factory.SubFactory(CustomerFactory)
+    code = factory.LazyAttribute(lambda o: o.customer.code)
+    region = factory.LazyAttribute(lambda o: o.customer.region)
+    salesperson = factory.LazyAttribute(lambda o: o.customer.owner)
+    grade = "C"
+    computed_grade = factory.LazyAttribute(lambda o: o.grade)
+    sales = Decimal(0)
+    orders = 0
+    profit = Decimal(0)
+    lifecycle = "active"
+    is_new = False
+    sales_surge = sales_plunge = orders_surge = orders_plunge = False
+    receivable = overdue = Decimal(0)
+    action = "keep"

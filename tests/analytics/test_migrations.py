@@ -7,16 +7,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from analytics.models import CustomerSnapshot, SnapshotLock
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, CustomerSnapshotFactory
 
 P = dt.date(2025, 3, 1)
 
 
 def snapshot_row(customer) -> CustomerSnapshot:
-    return CustomerSnapshot.objects.create(
-        period=P, customer=customer, code=customer.code, grade="B", computed_grade="B", sales=5, orders=1, profit=1,
-        lifecycle="active", is_new=False, sales_surge=False, sales_plunge=False, orders_surge=False,
-        orders_plunge=False, receivable=0, overdue=0, action="none")
+    return CustomerSnapshotFactory(period=P, customer=customer, grade="B")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,7 +20,7 @@ from analytics.models import CustomerSnapshot, SnapshotLock, SnapshotRun
 from analytics.partitions import DEFAULT, PARENT, SwapWaitTimeout, partition_name
 from analytics.services.snapshots import snapshot_compute
 from tests.conftest import database_url_for_subprocess
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import CustomerFactory, CustomerSnapshotFactory, OrderFactory
 
 pytestmark = pytest.mark.postgres
 migration = importlib.import_module("analytics.migrations.0008_snapshot_partitions")
@@ -116,10 +116,7 @@ def test_recompute_swaps_the_partition_and_moves_the_version_once(ledger):
 def test_rows_written_elsewhere_wait_in_the_default_partition_until_their_period_is_computed(ledger):
     with connection.cursor() as cursor:  # a period never computed (partitions outlive a test's flush)
         cursor.execute(f"DROP TABLE IF EXISTS {partition_name(MAR)}")
-    CustomerSnapshot.objects.create(
-        period=MAR, customer=ledger[0], code="A1", grade="B", computed_grade="B", sales=0, orders=0, profit=0,
-        lifecycle="never", is_new=False, sales_surge=False, sales_plunge=False, orders_surge=False,
-        orders_plunge=False, receivable=0, overdue=0, action="none")
+    CustomerSnapshotFactory(period=MAR, customer=ledger[0], grade="B", lifecycle="never")
     assert homes() == [(DEFAULT, "2025-03-01", 1)]
     snapshot_compute(period=MAR)
     assert homes() == [(partition_name(MAR), "2025-03-01", 2)]

@@ -9,7 +9,7 @@ from coupons import sms
 from coupons.models import Campaign, CareRule, CareRun, CouponIssue
 from coupons.services import care_rule_run, care_rules_run
 from customers.models import Customer
-from tests.factories import OrderFactory
+from tests.factories import CustomerSnapshotFactory, OrderFactory
 
 
 @pytest.fixture
@@ -70,14 +70,9 @@ def test_expired_campaign_fails_the_run_with_a_reason(book, campaign, admin_user
 
 @pytest.mark.django_db
 def test_grade_dropped_reads_the_latest_snapshot(book, campaign, admin_user, today):
-    from analytics.models import CustomerSnapshot
-
     period = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    fields = {"sales": 0, "orders": 0, "profit": 0, "lifecycle": "active", "is_new": False, "sales_surge": False,
-              "sales_plunge": False, "orders_surge": False, "orders_plunge": False, "receivable": 0, "overdue": 0,
-              "action": "keep"}
     for c, movement in ((book["c1"], "down"), (book["c2"], "same")):
-        CustomerSnapshot.objects.create(period=period, customer=c, code=c.code, grade="B", computed_grade="B",
-                                        previous_grade="A", movement=movement, **fields)
+        CustomerSnapshotFactory(period=period, customer=c, region=None, salesperson=None, grade="B",
+                                previous_grade="A", movement=movement)
     run = care_rule_run(rule=rule(campaign, admin_user, CareRule.Kind.GRADE_DROPPED), today=today)
     assert list(run.issues.values_list("customer__code", flat=True)) == ["00101"]

@@ -12,11 +12,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from analytics.models import CustomerSnapshot
 from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
 from coupons.models import Campaign, CouponIssue
 from sales.models import Order
-from tests.factories import CustomerFactory, OrderFactory, VisitFactory
+from tests.factories import CustomerFactory, CustomerSnapshotFactory, OrderFactory, VisitFactory
 
 P = dt.date(2025, 5, 1)
 AFTER = dt.date(2025, 8, 15)  # the 60 days are over
@@ -24,13 +23,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def snap(customer, *, lifecycle="at_risk", grade="C", days=None, risk=None, period=P):
-    return CustomerSnapshot.objects.create(
-        period=period, customer=customer, code=customer.code, region=customer.region,
-        salesperson=customer.owner, grade=grade, computed_grade=grade, sales=Decimal(0), orders=0,
-        profit=Decimal(0), lifecycle=lifecycle, is_new=False, days_since_last_order=days, sales_surge=False,
-        sales_plunge=False, orders_surge=False, orders_plunge=False, receivable=Decimal(0), overdue=Decimal(0),
-        action="call_and_coupon", action_reason="no_purchase", churn_risk=risk,
-    )
+    return CustomerSnapshotFactory(period=period, customer=customer, grade=grade, lifecycle=lifecycle,
+                                   days_since_last_order=days, action="call_and_coupon", action_reason="no_purchase",
+                                   churn_risk=risk)
 
 
 def order(customer, day, amount="100.00", status=Order.Status.CONFIRMED):

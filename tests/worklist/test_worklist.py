@@ -1,26 +1,19 @@
 """Worklist: scoped, prioritised, done customers drop off; managers see completion by salesperson."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 
-from analytics.models import CustomerSnapshot
 from analytics.worklist.selectors import worklist_completion, worklist_for, worklist_period
-from tests.factories import CustomerFactory, VisitFactory
+from tests.factories import CustomerFactory, CustomerSnapshotFactory, VisitFactory
 
 P = dt.date(2025, 5, 1)  # T = 2025-05-31
 TODAY = dt.date(2025, 6, 10)
 
 
 def snap(customer, action, *, reason="", risk=None, days=None, grade="C", period=P):
-    return CustomerSnapshot.objects.create(
-        period=period, customer=customer, code=customer.code, region=customer.region,
-        salesperson=customer.owner, grade=grade, computed_grade=grade, sales=Decimal(0), orders=0,
-        profit=Decimal(0), lifecycle="active", is_new=False, days_since_last_order=days, sales_surge=False,
-        sales_plunge=False, orders_surge=False, orders_plunge=False, receivable=Decimal(0), overdue=Decimal(0),
-        action=action, action_reason=reason, churn_risk=risk,
-    )
+    return CustomerSnapshotFactory(period=period, customer=customer, grade=grade, days_since_last_order=days,
+                                   action=action, action_reason=reason, churn_risk=risk)
 
 
 @pytest.fixture
