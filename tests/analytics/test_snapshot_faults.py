@@ -1,47 +1,24 @@
 """A run killed mid-way leaves the previous snapshot intact; two runs of one period never interleave."""
 
 import datetime as dt
-import os
 import signal
 import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from analytics.models import CustomerSnapshot, SnapshotRun
 from analytics.services.snapshots import SnapshotBusy, snapshot_compute
-from tests.conftest import database_url_for_subprocess
+from tests.analytics.stalled_run import start_stalled_run
 from tests.factories import CustomerFactory, OrderFactory
 
 P = dt.date(2025, 3, 1)
-ROOT = Path(__file__).resolve().parents[2]
-# A run that takes the lock, then stalls inside the engine long enough to be killed or waited on.
-SLOW_RUN = """
-import datetime as dt, time, django
-django.setup()
-import analytics.services.snapshots as s
-real = s.compute_snapshot
-def slow(*a, **k):
-    print("locked", flush=True)
-    time.sleep(float(__import__("os").environ["STALL"]))
-    return real(*a, **k)
-s.compute_snapshot = slow
-s.snapshot_compute(period=dt.date(2025, 3, 1))
-print("finished", flush=True)
-"""
 
 
 def start_slow_run(stall: float) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test", "STALL": str(stall)}
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_RUN], cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                            stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
+    """A run of P that takes the lock, then stalls inside the engine long enough to be killed or waited on."""
+    return start_stalled_run(period=P, stall=stall, module="analytics.services.snapshots", name="compute_snapshot")
 
 
 def table():

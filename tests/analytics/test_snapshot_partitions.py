@@ -2,13 +2,10 @@
 
 import datetime as dt
 import importlib
-import os
 import signal
 import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg2
@@ -19,6 +16,7 @@ from analytics import partitions
 from analytics.models import CustomerSnapshot, SnapshotLock, SnapshotRun
 from analytics.partitions import DEFAULT, PARENT, SwapWaitTimeout, partition_name
 from analytics.services.snapshots import snapshot_compute
+from tests.analytics.stalled_run import start_stalled_run
 from tests.conftest import database_url_for_subprocess
 from tests.factories import CustomerFactory, CustomerSnapshotFactory, OrderFactory
 
@@ -26,33 +24,11 @@ pytestmark = pytest.mark.postgres
 migration = importlib.import_module("analytics.migrations.0008_snapshot_partitions")
 
 FEB, MAR = dt.date(2025, 2, 1), dt.date(2025, 3, 1)
-ROOT = Path(__file__).resolve().parents[2]
-# Recomputes `PERIOD`, stalling inside the swap once its new partition is written (the parent is touched).
-STALLED_SWAP = """
-import datetime as dt, os, time, django
-django.setup()
-import analytics.partitions as p
-real = p.bulk_insert_frame
-def slow(*a, **k):
-    n = real(*a, **k)
-    print("building", flush=True)
-    time.sleep(float(os.environ["STALL"]))
-    return n
-p.bulk_insert_frame = slow
-from analytics.services.snapshots import snapshot_compute
-snapshot_compute(period=dt.date.fromisoformat(os.environ["PERIOD"]))
-print("finished", flush=True)
-"""
 
 
 def stalled_swap(period: dt.date, stall: float) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test", "STALL": str(stall), "PERIOD": period.isoformat()}
-    proc = subprocess.Popen([sys.executable, "-c", STALLED_SWAP], cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
-                            stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "building"
-    return proc
+    """A recompute of `period` stalled inside the swap, once its new partition is written (the parent is touched)."""
+    return start_stalled_run(period=period, stall=stall, module="analytics.partitions", name="bulk_insert_frame")
 
 
 def sql(query: str, params: list | None = None) -> list[tuple]:
