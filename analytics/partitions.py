@@ -39,6 +39,11 @@ def partition_name(period: dt.date) -> str:
     return f"{PARENT}_p{period:%Y%m}"
 
 
+def _index_prefix(period: dt.date) -> str:
+    """A partition's indexes and constraints are `<prefix>_<n>`, n their place in `definitions` of the parent."""
+    return f"snapshot_p{period:%Y%m}"
+
+
 @dataclass(frozen=True)
 class Definition:
     """An index or a constraint of the parent: its name and its definition as PostgreSQL prints it back."""
@@ -75,11 +80,6 @@ def _create(cursor, table: str, items: Iterable[Definition], prefix: str | None 
             cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {item.sql}')
 
 
-def _partition_of(cursor, period: dt.date) -> str | None:
-    cursor.execute("SELECT to_regclass(%s)::text", [partition_name(period)])
-    return cursor.fetchone()[0]
-
-
 class SwapWaitTimeout(OperationalError):
     """Readers held the snapshot rows longer than SWAP_WAIT_SECONDS, so the swap gave up rather than make every
     page wait behind it. An OperationalError: the Celery task retries it with backoff, and the stale-period sweep
@@ -98,7 +98,7 @@ def period_replace(period: dt.date, table: pd.DataFrame) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWAP_LOCK])
         items = definitions(connection, PARENT)
-        _build(cursor, f"{name}_new", table, items, prefix=f"snapshot_p{period:%Y%m}_new")
+        _build(cursor, f"{name}_new", table, items, prefix=f"{_index_prefix(period)}_new")
         _swap(cursor, period, items)
 
 
@@ -127,12 +127,11 @@ def _swap(cursor, period: dt.date, items: list[Definition]) -> None:
     """Drop the period's old partition and attach the new one under the final names: the only moment readers
     wait. Dropping waits for every reader of the parent, and every new reader queues behind it, so the wait is
     bounded: an export streaming for a minute must not stall every page for that minute."""
-    name, mine = partition_name(period), f"snapshot_p{period:%Y%m}"
+    name, mine = partition_name(period), _index_prefix(period)
     cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_WAIT_SECONDS}s'")
     try:
         cursor.execute(f'DELETE FROM "{DEFAULT}" WHERE period = %s', [period])  # would block the attach
-        if _partition_of(cursor, period):
-            cursor.execute(f'DROP TABLE "{name}"')
+        cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
         cursor.execute(f'ALTER TABLE "{name}_new" RENAME TO "{name}"')
         for n, item in enumerate(items):
             what = "INDEX" if item.kind == "index" else f'TABLE "{name}" RENAME CONSTRAINT'
