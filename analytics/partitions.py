@@ -26,6 +26,7 @@ import pandas as pd
 from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from analytics.snapshot_version import PG_BUMP_PERIOD
 from sales.bulk import bulk_insert_frame
 
 PARENT = "analytics_customersnapshot"
@@ -138,6 +139,7 @@ def _swap(cursor, period: dt.date, items: list[Definition]) -> None:
             target = "RENAME TO" if item.kind == "index" else "TO"
             cursor.execute(f'ALTER {what} "{mine}_new_{n}" {target} "{mine}_{n}"')
         cursor.execute(f'ALTER TABLE "{PARENT}" ATTACH PARTITION "{name}" FOR VALUES IN (%s)', [period])
+        cursor.execute(PG_BUMP_PERIOD, [period])  # DDL fires no trigger: the period's version moves here
     except OperationalError as exc:
         if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
             raise

@@ -20,6 +20,11 @@ def _pg_bump(table: str) -> str:
             "ON CONFLICT (period) DO UPDATE SET version = l.version + 1;")
 
 
+# What the triggers do, for a write they cannot see: a partition swapped in by DDL (analytics/partitions.py).
+PG_BUMP_PERIOD = (f"INSERT INTO {LOCKS} AS l (period, version) VALUES (%s, 1) "
+                  "ON CONFLICT (period) DO UPDATE SET version = l.version + 1")
+
+
 PG_INSTALL = f"""
 CREATE OR REPLACE FUNCTION analytics_snapshot_version_new() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN {_pg_bump("new_rows")} RETURN NULL; END $$;

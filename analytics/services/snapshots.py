@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from analytics.aggregates import snapshot_inputs
@@ -146,8 +145,7 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
     rows = snapshot_table(frame, customers, period)
     if connection.vendor == "postgresql":
-        period_replace(period, rows)  # a new partition swapped in; the version moves with it
-        SnapshotLock.objects.filter(period=period).update(version=F("version") + 1)
+        period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
         CustomerSnapshot.objects.filter(period=period).delete()  # the triggers move the version
         bulk_insert_frame(CustomerSnapshot, rows)
