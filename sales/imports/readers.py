@@ -8,16 +8,17 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
+
+from .csv_fast import MAX_CELL, read_csv_columns
+from .table import Table
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-# Excel's own limit for one cell. A longer cell is no business value but a broken or hostile file; it is refused
-# with its row and column before it can travel into error messages (which quote cells) or the database.
-MAX_CELL = 32767
+# MAX_CELL is Excel's own limit for one cell. A longer cell is no business value but a broken or hostile file; it
+# is refused with its row and column before it can travel into error messages (which quote cells) or the database.
 # The csv module refuses fields over 128 KiB with a bare csv.Error; lift that so MAX_CELL can name the column.
 csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
@@ -28,24 +29,6 @@ class FileFormatError(Exception):
     def __init__(self, message: str, *, row: int = 1, field: str = "file") -> None:
         super().__init__(message)
         self.row, self.field = row, field
-
-
-@dataclass
-class Table:
-    """A header and its data rows; `numbers[i]` is the spreadsheet row of `rows[i]` (header = row 1)."""
-
-    header: list[str]
-    rows: list[list[str]]
-    numbers: list[int]
-
-    def column(self, index: int) -> tuple[str, ...]:
-        """Column `index` of every row; the first call transposes the whole table at C speed."""
-        if self._columns is None:
-            width = len(self.header)
-            self._columns = list(zip(*(row[:width] for row in self.rows), strict=True)) if self.rows else []
-        return self._columns[index] if self._columns else ()
-
-    _columns: list[tuple[str, ...]] | None = field(default=None, repr=False)
 
 
 NOT_TEXT = "not UTF-8 or GBK/GB18030 text"
@@ -113,7 +96,7 @@ def _finish(records: Iterator[list[str]]) -> Table:
         kept.append(number)
     if header is None:
         raise FileFormatError("the file is empty: no header row")
-    return Table(header=header, rows=rows, numbers=kept)
+    return Table(header, kept, rows=rows)
 
 
 def _check_size(record: list[str], number: int, header: list[str]) -> None:
@@ -129,6 +112,11 @@ def _read_csv(text: str) -> Table:
     first_line = text.split("\n", 1)[0]
     # Some ERPs save tab-separated text under a .csv name; a header with tabs and no commas gives it away.
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    return read_csv_columns(text, delimiter) or read_csv_rows(text, delimiter)
+
+
+def read_csv_rows(text: str, delimiter: str) -> Table:
+    """The csv module's reading, record by record: the reference that csv_fast matches where it answers."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         # A quoted cell may span lines, but a spreadsheet still shows each record as one row.

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 from django.db import connection, models
 
 from customers.models import Customer, CustomerAlias, Region, Salesperson
@@ -180,27 +181,25 @@ def parse_column(table: Any, name: str, index: int | None, parse: Callable[[str]
     Returns one value per row (None where the cell is bad); the positions of bad rows are added to `bad_rows`
     and each problem is recorded as FILE:ROW: field: problem.
     """
-    rows = table.rows
     if index is None:
-        return [default] * len(rows)
-    raw = table.column(index)
-    good: dict[str, Any] = {}
-    bad: dict[str, str] = {}
-    for text in set(raw):
+        return [default] * len(table)
+    texts, codes = table.codes(index)
+    parsed = np.empty(len(texts), dtype=object)  # filled one by one: np.array would unpack tuple values
+    bad: dict[int, str] = {}
+    for i, text in enumerate(texts):
         stripped = text.strip()
         if not stripped:
             if required:
-                bad[text] = REQUIRED
+                bad[i] = REQUIRED
             else:
-                good[text] = default
+                parsed[i] = default
             continue
         try:
-            good[text] = parse(stripped)
+            parsed[i] = parse(stripped)
         except CellError as exc:
-            bad[text] = str(exc)
+            bad[i] = str(exc)
     if bad:
-        for position, (n, text) in enumerate(zip(table.numbers, raw, strict=True)):
-            if text in bad:
-                ctx.errors.add(n, name, bad[text], index)
-                bad_rows.add(position)
-    return list(map(good.get if bad else good.__getitem__, raw))
+        for position in np.flatnonzero(np.isin(codes, list(bad))).tolist():
+            ctx.errors.add(table.numbers[position], name, bad[int(codes[position])], index)
+            bad_rows.add(position)
+    return parsed[codes].tolist()

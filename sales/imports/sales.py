@@ -81,7 +81,7 @@ def sales_plan(*, table: Table, ctx: Context) -> SalesPlan | None:
     cols = resolve_columns(table.header, SALES_COLUMNS, SALES_REQUIRED, ctx.errors)
     if ctx.errors:
         return None
-    plan = SalesPlan(rows=len(table.rows))
+    plan = SalesPlan(rows=len(table))
     _parse_rows(table, cols, ctx, plan)
     if ctx.errors:
         return None
@@ -92,7 +92,7 @@ def sales_plan(*, table: Table, ctx: Context) -> SalesPlan | None:
 def _parse_rows(table: Table, cols: dict[str, int], ctx: Context, plan: SalesPlan) -> None:
     """Check every cell column by column (each distinct value parsed once), then group valid lines into orders."""
     col = {name: cols.get(name) for name in SALES_COLUMNS}
-    total = len(table.rows)
+    total = len(table)
     bad_rows: set[int] = set()
     parsers: list[tuple[str, Callable[[str], Any], Any]] = [
         ("order_no", text_parser(LIMITS["order_no"]), None),

@@ -104,7 +104,7 @@ def _import_file(
     plan = None
     try:
         table = read_table(data)
-        report.rows = len(table.rows)
+        report.rows = len(table)
         plan = importer.plan(table=table, ctx=ctx)
     except FileFormatError as exc:
         ctx.errors.add(exc.row, exc.field, str(exc))
