@@ -1,24 +1,22 @@
 """import_sales, the write: customers, products, orders and lines, in one transaction (the caller's).
 
-COPY (sales.bulk.bulk_insert) for orders and lines, bulk_create / bulk_update for the rest; a changed order keeps
-its id, loses its lines and gets the file's lines (DESIGN 4: "an order whose lines changed is replaced").
+COPY (sales.bulk.bulk_insert_columns) for orders and lines, bulk_create / bulk_update for the rest; a changed order
+keeps its id, loses its lines and gets the file's lines (DESIGN 4: "an order whose lines changed is replaced").
 """
 
-from collections.abc import Iterator
-from typing import Any
+from decimal import Decimal
 
 from django.db import connection
 
 from customers.models import Customer
-from sales.bulk import bulk_insert
+from sales.bulk import bulk_insert_columns
 from sales.models import ImportBatch, Order, OrderLine, Product
 
 from .refs import Context, categories_ensure, chunks, regions_ensure, salespeople_ensure, values_in
-from .sales import SalesPlan
+from .sales import OrderDraft, SalesPlan
 
 ORDER_FIELDS = ("order_no", "customer_id", "salesperson_id", "order_date", "status", "amount", "cost",
                 "coupon_code", "content_hash", "import_batch_id")  # fmt: skip
-LINE_FIELDS = ("order_id", "line_no", "product_id", "quantity", "unit_price", "amount", "cost")
 
 
 def sales_write(*, plan: SalesPlan, batch: ImportBatch, ctx: Context) -> dict[str, int]:
@@ -27,41 +25,66 @@ def sales_write(*, plan: SalesPlan, batch: ImportBatch, ctx: Context) -> dict[st
     people = salespeople_ensure({d.salesperson for d in orders} | {o for _, o in plan.new_customers.values()})
     new_customers = _customers_write(plan, people)
     new_products = _products_write(plan)
-    ids = _allocate_ids(len(plan.to_create))
-    order_ids = dict(plan.to_replace)
     total_lines = sum(len(d.lines) for d in orders)
     ctx.progress("writing", 0, total_lines)
-
-    def order_rows(drafts: list, pks: list[int] | None) -> Iterator[tuple[Any, ...]]:
-        for i, d in enumerate(drafts):
-            sp = people.get(d.salesperson)
-            row = (d.order_no, plan.customer_ids[plan.resolved[d.customer_code]], sp.id if sp else None,
-                   d.order_date, d.status, sum(ln[3] for ln in d.lines), sum(ln[4] for ln in d.lines),
-                   d.coupon_code, plan.hashes[d.order_no], batch.id)  # fmt: skip
-            yield row if pks is None else (pks[i], *row)
-
     created = [plan.orders[no] for no in plan.to_create]
+    ids = _allocate_ids(len(created))
+    columns = _order_columns(plan, created, people, batch)
+    order_ids = dict(plan.to_replace)
     if ids is None:
-        bulk_insert(Order, ORDER_FIELDS, order_rows(created, None))
+        bulk_insert_columns(Order, columns)
         order_ids.update(values_in(Order, "order_no", plan.to_create, "id"))
     else:
-        bulk_insert(Order, ("id", *ORDER_FIELDS), order_rows(created, ids))
+        bulk_insert_columns(Order, {"id": ids, **columns})
         order_ids.update(zip(plan.to_create, ids, strict=True))
     _replace_orders(plan, people, batch)
-
-    def line_rows() -> Iterator[tuple[Any, ...]]:
-        done = 0
-        for d in orders:
-            pk = order_ids[d.order_no]
-            for line_no, (sku, quantity, price, amount, cost) in enumerate(d.lines, start=1):
-                yield pk, line_no, plan.product_ids.get(sku) if sku else None, quantity, price, amount, cost
-            done += len(d.lines)
-            if done % 10000 < len(d.lines):
-                ctx.progress("writing", done, total_lines)
-
-    bulk_insert(OrderLine, LINE_FIELDS, line_rows())
+    bulk_insert_columns(OrderLine, _line_columns(plan, orders, order_ids, ctx, total_lines))
     ctx.progress("writing", total_lines, total_lines)
     return {"customers created": new_customers, "products created": new_products}
+
+
+def _order_columns(plan: SalesPlan, drafts: list[OrderDraft], people: dict, batch: ImportBatch) -> dict[str, list]:
+    """The new orders as columns (ORDER_FIELDS), amount and cost summed from their lines."""
+    sp_ids = {name: sp.id for name, sp in people.items()}
+    customer = [plan.customer_ids[plan.resolved[d.customer_code]] for d in drafts]
+    amounts = [sum(ln[3] for ln in d.lines) for d in drafts]
+    costs = [sum(ln[4] for ln in d.lines) for d in drafts]
+    return {
+        "order_no": [d.order_no for d in drafts], "customer_id": customer,
+        "salesperson_id": [sp_ids.get(d.salesperson) for d in drafts], "order_date": [d.order_date for d in drafts],
+        "status": [d.status for d in drafts], "amount": amounts, "cost": costs,
+        "coupon_code": [d.coupon_code for d in drafts], "content_hash": [plan.hashes[d.order_no] for d in drafts],
+        "import_batch_id": [batch.id] * len(drafts),
+    }  # fmt: skip
+
+
+def _line_columns(plan: SalesPlan, drafts: list[OrderDraft], order_ids: dict[str, int], ctx: Context,
+                  total: int) -> dict[str, list]:  # fmt: skip
+    """Every line of `drafts` as columns; a line without a sku has no product."""
+    order: list[int] = []
+    line_no: list[int] = []
+    product: list[int | None] = []
+    quantity: list[Decimal] = []
+    price: list[Decimal | None] = []
+    amount: list[Decimal] = []
+    cost: list[Decimal] = []
+    product_ids = plan.product_ids  # holds no "" key: a line without a sku gets None
+    done = 0
+    for d in drafts:
+        n = len(d.lines)
+        order.extend([order_ids[d.order_no]] * n)
+        line_no.extend(range(1, n + 1))
+        skus, quantities, prices, amounts, costs = zip(*d.lines, strict=True)
+        product.extend(map(product_ids.get, skus))
+        quantity.extend(quantities)
+        price.extend(prices)
+        amount.extend(amounts)
+        cost.extend(costs)
+        done += n
+        if done % 10000 < n:
+            ctx.progress("writing", done, total)
+    return {"order_id": order, "line_no": line_no, "product_id": product, "quantity": quantity, "unit_price": price,
+            "amount": amount, "cost": cost}  # fmt: skip
 
 
 def _allocate_ids(count: int) -> list[int] | None:

@@ -30,11 +30,11 @@ def write_ledger(path, orders: int) -> None:
 def test_connection_dropped_mid_import_writes_nothing(tmp_path, monkeypatch):
     ledger = tmp_path / "ledger.csv"
     write_ledger(ledger, 3000)
-    real = bulk.bulk_insert
+    real = bulk.bulk_insert_columns
     calls = []
 
-    def insert_then_drop(model, fields, rows):
-        count = real(model, fields, rows)
+    def insert_then_drop(model, columns):
+        count = real(model, columns)
         calls.append(model.__name__)
         if model is Order:  # the orders are in; kill our own backend before the lines go
             killer = psycopg2.connect(database_url_for_subprocess())
@@ -44,13 +44,13 @@ def test_connection_dropped_mid_import_writes_nothing(tmp_path, monkeypatch):
             killer.close()
         return count
 
-    monkeypatch.setattr("sales.imports.sales_write.bulk_insert", insert_then_drop)
+    monkeypatch.setattr("sales.imports.sales_write.bulk_insert_columns", insert_then_drop)
     with pytest.raises(Exception):  # noqa: B017 - whichever error the dead connection raises first
         import_file(kind="sales", path=ledger, name="ledger.csv", user=None, dry_run=False)
     assert "Order" in calls
     connections.close_all()
     assert (Order.objects.count(), OrderLine.objects.count()) == (0, 0)
-    monkeypatch.setattr("sales.imports.sales_write.bulk_insert", real)
+    monkeypatch.setattr("sales.imports.sales_write.bulk_insert_columns", real)
     report = import_file(kind="sales", path=ledger, name="ledger.csv", user=None, dry_run=False)
     assert (report.created, Order.objects.count(), OrderLine.objects.count()) == (3000, 3000, 6000)
     assert ImportBatch.objects.filter(status="done").count() == 1

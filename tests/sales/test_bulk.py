@@ -1,12 +1,14 @@
 """sales.bulk: the Arrow CSV + COPY paths keep every text and NULL exactly (PostgreSQL in CI, SQLite locally)."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-from sales.bulk import bulk_insert_frame, select_integers
-from sales.models import Product
+from sales.bulk import bulk_insert_columns, bulk_insert_frame, select_integers
+from sales.models import Order, OrderLine, Product
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,27 @@ def test_frame_insert_keeps_texts_and_nulls_apart():
         (f"S{i}", name, None if cost is None else Decimal(cost))
         for i, (name, cost) in enumerate(zip(NAMES, COSTS, strict=True))
     ]
+
+
+def test_column_insert_keeps_types_texts_and_nulls():
+    customer, product = CustomerFactory(), Product.objects.create(sku="P1", name="p")
+    day = dt.date(2025, 3, 9)
+    orders = {"order_no": ["SO1", "SO2"], "customer_id": [customer.pk] * 2, "salesperson_id": [None, None],
+              "order_date": [day, day], "status": ["confirmed", "cancelled"],
+              "amount": [Decimal("12.50"), Decimal("-0.01")], "cost": [Decimal("0.00"), Decimal("-0.01")],
+              "coupon_code": ["", '=HYPERLINK("x")'], "content_hash": ["h1", "h2"], "import_batch_id": [None, None]}
+    assert bulk_insert_columns(Order, orders) == 2
+    got = list(Order.objects.order_by("order_no").values_list(*orders))
+    assert got == list(zip(*orders.values(), strict=True))
+    ids = list(Order.objects.order_by("order_no").values_list("id", flat=True))
+    lines = {"order_id": [ids[0], ids[0], ids[1]], "line_no": [1, 2, 1], "product_id": [product.pk, None, None],
+             "quantity": [Decimal("2.500"), Decimal("0.000"), Decimal("-1.000")],
+             "unit_price": [Decimal("5.0000"), None, Decimal("0.0100")],
+             "amount": [Decimal("12.50"), Decimal("0.00"), Decimal("-0.01")],
+             "cost": [Decimal("0.00"), Decimal("0.00"), Decimal("-0.01")]}  # fmt: skip
+    assert bulk_insert_columns(OrderLine, lines) == 3
+    got = list(OrderLine.objects.order_by("order__order_no", "line_no").values_list(*lines))
+    assert got == list(zip(*lines.values(), strict=True))
 
 
 def test_select_integers_reads_rows_and_no_rows():
