@@ -65,7 +65,7 @@ def main() -> int:
             profiler.enable()
             client.get(url)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.profile)
         slowest = max(captured, key=lambda q: float(q["time"]))
         if args.explain and slowest["sql"].lstrip().upper().startswith("SELECT"):
             print(slowest["sql"])
