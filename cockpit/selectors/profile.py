@@ -22,10 +22,26 @@ TOP = 5
 CENT = Decimal("0.01")
 
 
-def snapshot_history(customer: Customer, months: int = HISTORY_MONTHS) -> list[CustomerSnapshot]:
-    """The customer's last `months` monthly snapshots, oldest first (grade history, RFM, action)."""
-    rows = CustomerSnapshot.objects.filter(customer=customer).order_by("-period")[:months]
-    return list(reversed(rows))
+class GradeMonth(NamedTuple):
+    """One month of a customer's grade history."""
+
+    period: dt.date
+    grade: str
+
+
+def grade_history(customer: Customer, months: int = HISTORY_MONTHS) -> list[GradeMonth]:
+    """The customer's grades in their last `months` monthly snapshots, oldest first.
+
+    Two columns, not whole rows: the history only draws the grade strip and chart, and 24 full snapshot rows
+    cost ~2 ms more to build as model instances (measured on the reference data). snapshot_at gives the latest.
+    """
+    rows = CustomerSnapshot.objects.filter(customer=customer).order_by("-period").values_list("period", "grade")
+    return [GradeMonth(period, grade) for period, grade in reversed(rows[:months])]
+
+
+def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:
+    """The customer's snapshot of `period`: naming the period lets PostgreSQL read one partition."""
+    return CustomerSnapshot.objects.filter(customer=customer, period=period).first()
 
 
 class OrderDay(NamedTuple):

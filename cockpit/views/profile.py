@@ -65,8 +65,8 @@ def _crosssell_context(request: HttpRequest, customer: Customer) -> dict[str, An
 
 def _profile_context(customer: Customer) -> dict[str, Any]:
     today = timezone.localdate()
-    history = sel.snapshot_history(customer)
-    latest = history[-1] if history else None
+    history = sel.grade_history(customer)
+    latest = sel.snapshot_at(customer, history[-1].period) if history else None
     as_of = month_end(latest.period) if latest else today
     grade_labels = labels.grade_labels()
     days = sel.order_days(customer)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics.models import CustomerSnapshot
 from customers.models import Visit
 
 
@@ -36,6 +37,9 @@ def test_profile_sections(client, graded, manager_user):
     ctx = response.context
     assert ctx["latest"].grade == "B" and ctx["latest"].action == "call_what_changed"
     assert [s.period for s in ctx["history"]] == [dt.date(2025, 2, 1), dt.date(2025, 3, 1)]
+    stored = CustomerSnapshot.objects.filter(code="00101").order_by("period")
+    assert [(s.period, s.grade) for s in ctx["history"]] == list(stored.values_list("period", "grade"))
+    assert ctx["latest"] == stored.last() and ctx["latest"].period == dt.date(2025, 3, 1)
     prefs = ctx["preferences"]
     assert [(r["name"], r["amount"], r["orders"]) for r in prefs["products_by_amount"]] == [
         ("RICE 大米", Decimal("80000.00"), 2), ("OIL 花生油", Decimal("100000.00"), 1)][::-1]
