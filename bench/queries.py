@@ -1,6 +1,7 @@
 """Queries per cockpit page, and the slowest of them: one request at a time through Django's test client.
 
-    DATABASE_URL=postgres://... .venv/bin/python bench/queries.py [--user manager] [--top 5] [--repeat 3] [URL ...]
+    DATABASE_URL=postgres://... .venv/bin/python bench/queries.py [--user manager] [--top 5] [--repeat 3] [--cpu N]
+        [URL ...]
 
 For finding N+1s and slow SQL behind a page (bench/load.py says how slow; this says why). Uses the settings in
 DJANGO_SETTINGS_MODULE (default config.settings.local) against DATABASE_URL; logs the user in directly.
@@ -29,6 +30,20 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 DEFAULT = ["/", "/customers/?grade=A&sort=-sales", "/customers/{code}/", "/api/v1/snapshots/?grade=B&ordering=-sales"]
 
 
+def cpu_per_request(client: Client, url: str, codes: list[str], requests: int) -> float:
+    """Process CPU (app only: PostgreSQL's is another process) per request of `url`, best of 3 rounds, in ms."""
+    urls = [url.format(code=codes[i % len(codes)]) for i in range(requests)]
+    for warm in urls[:10]:
+        client.get(warm)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for each in urls:
+            client.get(each)
+        best = min(best, (time.process_time() - started) / requests * 1000)
+    return best
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("urls", nargs="*", default=DEFAULT)
@@ -37,12 +52,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="cProfile one more request; print N top functions")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest query of each page")
+    parser.add_argument("--cpu", type=int, default=0,
+                        help="also: this process's CPU per request over N requests ({code} rotating through "
+                             "the 50 biggest customers), best of 3; steadier than wall time on a shared machine")
     args = parser.parse_args()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username=args.user))
-    code = client.get("/api/v1/snapshots/?ordering=-sales&page_size=1").json()["results"][0]["code"]
+    codes = [r["code"] for r in client.get("/api/v1/snapshots/?ordering=-sales&page_size=50").json()["results"]]
     for url in args.urls:
-        url = url.format(code=code)
+        if args.cpu:
+            print(f"{url}: {cpu_per_request(client, url, codes, args.cpu):.2f} ms of this process's CPU per request "
+                  f"(best of 3 x {args.cpu})")
+        url = url.format(code=codes[0])
         best, captured = float("inf"), None
         for _ in range(args.repeat):
             with CaptureQueriesContext(connection) as ctx:
