@@ -90,7 +90,7 @@ class Order(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     order_no = models.CharField(_("order number"), max_length=64, unique=True)
-    # No index of its own: order_customer_date leads with it (one index less to maintain per imported order).
+    # No index of its own: order_customer_date leads with it (sales 0003).
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     salesperson = models.ForeignKey(
         Salesperson, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
@@ -121,7 +121,7 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """A line of an order; amount and cost are line totals and share the quantity's sign."""
 
-    # No index of its own: orderline_unique_line_no leads with it (one index less per imported line).
+    # No index of its own: orderline_unique_line_no leads with it (sales 0003).
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveIntegerField(_("line"))
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="lines")

@@ -4,7 +4,8 @@
 - sales_orderline(order_id) is the leading column of orderline_unique_line_no;
 - sales_order(customer_id) is the leading column of order_customer_date.
 
-Measured on an import of 300,000 lines (sales.imports): each index is one more B-tree insertion per row in the COPY.
+Each was one more B-tree to write per imported row and about 250 MB of disk between them at the reference scale;
+an A/B of a 1M-line import showed no measurable difference in time (BENCHMARKS.md, fourth session).
 The indexes are dropped by name, not through AlterField: SQLite would rebuild the tables for AlterField and lose
 sales_order's rollup triggers (sales.rollup) with them.
 """
