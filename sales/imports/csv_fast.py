@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .table import Table
+from .table import Table, header_names
 
-MAX_CELL = 32767  # readers.MAX_CELL; a longer cell goes to the csv module, which names its row and column
+MAX_CELL = 32767  # Excel's limit for one cell (readers refuses longer ones); here such a file goes to the csv module
 
 
 def read_csv_columns(text: str, delimiter: str) -> Table | None:
@@ -49,13 +49,12 @@ def read_csv_columns(text: str, delimiter: str) -> Table | None:
     if read.num_rows != lines or read.num_rows < 2:
         return None
     columns = [read.column(i).combine_chunks() for i in range(width)]
-    if max(pc.max(pc.utf8_length(c)).as_py() for c in columns) > MAX_CELL:
+    lengths = [pc.utf8_length(c) for c in columns]
+    if max(pc.max(n).as_py() for n in lengths) > MAX_CELL:
         return None
-    header = [c[0].as_py().strip().lstrip("\ufeff") for c in columns]
-    while header and not header[-1]:
-        header.pop()  # readers._finish: trailing empty cells of a blank formatted area are not columns
+    header = header_names([c[0].as_py() for c in columns])
     data = [c.slice(1) for c in columns]
-    blank = np.logical_and.reduce([pc.equal(pc.utf8_length(c), 0).to_numpy(zero_copy_only=False) for c in data])
+    blank = np.logical_and.reduce([pc.equal(n.slice(1), 0).to_numpy(zero_copy_only=False) for n in lengths])
     if blank.any():  # a record of empty cells (",,,") is skipped like a blank line, and keeps its number
         keep = pa.array(~blank)
         data = [c.filter(keep) for c in data]

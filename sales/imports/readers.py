@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .csv_fast import MAX_CELL, read_csv_columns
-from .table import Table
+from .table import Table, header_names
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -82,9 +82,7 @@ def _finish(records: Iterator[list[str]]) -> Table:
     kept: list[int] = []
     for number, record in enumerate(records, start=1):
         if header is None:
-            header = [h.strip().lstrip("\ufeff") for h in record]
-            while header and not header[-1]:
-                header.pop()  # trailing empty cells of a wide but blank formatted area are not columns
+            header = header_names(record)
             _check_size(header, number, header)
             continue
         if not any(record):

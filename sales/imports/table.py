@@ -7,6 +7,15 @@ import pandas as pd
 import pyarrow as pa
 
 
+def header_names(record: Sequence[str]) -> list[str]:
+    """A header record's column names: trimmed, a stray byte-order mark dropped, and trailing empty cells (a wide
+    but blank formatted area) not counted as columns. Both CSV readers and the XLSX reader use it."""
+    header = [h.strip().lstrip("\ufeff") for h in record]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
 class Table:
     """A header and its data rows; `numbers[i]` is the spreadsheet row of row i (header = row 1).
 
