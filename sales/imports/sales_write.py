@@ -15,9 +15,6 @@ from sales.models import ImportBatch, Order, OrderLine, Product
 from .refs import Context, categories_ensure, chunks, regions_ensure, salespeople_ensure, values_in
 from .sales import OrderDraft, SalesPlan
 
-ORDER_FIELDS = ("order_no", "customer_id", "salesperson_id", "order_date", "status", "amount", "cost",
-                "coupon_code", "content_hash", "import_batch_id")  # fmt: skip
-
 
 def sales_write(*, plan: SalesPlan, batch: ImportBatch, ctx: Context) -> dict[str, int]:
     """Apply a validated SalesPlan; returns what was created besides orders (for the report)."""
@@ -44,7 +41,8 @@ def sales_write(*, plan: SalesPlan, batch: ImportBatch, ctx: Context) -> dict[st
 
 
 def _order_columns(plan: SalesPlan, drafts: list[OrderDraft], people: dict, batch: ImportBatch) -> dict[str, list]:
-    """The new orders as columns (ORDER_FIELDS), amount and cost summed from their lines."""
+    """The orders' stored values as columns (attribute names), amount and cost summed from their lines: COPY of
+    new orders and bulk_update of changed ones both write these."""
     sp_ids = {name: sp.id for name, sp in people.items()}
     customer = [plan.customer_ids[plan.resolved[d.customer_code]] for d in drafts]
     amounts = [sum(ln[3] for ln in d.lines) for d in drafts]
@@ -106,17 +104,11 @@ def _replace_orders(plan: SalesPlan, people: dict, batch: ImportBatch) -> None:
     """A changed order keeps its row (and id) with the file's values; its old lines go."""
     if not plan.to_replace:
         return
-    objs = []
-    for order_no, pk in plan.to_replace.items():
-        d = plan.orders[order_no]
-        sp = people.get(d.salesperson)
-        objs.append(Order(
-            id=pk, order_no=order_no, customer_id=plan.customer_ids[plan.resolved[d.customer_code]],
-            salesperson_id=sp.id if sp else None, order_date=d.order_date, status=d.status,
-            amount=sum(ln[3] for ln in d.lines), cost=sum(ln[4] for ln in d.lines), coupon_code=d.coupon_code,
-            content_hash=plan.hashes[order_no], import_batch_id=batch.id,
-        ))  # fmt: skip
-    Order.objects.bulk_update(objs, [f.removesuffix("_id") for f in ORDER_FIELDS[1:]], batch_size=1000)
+    columns = _order_columns(plan, [plan.orders[no] for no in plan.to_replace], people, batch)
+    objs = [Order(id=pk, **dict(zip(columns, values, strict=True)))
+            for pk, values in zip(plan.to_replace.values(), zip(*columns.values(), strict=True), strict=True)]
+    fields = [name.removesuffix("_id") for name in columns if name != "order_no"]  # the number is the key
+    Order.objects.bulk_update(objs, fields, batch_size=1000)
     for pks in chunks(plan.to_replace.values()):
         OrderLine.objects.filter(order_id__in=pks).delete()
 
