@@ -2,7 +2,9 @@
 
 It serves only LIKE 'prefix%' searches, and nothing searches order numbers by prefix: the import looks them up by
 equality (= ANY), which the unique index serves, and the admin's search is a substring match that no B-tree
-serves. Each imported order paid one more B-tree insertion for it. SQLite never had it.
+serves. Each imported order paid one more B-tree insertion for it, though an A/B of a 1M-line import showed no
+measurable difference in time (BENCHMARKS.md, fourth session); it also took about 70 MB at the reference scale.
+SQLite never had it.
 """
 
 from django.db import migrations
