@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
+from config.prepared import PreparedQuery
 from customers.models import Customer, Visit
 from sales.models import Order, OrderLine, Payment
 
@@ -29,14 +30,19 @@ class GradeMonth(NamedTuple):
     grade: str
 
 
-def grade_history(customer: Customer, months: int = HISTORY_MONTHS) -> list[GradeMonth]:
-    """The customer's grades in their last `months` monthly snapshots, oldest first.
+_GRADE_HISTORY = PreparedQuery("cockpit_grade_history", lambda customer_id: (
+    CustomerSnapshot.objects.filter(customer_id=customer_id).order_by("-period")
+    .values_list("period", "grade")[:HISTORY_MONTHS]))
+
+
+def grade_history(customer: Customer) -> list[GradeMonth]:
+    """The customer's grades in their last HISTORY_MONTHS monthly snapshots, oldest first.
 
     Two columns, not whole rows: the history only draws the grade strip and chart, and 24 full snapshot rows
-    cost ~2 ms more to build as model instances (measured on the reference data). snapshot_at gives the latest.
+    cost ~2 ms more to build as model instances. Prepared: it reads every snapshot partition, and planning that
+    cost PostgreSQL 1.45 ms per profile against 0.14 ms prepared (reference data). snapshot_at gives the latest.
     """
-    rows = CustomerSnapshot.objects.filter(customer=customer).order_by("-period").values_list("period", "grade")
-    return [GradeMonth(period, grade) for period, grade in reversed(rows[:months])]
+    return [GradeMonth(period, grade) for period, grade in reversed(_GRADE_HISTORY.rows(customer.pk))]
 
 
 def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:

@@ -87,6 +87,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Hot reads over every snapshot partition are prepared once per PostgreSQL connection (config/prepared.py);
+# false behind a pooler in transaction mode, where a session's statements do not follow the client.
+PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Imports and snapshot jobs write while pages read: WAL and a busy timeout keep SQLite usable.
     DATABASES["default"]["OPTIONS"] = {
