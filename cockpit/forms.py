@@ -12,7 +12,7 @@ from customers.roles import SALESPERSON, user_role
 from customers.selectors import regions_visible, salespeople_visible
 
 from .selectors.common import Scope
-from .widgets import ChoiceSelect, listed
+from .widgets import ChoiceSelect, DateBox, listed
 
 # <input type="date"> takes ISO dates only; the active language's format (2026/11/23 in zh-hans) would blank it.
 ISO = "%Y-%m-%d"
@@ -49,11 +49,12 @@ class DashboardForm(forms.Form):
 class VisitForm(forms.Form):
     """Log a visit, call or message; customers.services.visit_log does the writing and the checks."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format=ISO))
-    kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices)
+    # The written-out widgets (cockpit/widgets.py): the same markup as Django's, without a template per input.
+    date = forms.DateField(label=_("Date"), widget=DateBox(attrs={"type": "date"}, format=ISO))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices, widget=ChoiceSelect)
     note = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_date = forms.DateField(label=_("Next follow-up"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format=ISO))
+                                widget=DateBox(attrs={"type": "date"}, format=ISO))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"date": timezone.localdate(), "kind": Visit.Kind.ONSITE})

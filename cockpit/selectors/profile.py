@@ -9,7 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, Q, Sum
 
 from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
@@ -46,8 +46,14 @@ def grade_history(customer: Customer) -> list[GradeMonth]:
 
 
 def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:
-    """The customer's snapshot of `period`: naming the period lets PostgreSQL read one partition."""
-    return CustomerSnapshot.objects.filter(customer=customer, period=period).first()
+    """The customer's snapshot of `period`: naming the period lets PostgreSQL read one partition.
+
+    Annotated with `period_scored` (churn.period_scored: did the churn model score anyone that month), which the
+    churn card needs when this customer has no score, in the same query.
+    """
+    scored = CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
+    return CustomerSnapshot.objects.filter(customer=customer, period=period).annotate(
+        period_scored=Exists(scored)).first()
 
 
 class OrderDay(NamedTuple):

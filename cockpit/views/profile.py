@@ -17,7 +17,7 @@ from analytics.periods import month_end
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
 from cockpit.selectors import profile as sel
-from cockpit.selectors.churn import Risk, period_scored, risk_explained
+from cockpit.selectors.churn import Risk, risk_explained
 from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services import VisitError, visit_log
@@ -46,7 +46,8 @@ def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
     if latest is None:
         return {"churn_state": "not_used", "churn": None}
     if latest.churn_risk is None:
-        return {"churn_state": "unscored" if period_scored(latest.period) else "not_used", "churn": None}
+        # `latest` comes from sel.snapshot_at, which asked churn.period_scored's question in its own query.
+        return {"churn_state": "unscored" if latest.period_scored else "not_used", "churn": None}
     explained = risk_explained(period=latest.period, customer_ids=[customer.pk])
     found = (explained or {}).get(customer.pk)
     risk = Risk(risk=latest.churn_risk, reasons=found.reasons if found else [])

@@ -4,11 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django import forms
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.models import CustomerSnapshot
+from cockpit.forms import VisitForm
 from customers.models import Visit
 
 
@@ -160,3 +162,25 @@ def test_plain_aging_is_the_engines_aging_for_one_customer(orders, payments, ter
     got = aging_fen([(d + dt.timedelta(days=terms), d, a) for d, a in seen if a > 0],
                     sum(-a for _d, a in seen if a < 0) + sum(a for _d, a in paid), as_of)
     assert got == expected
+
+
+class StockVisitForm(VisitForm):
+    """The visit form with Django's own template-rendered widgets, to hold the written-out ones to."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, stock in (("date", forms.DateInput), ("next_date", forms.DateInput), ("kind", forms.Select)):
+            ours = self.fields[name].widget
+            if stock is forms.DateInput:  # Input.__init__ took the type out of the attrs
+                widget = stock(attrs={**ours.attrs, "type": ours.input_type}, format=ours.format)
+            else:
+                widget = stock(attrs=ours.attrs, choices=ours.choices)
+            self.fields[name].widget = widget
+
+
+@pytest.mark.parametrize("data", [None, {"date": "2999-01-01", "kind": "call", "note": "<b>x</b>", "next_date": "x"},
+                                  {"date": "2026-03-02", "kind": "nonsense", "next_date": "2026-03-01"}])
+def test_visit_form_writes_what_djangos_widgets_write(data):
+    with translation.override("en"):
+        assert str(VisitForm(data)) == str(StockVisitForm(data))
+        assert "<select" in str(VisitForm(data)) and 'type="date"' in str(VisitForm(data))
