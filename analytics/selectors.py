@@ -14,6 +14,11 @@ def latest_period() -> dt.date | None:
     return PeriodSummary.objects.order_by("-period").values_list("period", flat=True).first()
 
 
+def scored_rows(period: dt.date) -> QuerySet[CustomerSnapshot]:
+    """Every row of `period` the churn model scored (churn_risk filled from the winning model; DESIGN 3.7)."""
+    return CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
+
+
 def snapshot_list(*, user: Any) -> QuerySet[CustomerSnapshot]:
     """Snapshot rows of the customers `user` may see, with customer, region and salesperson joined."""
     return scoped(CustomerSnapshot.objects.select_related("customer", "region", "salesperson"), user=user)

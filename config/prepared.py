@@ -52,9 +52,8 @@ class PreparedQuery:
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         if connection.vendor != "postgresql" or not settings.PREPARED_STATEMENTS:
             return list(self.build(*args))
-        connection.ensure_connection()
-        done = _done.setdefault(connection.connection, set())
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # opens the connection, whose statements `done` then names
+            done = _done.setdefault(connection.connection, set())
             if self.name not in done:
                 sql, params = self.build(*args).query.sql_with_params()
                 if list(params) != list(args):  # the statement would bind the wrong values

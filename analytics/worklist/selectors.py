@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, month_end
+from analytics.selectors import scored_rows
 from customers.models import Visit
 from customers.selectors import scoped
 
@@ -77,7 +78,7 @@ def worklist_period(*, today: dt.date) -> dt.date | None:
 
 def risk_cut(period: dt.date) -> float | None:
     """The churn risk at the edge of the period's riskiest RISK_TOP_SHARE (None: no risk in this snapshot)."""
-    scored = CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
+    scored = scored_rows(period)
     n = scored.count()
     if not n:
         return None

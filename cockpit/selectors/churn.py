@@ -12,15 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.models import CustomerSnapshot
 from analytics.periods import month_end
+from analytics.selectors import scored_rows
 
 
 def period_scored(period: dt.date | None) -> bool:
     """True when the winning churn model scored at least one customer of `period` (one query)."""
     if period is None:
         return False
-    return CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False).exists()
+    return scored_rows(period).exists()
 
 
 @dataclass

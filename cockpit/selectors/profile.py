@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, Q, Sum
 from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
+from analytics.selectors import scored_rows
 from config.prepared import PreparedQuery
 from customers.models import Customer, Visit
 from sales.models import Order, OrderLine, Payment
@@ -51,9 +52,8 @@ def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:
     Annotated with `period_scored` (churn.period_scored: did the churn model score anyone that month), which the
     churn card needs when this customer has no score, in the same query.
     """
-    scored = CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
     return CustomerSnapshot.objects.filter(customer=customer, period=period).annotate(
-        period_scored=Exists(scored)).first()
+        period_scored=Exists(scored_rows(period))).first()
 
 
 class OrderDay(NamedTuple):
