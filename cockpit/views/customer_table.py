@@ -20,9 +20,8 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from analytics.models import CustomerSnapshot
 from cockpit import labels
-from cockpit.selectors.customers import flags_of
+from cockpit.selectors.customers import ListRow, flags_of
 from cockpit.templatetags.cockpit_tags import iso, pct, share, yuan
 
 DASH = "—"
@@ -122,14 +121,14 @@ def _joined(texts: Iterable[Any]) -> SafeString:
     return mark_safe("; ".join(conditional_escape(t) for t in texts))  # noqa: S308 - every part escaped
 
 
-def _override(s: CustomerSnapshot, w: Words) -> SafeString | str:
+def _override(s: ListRow, w: Words) -> SafeString | str:
     if not s.override_active:
         return ""
     return format_html(' <span class="override" title="{}">{} ({})</span>',
                        _blocktrans(w.override, g=s.computed_grade), w.overridden, s.computed_grade)
 
 
-def _risk(s: CustomerSnapshot, w: Words, reasons: dict[int, list[str]] | None) -> SafeString:
+def _risk(s: ListRow, w: Words, reasons: dict[int, list[str]] | None) -> SafeString:
     if reasons is None:  # the period has no churn scores: days since the last order
         days = DASH if s.days_since_last_order is None else localize(s.days_since_last_order)
         return format_html('<td class="num">{}</td>', days)
@@ -140,26 +139,25 @@ def _risk(s: CustomerSnapshot, w: Words, reasons: dict[int, list[str]] | None) -
     return format_html('<td class="num risk">{}{}</td>\n      ', share(s.churn_risk), small)
 
 
-def _row(n: int, s: CustomerSnapshot, w: Words, reasons: dict[int, list[str]] | None) -> SafeString:
-    c = s.customer
+def _row(n: int, s: ListRow, w: Words, reasons: dict[int, list[str]] | None) -> SafeString:
     return _html(
-        ROW, n=localize(n), code=s.code, url=w.url(s.code), name=c.name, select=_blocktrans(w.select, name=c.name),
-        region=(c.region.path if c.region else "") or DASH, owner=(c.owner.name if c.owner else "") or DASH,
-        contact=c.contact or DASH, phone=c.mobile or DASH, grade=s.grade, grade_label=w.grades.get(s.grade, ""),
+        ROW, n=localize(n), code=s.code, url=w.url(s.code), name=s.name, select=_blocktrans(w.select, name=s.name),
+        region=s.region or DASH, owner=s.salesperson or DASH,
+        contact=s.contact or DASH, phone=s.phone or DASH, grade=s.grade, grade_label=w.grades.get(s.grade, ""),
         override=_override(s, w), previous=s.previous_grade or DASH, movement=w.arrows.get(s.movement, ""),
         orders=intcomma(s.orders), sales=yuan(s.sales), receivable=yuan(s.receivable), overdue=yuan(s.overdue),
         mom=pct(s.mom_growth), mom_down=" down" if s.mom_growth is not None and s.mom_growth < 0 else "",
         yoy=pct(s.yoy_growth), yoy_down=" down" if s.yoy_growth is not None and s.yoy_growth < 0 else "",
         overdue_down=" down" if s.overdue is not None and s.overdue > 0 else "",
         last_order=iso(s.last_order_date) or DASH, risk=_risk(s, w, reasons),
-        last_visit=iso(c.last_visit_date) or DASH, last_coupon=iso(c.last_coupon_date) or DASH,
+        last_visit=iso(s.last_visit) or DASH, last_coupon=iso(s.last_coupon) or DASH,
         lifecycle=s.lifecycle, lifecycle_text=labels.text(w.lifecycle, s.lifecycle),
         flags=mark_safe("".join(w.chips[f] for f in flags_of(s))) or NO_FLAGS,  # noqa: S308 - safe parts
         segment=labels.text(w.segment, s.rfm_segment) or DASH, action=labels.text(w.action, s.action),
     )
 
 
-def table_rows(rows: Iterable[CustomerSnapshot], *, grade_labels: dict[str, str],
+def table_rows(rows: Iterable[ListRow], *, grade_labels: dict[str, str],
                risk_reasons: dict[int, list[str]] | None = None) -> list[SafeString]:
     """The page's rows as <tr> markup, numbered from 1; the churn-risk column when `risk_reasons` is given."""
     words = Words(grades=grade_labels)

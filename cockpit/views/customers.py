@@ -1,5 +1,6 @@
 """The customer list (/customers/): filters in the URL, htmx partial swaps, exports of exactly what is filtered."""
 
+import functools
 import io
 from typing import Any
 from urllib.parse import urlencode
@@ -7,7 +8,10 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
@@ -62,6 +66,23 @@ def _headers(sort: str, params: Any, churn_scored: bool = False) -> list[dict[st
     return out
 
 
+# The "more filters" grid as it is written when none of its filters is asked for, per language and field list.
+_BLANK_MORE: dict[tuple[str, tuple[str, ...]], SafeString] = {}
+
+
+def _more_filters(form: Any, names: tuple[str, ...], blank: bool) -> SafeString:
+    """The "more filters" grid. Blank (none of its fields asked for, as on most list pages), it is the same HTML for
+    every request in a language: no value, no error, and no user's choices (region and salesperson are basic
+    fields). It is then written once per process instead of 27 fields per page (~2 ms)."""
+    key = (get_language(), names)
+    if blank and key in _BLANK_MORE:
+        return _BLANK_MORE[key]
+    html = render_to_string("cockpit/customers/_more_filters.html", {"fields": [form[n] for n in names]})
+    if blank:
+        _BLANK_MORE[key] = html
+    return html
+
+
 def customer_list(request: HttpRequest) -> HttpResponse:
     """One row per customer of the period; htmx requests aimed at #results get just the results."""
     data = customer_rows(user=request.user, params=request.GET)
@@ -75,13 +96,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     rows = table_rows(page.object_list, grade_labels=grade_labels, risk_reasons=reasons)
     form = data.filterset.form
     hidden = {RISK_FILTERS[not scored]} - {n for n in form.fields if request.GET.get(n)}
+    more = tuple(n for n in form.fields if n not in BASIC and n not in hidden)
+    more_open = any(request.GET.get(n) for n in form.fields if n not in BASIC)
     query = _querystring(request.GET)
     grades = request.GET.getlist("grade")
     context = {
         "data": data, "page": page, "rows": rows, "headers": _headers(data.sort, request.GET, scored),
         "sort": data.sort, "churn_scored": scored, "basic_fields": [form[n] for n in BASIC],
-        "more_fields": [form[n] for n in form.fields if n not in BASIC and n not in hidden],
-        "more_open": any(request.GET.get(n) for n in form.fields if n not in BASIC),
+        "more_filters": functools.partial(_more_filters, form, more, blank=not more_open), "more_open": more_open,
         "grade_labels": grade_labels, "grade_counts": data.grade_counts() if data.period else {},
         "query": query, "coupon_url": COUPON_SEND_URL, "coupon_all_url": f"{COUPON_SEND_URL}?all=1&{query}",
         "grade_tabs_query": _querystring(request.GET, drop=("page", "grade")), "nav": "customers",

@@ -175,6 +175,35 @@ def test_filters_live_in_the_url_and_the_form_shows_them(manager):
     assert response.context["data"].period == dt.date(2025, 3, 1)
 
 
+def more_grid(response):
+    html = response.content.decode()
+    return html[html.index('<div class="filter-grid">'):html.index("</details>")]
+
+
+@pytest.mark.django_db
+def test_blank_more_filters_are_written_once_per_language_and_never_carry_a_request_value(manager, monkeypatch):
+    from cockpit.views import customers as view
+
+    monkeypatch.setattr(view, "_BLANK_MORE", {})
+    written = []
+    real = view.render_to_string
+    monkeypatch.setattr(view, "render_to_string", lambda name, context: written.append(name) or real(name, context))
+    blank = more_grid(get(manager, grade="B"))
+    assert 'name="sales_min"' in blank and "销售额至少" in blank and 'value="5"' not in blank
+    asked = get(manager, grade="B", sales_min="5")  # a value in the grid: written for this request only
+    assert 'name="sales_min" value="5"' in more_grid(asked) and "<details open>" in asked.content.decode()
+    assert more_grid(get(manager, grade="A", sort="orders")) == blank
+    manager.cookies["django_language"] = "en"
+    english = more_grid(get(manager, grade="A"))
+    assert "Sales at least" in english and "销售额至少" not in english
+    assert more_grid(get(manager, lifecycle="active")) == english
+    assert written == ["cockpit/customers/_more_filters.html"] * 3  # blank zh, asked zh, blank en
+    assert len(view._BLANK_MORE) == 2
+    # htmx partials never write the form at all
+    manager.get("/customers/", {"grade": "C"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert len(written) == 3
+
+
 @pytest.mark.django_db
 def test_previous_period_can_be_chosen(manager):
     response = get(manager, period="2025-02")
@@ -183,13 +212,12 @@ def test_previous_period_can_be_chosen(manager):
 
 
 def sort_value(row, key):
-    c = row.customer
     return {
-        "customer": c.name, "code": row.code, "region": c.region.path if c.region else None,
-        "salesperson": c.owner.name if c.owner else None, "contact": c.contact, "phone": c.mobile,
+        "customer": row.name, "code": row.code, "region": row.region, "salesperson": row.salesperson,
+        "contact": row.contact, "phone": row.phone,
         "grade": row.grade, "previous_grade": row.previous_grade, "orders": row.orders, "sales": row.sales,
         "mom": row.mom_growth, "yoy": row.yoy_growth, "receivable": row.receivable, "overdue": row.overdue,
-        "last_order": row.last_order_date, "last_visit": c.last_visit_date, "last_coupon": c.last_coupon_date,
+        "last_order": row.last_order_date, "last_visit": row.last_visit, "last_coupon": row.last_coupon,
         "lifecycle": row.lifecycle, "flags": row.sales_plunge, "segment": row.rfm_segment, "action": row.action,
         "churn_risk": row.churn_risk, "days_since": row.days_since_last_order,
     }[key]
