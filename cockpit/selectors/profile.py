@@ -16,11 +16,14 @@ from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
 from analytics.selectors import scored_rows
 from config.prepared import PreparedQuery
+from coupons.models import CouponIssue
 from customers.models import Customer, Visit
 from sales.models import Order, OrderLine, Payment
 
 HISTORY_MONTHS = 24
 TOP = 5
+VISITS_SHOWN = 50
+COUPONS_SHOWN = 50
 CENT = Decimal("0.01")
 
 
@@ -174,13 +177,50 @@ def aging(customer: Customer, days: list[OrderDay], as_of: dt.date) -> dict[str,
     return {b: (Decimal(table[b]) / 100).quantize(CENT) for b in AGING_BUCKETS}
 
 
-def visits(customer: Customer, limit: int = 50) -> list[Visit]:
-    return list(Visit.objects.filter(customer=customer).select_related("salesperson")[:limit])
+class VisitLine(NamedTuple):
+    """One visit of the profile's timeline."""
+
+    date: dt.date
+    kind: str
+    note: str
+    next_date: dt.date | None
+    salesperson: str | None  # the salesperson's name
+
+    def kind_text(self) -> str:
+        return str(_VISIT_KINDS.get(self.kind, self.kind))
 
 
-def coupons(customer: Customer, limit: int = 50) -> list[Any]:
+class CouponLine(NamedTuple):
+    """One coupon the customer was sent (coupons.models.CouponIssue)."""
+
+    queued_at: dt.datetime
+    campaign: str  # the campaign's name
+    code: str
+    status: str
+
+    def status_text(self) -> str:
+        return str(_COUPON_STATUSES.get(self.status, self.status))
+
+
+_VISIT_KINDS = dict(Visit.Kind.choices)
+_COUPON_STATUSES = dict(CouponIssue.Status.choices)
+# The timeline and the coupons card read a few columns of one customer's newest rows: prepared, as the grade
+# history is, they skip the ORM's compiling and PostgreSQL's planning (about 0.8 ms of app CPU each a profile).
+_VISITS = PreparedQuery("cockpit_visits", lambda customer_id: (
+    Visit.objects.filter(customer_id=customer_id)
+    .values_list("date", "kind", "note", "next_date", "salesperson__name")[:VISITS_SHOWN]))
+
+
+_COUPONS = PreparedQuery("cockpit_coupons", lambda customer_id: (
+    CouponIssue.objects.filter(customer_id=customer_id).order_by("-queued_at", "-id")
+    .values_list("queued_at", "campaign__name", "code", "status")[:COUPONS_SHOWN]))
+
+
+def visits(customer: Customer) -> list[VisitLine]:
+    """The customer's newest VISITS_SHOWN visits, newest first (Visit's own order: date, then id)."""
+    return [VisitLine._make(row) for row in _VISITS.rows(customer.pk)]
+
+
+def coupons(customer: Customer) -> list[CouponLine]:
     """Coupons issued to the customer, newest first (coupons.models.CouponIssue)."""
-    from coupons.models import CouponIssue
-
-    return list(CouponIssue.objects.filter(customer=customer).select_related("campaign")
-                .order_by("-queued_at", "-id")[:limit])
+    return [CouponLine._make(row) for row in _COUPONS.rows(customer.pk)]

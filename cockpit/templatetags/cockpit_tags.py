@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from cockpit import labels
 
@@ -51,9 +52,10 @@ def share(value: Any) -> str:
 
 @register.filter
 def iso(value: Any) -> str:
-    """Dates as YYYY-MM-DD whatever the language."""
+    """Dates as YYYY-MM-DD whatever the language; a timestamp as its day in the site's time zone."""
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        # The ORM reads timestamps in UTC: a coupon queued at 01:00 in Shanghai is the day before in UTC.
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     return "" if value is None else str(value)

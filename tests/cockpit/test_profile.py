@@ -1,6 +1,7 @@
 """The customer profile: 404 for others' customers, every section's figures, logging a visit."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,11 +128,38 @@ def test_coupons_received_are_listed(client, graded, manager_user):
 
     campaign = Campaign.objects.create(name="春季满减", value=Decimal("50"), valid_from=dt.date(2025, 3, 1),
                                        valid_to=dt.date(2025, 3, 31))
-    CouponIssue.objects.create(campaign=campaign, customer=graded["c1"], code="ABC123", mobile="+8613800138001",
-                               message="...", send_day=dt.date(2025, 3, 2))
+    later = Campaign.objects.create(name="<清明>", value=Decimal("20"), valid_from=dt.date(2025, 3, 1),
+                                    valid_to=dt.date(2025, 4, 30))
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    issues = (("ABC123", dt.datetime(2025, 3, 2, 0, 30, tzinfo=shanghai), "queued", campaign),
+              ("XYZ789", dt.datetime(2025, 3, 9, 23, 59, tzinfo=shanghai), "delivered", later))
+    for code, queued, status, sent_in in issues:
+        CouponIssue.objects.create(campaign=sent_in, customer=graded["c1"], code=code, mobile="+8613800138001",
+                                   message="...", send_day=queued.date(), queued_at=queued, status=status)
     client.force_login(manager_user)
     html = client.get("/customers/00101/").content.decode()
-    assert "春季满减" in html and "ABC123" in html
+    # Newest first; the day is Shanghai's (00:30 on 2 March is 1 March in UTC), the status in the user's words.
+    assert ("<tbody><tr><td>2025-03-09</td><td>&lt;清明&gt;</td><td>XYZ789</td><td>已送达</td></tr>"
+            "<tr><td>2025-03-02</td><td>春季满减</td><td>ABC123</td><td>排队中</td></tr></tbody>") in html
+
+
+@pytest.mark.django_db
+def test_visit_timeline_newest_first_with_the_rest_folded(client, graded):
+    sp = graded["sp1"]
+    for day in range(1, 13):  # 12 visits: 10 shown, 2 folded under "2 earlier visits"
+        Visit.objects.create(customer=graded["c1"], salesperson=sp if day % 2 else None, date=dt.date(2025, 3, day),
+                             kind="phone" if day == 12 else "onsite", note=f"<b>第{day}次</b>" if day == 12 else "",
+                             next_date=dt.date(2025, 4, 1) if day == 12 else None)
+    client.force_login(sp.user)
+    html = client.get("/customers/00101/").content.decode()
+    timeline = html[html.index('<ol class="timeline">'):html.index("</section>", html.index('id="visits"'))]
+    assert re.findall(r'<time datetime="([\d-]+)">', timeline) == [f"2025-03-{d:02d}" for d in range(12, 0, -1)]
+    first = timeline[:timeline.index("</li>")]
+    assert '<span class="chip">电话</span>' in first and '<span class="muted"></span>' in first
+    assert "<p>&lt;b&gt;第12次&lt;/b&gt;</p>" in first and "下次跟进：2025-04-01" in first
+    assert f'<span class="chip">上门</span>\n      <span class="muted">{sp.name}</span>' in timeline
+    assert timeline.count("<li>") == 12 and "<summary>更早的 2 次拜访</summary>" in timeline
+    assert timeline.index("<summary>") > timeline.index('datetime="2025-03-03"')
 
 
 dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
