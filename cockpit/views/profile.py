@@ -22,6 +22,8 @@ from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services import VisitError, visit_log
 
+from .visit_timeline import visit_timeline
+
 QUADRANT_GRID = (("develop", "strategic_partner"), ("build_relationship", "retain"))
 CROSSSELL_LIMIT = 5
 
@@ -34,7 +36,9 @@ def _customer(request: HttpRequest, code: str) -> Customer:
 
 
 def _visits_context(customer: Customer, form: VisitForm | None = None, saved: bool = False) -> dict[str, Any]:
-    return {"customer": customer, "visits": sel.visits(customer), "visit_form": form or VisitForm(), "saved": saved}
+    visits = sel.visits(customer)
+    return {"customer": customer, "visits": visits, "timeline": visit_timeline(visits),
+            "visit_form": form or VisitForm(), "saved": saved}
 
 
 def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:

@@ -160,6 +160,11 @@ def test_visit_timeline_newest_first_with_the_rest_folded(client, graded):
     assert f'<span class="chip">上门</span>\n      <span class="muted">{sp.name}</span>' in timeline
     assert timeline.count("<li>") == 12 and "<summary>更早的 2 次拜访</summary>" in timeline
     assert timeline.index("<summary>") > timeline.index('datetime="2025-03-03"')
+    Visit.objects.filter(date=dt.date(2025, 3, 1)).delete()
+    client.cookies["django_language"] = "en"
+    english = client.get("/customers/00101/").content.decode()
+    assert "<summary>1 earlier visit</summary>" in english and "Next follow-up: 2025-04-01" in english
+    assert '<span class="chip">phone</span>' in english
 
 
 dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
