@@ -84,6 +84,8 @@ ROW_COLUMNS = tuple(_LIVE.get(name, name) for name in ListRow._fields)
 def list_rows(qs: QuerySet[CustomerSnapshot]) -> Iterator[ListRow]:
     """The queryset's rows as ListRow, in its order, read in chunks."""
     return map(ListRow._make, qs.values_list(*ROW_COLUMNS).iterator(chunk_size=2000))
+
+
 # Filters that read the customer as it is now (name, phone, region, owner, visit and coupon dates), not the row.
 LIVE_FILTERS = ("q", "region", "salesperson", "last_visit_from", "last_visit_to", "last_coupon_from",
                 "last_coupon_to")
