@@ -15,6 +15,7 @@ from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
 from analytics.selectors import scored_rows
+from cockpit import labels
 from config.prepared import PreparedQuery
 from coupons.models import CouponIssue
 from customers.models import Customer, Visit
@@ -187,7 +188,7 @@ class VisitLine(NamedTuple):
     salesperson: str | None  # the salesperson's name
 
     def kind_text(self) -> str:
-        return str(_VISIT_KINDS.get(self.kind, self.kind))
+        return labels.text(_VISIT_KINDS, self.kind)
 
 
 class CouponLine(NamedTuple):
@@ -199,7 +200,7 @@ class CouponLine(NamedTuple):
     status: str
 
     def status_text(self) -> str:
-        return str(_COUPON_STATUSES.get(self.status, self.status))
+        return labels.text(_COUPON_STATUSES, self.status)
 
 
 _VISIT_KINDS = dict(Visit.Kind.choices)
