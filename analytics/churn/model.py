@@ -67,7 +67,12 @@ def model_predict(pipe: Pipeline, rows: pd.DataFrame, features: Sequence[str]) -
 
 
 def contributions(pipe: Pipeline, rows: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
-    """Each feature's push on the log-odds: coefficient x standardised value (positive = toward churn)."""
+    """Each feature's push on the log-odds: coefficient x standardised value (positive = toward churn).
+
+    No rows (a page of only churned customers) is an empty table: sklearn's scaler refuses 0 samples.
+    """
+    if not len(rows):
+        return pd.DataFrame(np.zeros((0, len(features))), index=rows.index, columns=list(features))
     scaled = pipe.named_steps["scale"].transform(rows[list(features)].to_numpy(dtype="float64"))
     coef = pipe.named_steps["logit"].coef_[0]
     return pd.DataFrame(scaled * coef, index=rows.index, columns=list(features))

@@ -139,18 +139,24 @@ def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int 
     """churn_risk and its top reasons ([(code, label)], strongest first) for a page of customers, or None.
 
     DESIGN 3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
-    standardised value pushes hardest toward churn, in the direction that means churn.
+    standardised value pushes hardest toward churn, in the direction that means churn. A customer outside the
+    scored population (never bought, already churned) gets a NaN risk and no reasons; a page of only such
+    customers is a normal answer, not an error.
     """
     ids = [int(i) for i in customer_ids]
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
     pipe, features, feats = loaded
+    index = pd.Index(ids, name="customer_id")
+    if not len(feats):
+        return pd.DataFrame({"churn_risk": np.full(len(ids), np.nan), "reasons": [[] for _ in ids]}, index=index)
     contrib = contributions(pipe, feats, features)
-    z = pipe.named_steps["scale"].transform(feats[features].to_numpy(dtype="float64")) if len(feats) else None
-    if z is not None:
-        signs = np.array([REASONS[f][1] for f in features])
-        contrib = contrib.where(np.sign(z) == signs, 0.0)
+    z = pipe.named_steps["scale"].transform(feats[features].to_numpy(dtype="float64"))
+    signs = np.array([REASONS[f][1] for f in features])
+    contrib = contrib.where(np.sign(z) == signs, 0.0)
     reasons = top_reasons(contrib, top=top).map(lambda names: [(REASONS[n][0], REASONS[n][2]) for n in names])
     out = pd.DataFrame({"churn_risk": model_predict(pipe, feats, features), "reasons": reasons}, index=feats.index)
-    return out.reindex(pd.Index(ids, name="customer_id"))
+    out = out.reindex(index)
+    out["reasons"] = [r if isinstance(r, list) else [] for r in out["reasons"]]
+    return out

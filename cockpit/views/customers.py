@@ -89,8 +89,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(data.pages(), PAGE_SIZE).get_page(request.GET.get("page"))
     scored = data.period is not None and data.churn_scored
     reasons = None
-    if scored and data.period is not None:  # one churn_risk_explain call for the page's rows, never one per row
-        explained = risk_explained(period=data.period, customer_ids=[r.customer_id for r in page.object_list])
+    # One churn_risk_explain call for the page's scored rows, never one per row; a page with none (churned or
+    # never-buying customers) needs no call.
+    risky = [r.customer_id for r in page.object_list if r.churn_risk is not None]
+    if scored and data.period is not None and risky:
+        explained = risk_explained(period=data.period, customer_ids=risky)
         reasons = {cid: risk.labels for cid, risk in (explained or {}).items()}
     grade_labels = labels.grade_labels()
     rows = table_rows(page.object_list, grade_labels=grade_labels, risk_reasons=reasons)

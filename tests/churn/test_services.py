@@ -23,25 +23,11 @@ from analytics.churn.tasks import churn_retrain
 from analytics.models import ChurnModel
 from customers.models import Customer
 from sales.models import Order
+from tests.churn.db import write_ledger
 from tests.churn.synth import short_ledger
 
 T = dt.date(2025, 12, 31)
 SMALL = ChurnConfig(min_rows=100, min_class_rows=10)
-
-
-def write_ledger(orders: pd.DataFrame) -> dict[int, int]:
-    """Customers and orders from a synthetic ledger, in bulk; returns synthetic id -> Customer.pk."""
-    ids = sorted(orders["customer_id"].unique())
-    Customer.objects.bulk_create([Customer(code=f"S{i:05d}", name=f"客户{i}", first_seen=dt.date(2025, 1, 1))
-                                  for i in ids])
-    pk = dict(Customer.objects.filter(code__startswith="S").values_list("code", "id"))
-    mapping = {i: pk[f"S{i:05d}"] for i in ids}
-    Order.objects.bulk_create([
-        Order(order_no=f"O{n:07d}", customer_id=mapping[row.customer_id], order_date=row.order_date.date(),
-              amount=Decimal(int(row.amount_fen)).scaleb(-2))
-        for n, row in enumerate(orders.itertuples())
-    ], batch_size=2000)
-    return mapping
 
 
 @pytest.fixture
@@ -145,3 +131,22 @@ def test_command_usage_error(db):
 def test_config_reads_settings(settings):
     settings.CHURN_HORIZON_DAYS = 60
     assert dataclasses.asdict(services.churn_config())["horizon_days"] == 60
+
+
+def test_explain_with_no_scored_customer_is_a_normal_answer(ledger, monkeypatch):
+    """Issue 16 defect 1: a page of only churned (or never-buying) customers has no row in the scored population;
+    the explanation is then every customer without a risk or reasons, not sklearn's "0 sample(s)" error."""
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    churn_model_train(as_of=T)
+    ids = list(mapping.values())
+    scores = churn_risk_scores(as_of=T, customer_ids=ids)
+    unscored = [int(i) for i in scores[scores.isna()].index][:50]
+    assert unscored  # the ledger has customers whose last order is older than 90 days
+    explained = churn_risk_explain(as_of=T, customer_ids=unscored)
+    assert list(explained.index) == unscored
+    assert explained["churn_risk"].isna().all()
+    assert list(explained["reasons"]) == [[]] * len(unscored)
+    never = Customer.objects.create(code="NEVER1", name="从未下单")
+    alone = churn_risk_explain(as_of=T, customer_ids=[never.pk])
+    assert list(alone.index) == [never.pk] and alone["churn_risk"].isna().all()
