@@ -14,12 +14,12 @@ TRANSIENT = (OperationalError, InterfaceError)
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT,
              retry_backoff=30, retry_backoff_max=600, max_retries=5)
 def compute_period(self, period: str, policy_version: int | None = None, reason: str = "") -> dict:
-    """Compute one period ('YYYY-MM'); re-running replaces it with an identical table, so redelivery is safe."""
-    from analytics.services.churn_fill import snapshot_churn_fill
+    """Compute one period ('YYYY-MM'), churn scores included; re-running replaces it with an identical table."""
+    from analytics.services.churn_fill import period_scored_count
     from analytics.services.snapshots import snapshot_compute
 
     run = snapshot_compute(period=parse_period(period), policy_version=policy_version, reason=reason)
-    scored = snapshot_churn_fill(period=run.period)
+    scored = period_scored_count(run.period)
     return {"period": period, "run": run.id, "rows": run.rows, "status": run.status, "churn_scored": scored}
 
 

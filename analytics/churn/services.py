@@ -76,16 +76,24 @@ def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -
     return metrics, (model_dump(fit.pipeline, FEATURES) if fit.pipeline is not None else b"")
 
 
-@transaction.atomic
 def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> ChurnModel:
-    """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be."""
+    """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be.
+
+    Scores are part of the snapshot (issue 16): the computed periods this model is now in force for are rescored
+    in the transaction that stores it, so no page shows a period scored by the model it replaced.
+    """
+    from analytics.services.churn_fill import churn_model_rescore
+
     config = config or churn_config()
-    metrics, blob = churn_model_evaluate(as_of=as_of, config=config)
-    return ChurnModel.objects.create(
-        as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
-        features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
-        blob=blob,
-    )
+    metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
+    with transaction.atomic():
+        model = ChurnModel.objects.create(
+            as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
+            features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
+            blob=blob,
+        )
+        churn_model_rescore(model)
+    return model
 
 
 def churn_model_active(*, as_of: dt.date, horizon_days: int | None = None) -> ChurnModel | None:

@@ -1,30 +1,55 @@
-"""Fill a period's churn_risk column from the winning churn model (DESIGN 3.7), after the snapshot commits.
+"""Churn risk as part of the snapshot (DESIGN 3.7, issue 16): every computed period carries its model's scores.
 
-Kept apart from the snapshot's own transaction: scoring is model work, not the snapshot's aggregation, and a
-period with no winning model simply keeps a blank column. Deterministic, so a re-run gives the same values.
+The rule, in one place: a period's churn_risk column holds the scores of the model in force at its T (the newest
+model trained as of T or earlier, `churn_model_active`), or is blank when that model does not beat the baseline.
+Two writers keep it so:
+- `snapshot_compute` scores the rows it writes (`churn_risk_column`), on every path that computes a period
+  (the service, the tasks, the commands, the editor's recompute, the stale-period recompute);
+- training a model rescores the computed periods it becomes the active model of (`churn_model_rescore`), since
+  they were written with the model in force before it.
+Both round the same way, so a rescore and a fresh compute write identical values.
 """
 
 import datetime as dt
 
+import pandas as pd
 from django.db import connection, transaction
 
-from analytics.churn.services import churn_risk_scores
-from analytics.models import CustomerSnapshot
+from analytics.churn.services import churn_model_active, churn_risk_scores
+from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
+
+from .snapshots import WAIT_SECONDS, lock_period
+
+DECIMALS = 4
+
+
+def churn_risk_column(*, period: dt.date, customer_ids: list[int]) -> pd.Series | None:
+    """The stored churn_risk of `customer_ids` in `period` (0..1, 4 decimals; NaN outside the scored population),
+    or None when no model trained as of T beats days since last order (the column stays blank)."""
+    scores = churn_risk_scores(as_of=month_end(period), customer_ids=customer_ids)
+    if scores is None:
+        return None
+    # Python's round (correctly rounded), the same for every writer; numpy's rounds a few values differently.
+    return scores.astype("float64").map(lambda v: v if pd.isna(v) else round(float(v), DECIMALS))
 
 
 @transaction.atomic
-def snapshot_churn_fill(*, period: dt.date) -> int:
-    """Write churn_risk (0..1, 4 decimals) into `period`'s rows; returns how many got a score."""
+def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) -> int:
+    """Rewrite churn_risk of `period`'s stored rows with the model in force now; returns how many got a score.
+
+    Holds the period's lock row (as a recompute does), so a rescore and a recompute of one period never interleave.
+    """
+    lock_period(period, wait_seconds)
     rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
     if not rows:
         return 0
-    scores = churn_risk_scores(as_of=month_end(period), customer_ids=[cid for _, cid in rows])
+    scores = churn_risk_column(period=period, customer_ids=[cid for _, cid in rows])
     CustomerSnapshot.objects.filter(period=period).exclude(churn_risk=None).update(churn_risk=None)
     if scores is None:
         return 0
     known = scores.dropna()
-    values = [(pk, round(float(known[cid]), 4)) for pk, cid in rows if cid in known.index]
+    values = [(pk, float(known[cid])) for pk, cid in rows if cid in known.index]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for start in range(0, len(values), 10000):
@@ -40,3 +65,23 @@ def snapshot_churn_fill(*, period: dt.date) -> int:
         objs = [CustomerSnapshot(id=pk, churn_risk=risk) for pk, risk in values]
         CustomerSnapshot.objects.bulk_update(objs, ["churn_risk"], batch_size=2000)
     return len(values)
+
+
+def churn_model_periods(model: ChurnModel) -> list[dt.date]:
+    """The computed periods whose model in force is `model` (churn_model_active at their T), oldest first."""
+    computed = PeriodSummary.objects.filter(period__gte=model.as_of.replace(day=1)).order_by("period")
+    return [period for period in computed.values_list("period", flat=True)
+            if getattr(churn_model_active(as_of=month_end(period)), "pk", None) == model.pk]
+
+
+def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
+    """Rescore every computed period `model` is now the model in force of: period -> customers scored.
+
+    A model that does not beat the baseline blanks those periods' scores, as a recompute would.
+    """
+    return {period: snapshot_churn_fill(period=period) for period in churn_model_periods(model)}
+
+
+def period_scored_count(period: dt.date) -> int:
+    """How many rows of `period` carry a churn score (the partial index snap_period_scored answers it)."""
+    return CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False).count()

@@ -34,7 +34,7 @@ class SnapshotBusy(RuntimeError):
     """Another run of the same period held the lock for longer than we were willing to wait."""
 
 
-def _lock_period(period: dt.date, wait_seconds: int) -> None:
+def lock_period(period: dt.date, wait_seconds: int) -> None:
     """Take the period's lock row FOR UPDATE inside the current transaction, waiting at most `wait_seconds`."""
     SnapshotLock.objects.get_or_create(period=period)
     if connection.vendor == "postgresql":
@@ -89,9 +89,11 @@ SNAPSHOT_FIELDS = [
 ]
 
 
-def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date) -> pd.DataFrame:
+def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date,
+                   churn_risk: pd.Series | None = None) -> pd.DataFrame:
     """The engine's table with SNAPSHOT_FIELDS as columns: money as exact text, NA where NULL, whole numbers as
-    nullable integers (so '3', never '3.0'), ready for COPY or for bulk_create."""
+    nullable integers (so '3', never '3.0'), ready for COPY or for bulk_create. `churn_risk`: per customer id
+    (analytics.services.churn_fill.churn_risk_column), None for a blank column."""
     extra = customers.set_index("customer_id").reindex(frame["customer_id"])
     ints = ["rfm_r", "rfm_f", "rfm_m", "days_since_last_order"]
     money = {"sales": "sales_fen", "profit": "profit_fen", "window_sales": "window_sales_fen",
@@ -109,7 +111,7 @@ def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date
         "salesperson_id": extra["owner_id"].astype("Int64").array,
         "last_visit_date": extra["last_visit_date"].to_numpy(),
         "last_coupon_date": extra["last_coupon_date"].to_numpy(),
-        "churn_risk": None,
+        "churn_risk": None if churn_risk is None else churn_risk.reindex(frame["customer_id"]).to_numpy(),
     })
     return pd.DataFrame(columns, index=range(len(frame)))[SNAPSHOT_FIELDS]
 
@@ -143,7 +145,13 @@ def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, A
 
 def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
-    rows = snapshot_table(frame, customers, period)
+    # Scores are part of the snapshot (issue 16): the rows are written with the model in force at T, on every
+    # path that computes a period, so no recompute can leave them blank. Inside the period's lock, so a model
+    # trained meanwhile rescores these rows after they commit (churn_fill.snapshot_churn_fill takes it too).
+    from .churn_fill import churn_risk_column
+
+    risk = churn_risk_column(period=period, customer_ids=[int(i) for i in frame["customer_id"]])
+    rows = snapshot_table(frame, customers, period, churn_risk=risk)
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
@@ -181,7 +189,7 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
     run = SnapshotRun.objects.create(period=period, as_of=month_end(period), policy=policy_row, reason=reason)
     try:
         with transaction.atomic():
-            _lock_period(period, wait_seconds)
+            lock_period(period, wait_seconds)
             started = time.perf_counter()
             inputs, customers = snapshot_inputs(policy, period)
             customers["last_coupon_date"] = _as_of_coupon(customers, month_end(period))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from analytics.churn.services import churn_config, churn_model_evaluate, churn_model_train
 from analytics.models import ChurnModel
 from analytics.periods import last_closed_period, month_end
-from analytics.services.churn_fill import snapshot_churn_fill
+from analytics.services.churn_fill import churn_model_periods, period_scored_count
 
 
 def _f(value: float | None) -> str:
@@ -51,9 +51,12 @@ class Command(BaseCommand):
         self.report(as_of, metrics)
         if options["save"]:
             self.stdout.write(f"saved churn model {model.id} (used: {'yes' if model.beats_baseline else 'no'})")
-            # The snapshot of that month shows the new scores at once.
-            scored = snapshot_churn_fill(period=as_of.replace(day=1))
-            self.stdout.write(f"churn risk written for {scored} customers of {as_of:%Y-%m}")
+            # Training rescored the computed periods this model is now in force for (churn_model_train).
+            periods = churn_model_periods(model)
+            for period in periods:
+                self.stdout.write(f"churn risk written for {period_scored_count(period)} customers of {period:%Y-%m}")
+            if not periods:
+                self.stdout.write(f"no computed period to rescore from {as_of:%Y-%m} on")
 
     def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
         w = self.stdout.write

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from analytics.models import PeriodSummary
 from analytics.partitions import SwapWaitTimeout
 from analytics.periods import fmt, last_closed_period, month_range, parse_period
-from analytics.services.churn_fill import snapshot_churn_fill
+from analytics.services.churn_fill import period_scored_count
 from analytics.services.snapshots import SnapshotBusy, snapshot_compute
 from sales.models import Order
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 run = snapshot_compute(period=period, policy_version=options["policy"], reason=options["reason"])
             except (SnapshotBusy, SwapWaitTimeout) as exc:
                 raise CommandError(str(exc)) from exc
-            scored = snapshot_churn_fill(period=period)
+            scored = period_scored_count(period)  # scored by snapshot_compute with the model in force
             restated = " (restated)" if run.restated else ""
             self.stdout.write(f"[{i}/{len(periods)}] {fmt(period)}: {run.rows} rows in "
                               f"{time.perf_counter() - started:.2f} s{restated}; churn risk for {scored}")
