@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 from django.db import connection
 from django.db.models import Aggregate, Case, CharField, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.expressions import OuterRef, Subquery
 
 from analytics.engine.control import control_alerts
 from analytics.engine.policy import parse_policy
-from analytics.models import CustomerPulse, CustomerSnapshot, GradingPolicy, PeriodSummary
+from analytics.models import CustomerPulse, CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock
 from analytics.periods import add_months, fmt
 from customers.models import Customer
 from customers.roles import user_role
@@ -235,9 +236,12 @@ def scope_members(scope: Scope) -> str:
     return hashlib.md5(",".join(str(i) for i in ids).encode(), usedforsecurity=False).hexdigest()
 
 
-def periods_version(period: dt.date, months: int = HISTORY_MONTHS) -> list[tuple[str, int, str]]:
-    """(period, snapshot run, computed at) of the closed periods a dashboard of `period` reads (the trend's
-    baseline and last year included): a recompute replaces a period's run and stamp."""
+def periods_version(period: dt.date, months: int = HISTORY_MONTHS) -> list[tuple[str, int, str, Any]]:
+    """(period, snapshot run, computed at, rows' version) of the closed periods a dashboard of `period` reads (the
+    trend's baseline and last year included): a recompute replaces a period's run and stamp; a write to the rows
+    without one (a manual override, analytics/services/overrides.py) moves the version (analytics/snapshot_version)."""
     first = add_months(period, -(months - 1))
-    rows = PeriodSummary.objects.filter(period__gte=first, period__lte=period).order_by("period")
-    return [(fmt(p), r, c.isoformat()) for p, r, c in rows.values_list("period", "run_id", "computed_at")]
+    rows = PeriodSummary.objects.filter(period__gte=first, period__lte=period).order_by("period").annotate(
+        rows_version=Subquery(SnapshotLock.objects.filter(period=OuterRef("period")).values("version")[:1]))
+    return [(fmt(p), r, c.isoformat(), v)
+            for p, r, c, v in rows.values_list("period", "run_id", "computed_at", "rows_version")]

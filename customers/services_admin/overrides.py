@@ -1,4 +1,4 @@
-"""Manual grade overrides (DESIGN 3.1): set until a date, clear; each change audited, affected periods marked stale."""
+"""Manual grade overrides (DESIGN 3.1): set until a date, clear; each change audited and shown at once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import GRADES, Customer
 from customers.services import audit
@@ -26,23 +27,16 @@ def _override_state(customer: Customer) -> dict[str, Any]:
             "until": customer.override_until.isoformat() if customer.override_until else None}
 
 
-def _override_periods_mark_stale(customer: Customer, *, reason: str) -> list[dt.date]:
-    """Mark the computed periods whose stored grade for this customer a recompute would now change.
+def _override_show(customer: Customer) -> list[dt.date]:
+    """Give the customer's computed periods the grade and action a recompute would now give; returns the periods
+    changed. The override shows at once on every page, with no recompute (issue 16)."""
+    from analytics.services.overrides import snapshot_override_apply
+    from analytics.services.snapshots import SnapshotBusy
 
-    The engine applies an override at T = the month's last day while T <= until (DESIGN 3.1), with no start date.
-    """
-    from analytics.models import CustomerSnapshot
-    from analytics.periods import month_end
-    from analytics.services.stale import periods_mark_stale
-
-    changed = []
-    rows = CustomerSnapshot.objects.filter(customer=customer).values_list("period", "grade", "computed_grade")
-    for period, grade, computed in rows:
-        holds = bool(customer.override_grade) and (
-            customer.override_until is None or customer.override_until >= month_end(period))
-        if (customer.override_grade if holds else computed) != grade:
-            changed.append(period)
-    return periods_mark_stale(periods=changed, reason=reason) if changed else []
+    try:
+        return snapshot_override_apply(customer=customer)
+    except SnapshotBusy as exc:
+        raise AdminError("", _("A recompute of this customer's months is running; try again in a minute.")) from exc
 
 
 @transaction.atomic
@@ -64,9 +58,9 @@ def customer_override_set(*, customer: Customer, grade: str, reason: str, until:
     customer.override_grade, customer.override_reason, customer.override_until = grade, reason[:255], until
     customer.override_by = by if getattr(by, "is_authenticated", False) else None
     customer.save(update_fields=["override_grade", "override_reason", "override_until", "override_by", "updated_at"])
-    periods = _override_periods_mark_stale(customer, reason=f"override of {customer.code}")
+    periods = _override_show(customer)
     audit(user=by, action="override_set", target=f"customer:{customer.code}", before=before,
-          after=_override_state(customer), stale_periods=[f"{p:%Y-%m}" for p in periods])
+          after=_override_state(customer), periods=[f"{p:%Y-%m}" for p in periods])
     return customer
 
 
@@ -79,7 +73,7 @@ def customer_override_clear(*, customer: Customer, by: Any, reason: str = "") ->
     customer.override_grade, customer.override_reason, customer.override_until = "", "", None
     customer.override_by = by if getattr(by, "is_authenticated", False) else None
     customer.save(update_fields=["override_grade", "override_reason", "override_until", "override_by", "updated_at"])
-    periods = _override_periods_mark_stale(customer, reason=f"override of {customer.code} cleared")
+    periods = _override_show(customer)
     audit(user=by, action="override_clear", target=f"customer:{customer.code}", before=before, reason=reason,
-          stale_periods=[f"{p:%Y-%m}" for p in periods])
+          periods=[f"{p:%Y-%m}" for p in periods])
     return customer

@@ -26,7 +26,12 @@ def _render(request: HttpRequest, customer: Customer, form: OverrideForm, *, not
     # htmx 2 does not swap 4xx answers: the partial comes back 200 with the errors in it; a plain post gets 400.
     status = 400 if form.errors and not htmx else 200
     context = {"customer": customer, "form": form, "note": note, "today": timezone.localdate()}
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if htmx and note:
+        # The page that holds the panel (the profile) shows the grade, its history and the recommended action the
+        # override just changed in the stored periods: htmx reloads it, so every part shows the new grade at once.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @manager_or_admin_required

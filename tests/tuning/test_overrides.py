@@ -1,4 +1,4 @@
-"""Manual grade overrides: validation, precedence over the computed grade, expiry after `until`, audit, stale marks."""
+"""Manual grade overrides: validation, precedence over the computed grade, expiry after `until`, audit, at once."""
 
 import datetime as dt
 
@@ -68,26 +68,25 @@ def test_override_takes_precedence_until_its_end_date_then_expires(graded, admin
 
 
 @pytest.mark.django_db
-def test_changes_are_audited_and_affected_periods_marked_stale(graded, admin_user, on_march_first):
+def test_changes_are_audited_and_the_periods_they_changed_named(graded, admin_user, on_march_first):
     policy_set(data={"method": "fixed_amount", "fixed_amount": {"a": 15000, "b": 8000, "c": 2000}})
     big = graded["c3"]
     snapshot_compute(period=P)
     customer_override_set(customer=big, grade="A", reason="same as computed", until=dt.date(2025, 12, 31),
                           by=admin_user)
-    assert not StalePeriod.objects.exists()  # the stored grade is already A: nothing to recompute
+    assert snap(big.code, P) == ("A", "A", False)  # the stored grade is already A: nothing changes
     customer_override_set(customer=big, grade="B", reason="降级观察", until=dt.date(2025, 12, 31), by=admin_user)
-    assert list(StalePeriod.objects.values_list("period", flat=True)) == [P]
-    snapshot_compute(period=P)
-    assert snap(big.code, P) == ("B", "A", True)
+    assert snap(big.code, P) == ("B", "A", True)  # at once, no recompute
     customer_override_clear(customer=big, by=admin_user, reason="恢复")
-    assert list(StalePeriod.objects.values_list("period", flat=True)) == [P]
+    assert snap(big.code, P) == ("A", "A", False)
+    assert not StalePeriod.objects.exists()
     big.refresh_from_db()
     assert (big.override_grade, big.override_reason, big.override_until) == ("", "", None)
     logs = list(AuditLog.objects.filter(target=f"customer:{big.code}").order_by("id").values_list("action", "details"))
     assert [a for a, _ in logs] == ["override_set", "override_set", "override_clear"]
+    assert [d["periods"] for _, d in logs] == [[], ["2025-03"], ["2025-03"]]
     assert logs[1][1]["before"] == {"grade": "A", "reason": "same as computed", "until": "2025-12-31"}
     assert logs[1][1]["after"] == {"grade": "B", "reason": "降级观察", "until": "2025-12-31"}
-    assert logs[1][1]["stale_periods"] == ["2025-03"]
     assert logs[2][1]["before"]["grade"] == "B"
 
 
@@ -135,3 +134,92 @@ def test_override_api_set_read_clear(book, south_manager):
     assert api.delete(url).status_code == 404
     outside = f"/api/v1/customer-overrides/{book['c3'].code}/"  # 北京: not the south manager's
     assert api.put(outside, {"grade": "B", "reason": "x", "until": future()}, format="json").status_code == 404
+
+
+# Issue 16 defect 3: an override shows at once wherever the effective grade is shown, and the stored rows are then
+# exactly those of a full recompute.
+FEB = dt.date(2025, 2, 1)
+SNAP_FIELDS = [f.attname for f in CustomerSnapshot._meta.fields if f.name != "id"]
+
+
+def table():
+    """Both periods' whole tables (every column but the id) and their summaries' figures."""
+    from analytics.models import PeriodSummary
+
+    rows = {(r["period"], r["customer_id"]): r for r in CustomerSnapshot.objects.values(*SNAP_FIELDS)}
+    return rows, {s.period: s.data for s in PeriodSummary.objects.all()}
+
+
+def shown(client, code):
+    """The grade and action of `code` as every reader shows it: profile, list, tabs, export, API, dashboard."""
+    import csv
+    import io
+
+    profile = client.get(f"/customers/{code}/").context["latest"]
+    listed = client.get("/customers/", {"period": "2025-03", "q": code}).context
+    export = client.get("/customers/export.csv", {"period": "2025-03", "q": code}).content.decode("utf-8-sig")
+    exported = {r["customer_code"]: r for r in csv.DictReader(io.StringIO(export))}[code]
+    api = client.get("/api/v1/snapshots/", {"period": "2025-03", "search": code}).json()["results"]
+    return {
+        "profile": (profile.grade, profile.action), "list": [(r.code, r.grade) for r in listed["page"].object_list],
+        "export": exported["grade"], "api": [(r["code"], r["grade"], r["action"]) for r in api],
+    }
+
+
+def counts(client):
+    """Grade tab counts of the whole list and the dashboard's customers per grade (both cached by the pages)."""
+    tabs = client.get("/customers/", {"period": "2025-03"}).context["grade_counts"]
+    dashboard = {g["grade"]: g["customers"] for g in client.get("/", {"period": "2025-03"}).context["grades"]}
+    return tabs, dashboard
+
+
+@pytest.mark.django_db
+def test_override_shows_at_once_and_equals_a_recompute_and_so_does_its_removal(graded, client, manager_user):
+    snapshot_compute(period=FEB)
+    snapshot_compute(period=P)
+    row = CustomerSnapshot.objects.filter(period=P, grade="A", action="keep").order_by("code").first()
+    assert row is not None
+    code = row.code
+    client.force_login(manager_user)  # a manager: no recompute rights, and needs none
+    tabs, dashboard = counts(client)  # computed once and cached under the rows' version
+    assert shown(client, code)["profile"] == ("A", "keep")
+    url = f"/settings/customers/{code}/override/"
+    answer = client.post(url, {"grade": "D", "reason": "回款风险", "until": future()}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200 and answer["HX-Refresh"] == "true"  # the profile reloads with the grade
+    assert shown(client, code) == {"profile": ("D", "promote"), "list": [(code, "D")], "export": "D",
+                                   "api": [(code, "D", "promote")]}
+    assert counts(client) == ({**tabs, "A": tabs["A"] - 1, "D": tabs.get("D", 0) + 1},
+                              {**dashboard, "A": dashboard["A"] - 1, "D": dashboard["D"] + 1})
+    assert client.get("/customers/", {"period": "2025-03", "override_active": "true"}).status_code == 200
+    assert CustomerSnapshot.objects.get(period=FEB, code=code).grade == "D"  # no start date: earlier months too
+    assert not StalePeriod.objects.exists()  # nothing left to recompute
+    after_override = table()
+    snapshot_compute(period=FEB)
+    snapshot_compute(period=P)
+    assert table() == after_override  # the very rows and figures a full recompute gives
+    cleared = client.post(f"{url}clear/", HTTP_HX_REQUEST="true")
+    assert cleared.status_code == 200 and cleared["HX-Refresh"] == "true"
+    assert shown(client, code) == {"profile": ("A", "keep"), "list": [(code, "A")], "export": "A",
+                                   "api": [(code, "A", "keep")]}
+    assert counts(client) == (tabs, dashboard)
+    after_clear = table()
+    snapshot_compute(period=FEB)
+    snapshot_compute(period=P)
+    assert table() == after_clear
+
+
+@pytest.mark.django_db
+def test_an_override_that_ended_leaves_the_later_months_alone(graded, admin_user, on_march_first):
+    snapshot_compute(period=FEB)
+    snapshot_compute(period=P)
+    snapshot_compute(period=APRIL)
+    row = CustomerSnapshot.objects.filter(period=P, grade="A").order_by("code").first()
+    customer = row.customer
+    customer_override_set(customer=customer, grade="C", reason="观察", until=dt.date(2025, 3, 31), by=admin_user)
+    grades = dict(CustomerSnapshot.objects.filter(customer=customer).values_list("period", "grade"))
+    april = CustomerSnapshot.objects.get(period=APRIL, customer=customer)
+    assert grades[FEB] == grades[P] == "C" and grades[APRIL] == april.computed_grade
+    before = table()
+    for period in (FEB, P, APRIL):
+        snapshot_compute(period=period)
+    assert table() == before
