@@ -64,7 +64,9 @@ class CustomerAdmin(ScopedCustomerAdmin):
     search_fields = ["code", "name", "mobile", "contact", "aliases__code"]
     list_select_related = ["region", "owner"]
     autocomplete_fields = ["region", "owner"]
-    readonly_fields = ["created_at", "updated_at", "override_by"]
+    # The override is set on its own page (customers/views/overrides.py), whose service validates, audits and
+    # gives the stored periods the new grade at once; a bare field edit here would do none of that.
+    readonly_fields = ["created_at", "updated_at", "override_grade", "override_reason", "override_until", "override_by"]
     date_hierarchy = "first_seen"
     list_per_page = 50
     inlines = [VisitInline]

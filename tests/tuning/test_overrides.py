@@ -223,3 +223,16 @@ def test_an_override_that_ended_leaves_the_later_months_alone(graded, admin_user
     for period in (FEB, P, APRIL):
         snapshot_compute(period=period)
     assert table() == before
+
+
+@pytest.mark.django_db
+def test_the_back_office_cannot_bypass_the_override_service(graded, client, admin_user):
+    """The admin's customer form shows the override read-only: a bare field edit would leave the periods stale."""
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    customer = graded["c1"]
+    page = client.get(f"/admin/customers/customer/{customer.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert not {"override_grade", "override_reason", "override_until"} & set(form.fields)
