@@ -172,14 +172,16 @@ def grade_customers(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
 
 
 def apply_override(computed: pd.Series, override_grade: pd.Series, override_until: pd.Series,
-                   as_of: dt.date) -> pd.Series:
+                   as_of: dt.date | pd.Series) -> pd.Series:
     """Effective grade: the manual override where set and as_of <= its end date (inclusive), else computed.
 
-    DESIGN 3.1 manual override. Reading: an override without an end date holds until it is removed.
+    DESIGN 3.1 manual override. Reading: an override without an end date holds until it is removed. `as_of` is
+    one T for every row (a period's snapshot), or one per row (one customer's rows of several periods).
     """
     until = pd.to_datetime(override_until)
+    when = pd.to_datetime(as_of) if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
     has = override_grade.notna() & override_grade.isin(GRADES)
-    live = has & (until.isna() | (until >= pd.Timestamp(as_of)))
+    live = has & (until.isna() | (until >= when))
     return computed.where(~live, override_grade).astype("str")
 
 

@@ -33,11 +33,10 @@ COLUMNS = ("id", "period", "computed_grade", "grade", "override_active", "action
 
 def _effective(customer: Customer, rows: pd.DataFrame) -> pd.DataFrame:
     """grade, override_active, action and action_reason of `rows` (one per period) under the customer's override."""
-    grade = pd.Series([
-        apply_override(pd.Series([row.computed_grade]), pd.Series([customer.override_grade or None]),
-                       pd.Series([customer.override_until]), month_end(row.period)).iloc[0]
-        for row in rows.itertuples()
-    ], index=rows.index, dtype="str")
+    n = len(rows)
+    grade = apply_override(rows["computed_grade"], pd.Series([customer.override_grade or None] * n, index=rows.index),
+                           pd.Series([customer.override_until] * n, index=rows.index, dtype=object),
+                           rows["period"].map(month_end))
     previous = rows["previous_grade"].where(rows["previous_grade"] != "", None)
     act = recommended_action(rows["lifecycle"], rows["orders"] > 0, previous, rows["sales_plunge"], grade)
     return pd.DataFrame({"grade": grade, "override_active": grade != rows["computed_grade"],
@@ -85,13 +84,14 @@ def snapshot_override_apply(*, customer: Customer, wait_seconds: int = LOCK_WAIT
     DESIGN 3.1 manual override (no start date: earlier periods too), 3.6 actions. Returns the periods changed.
     Raises analytics.services.snapshots.SnapshotBusy when a recompute holds a period longer than `wait_seconds`.
     """
-    done = []
-    for period in sorted({row["period"] for row in _changed(customer)}):
+    periods = sorted({row["period"] for row in _changed(customer)})
+    for period in periods:  # in period order, as every other writer that holds several
         lock_period(period, wait_seconds)
-        # Read again under the lock: a recompute may have replaced the row since.
-        for row in _changed(customer, [period]):
-            new = row["new"]
-            CustomerSnapshot.objects.filter(period=period, id=row["id"]).update(**new)
-            _summary_move(period, row["sales"], row, new)
-            done.append(period)
+    done = []
+    # Read again under the locks: a recompute may have replaced the rows since.
+    for row in _changed(customer, periods) if periods else []:
+        new = row["new"]
+        CustomerSnapshot.objects.filter(period=row["period"], id=row["id"]).update(**new)
+        _summary_move(row["period"], row["sales"], row, new)
+        done.append(row["period"])
     return done

@@ -174,3 +174,17 @@ def test_growth_blank_when_base_not_positive():
     got = growth(pd.Series([150, 50, 5, 5, 0]), pd.Series([100, 100, 0, -10, 20]))
     assert got.iloc[0] == pytest.approx(0.5) and got.iloc[1] == pytest.approx(-0.5) and got.iloc[4] == -1.0
     assert got.isna().tolist() == [False, False, True, True, False]
+
+
+def test_override_with_one_as_of_per_row_is_each_rows_own_answer():
+    """One customer's rows of several periods (analytics/services/overrides.py): T per row, the same rule."""
+    ends = [dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2025, 3, 31), dt.date(2025, 4, 30)]
+    computed = pd.Series(["A", "B", "A", "C"])
+    for grade, until in (("D", dt.date(2025, 3, 31)), ("D", None), (None, None), ("B", dt.date(2025, 2, 27))):
+        override = pd.Series([grade] * 4)
+        untils = pd.Series([until] * 4, dtype=object)
+        got = apply_override(computed, override, untils, pd.Series(ends))
+        one_by_one = [apply_override(computed[[i]], override[[i]], untils[[i]], ends[i]).iloc[0] for i in range(4)]
+        assert list(got) == one_by_one
+    assert list(apply_override(computed, pd.Series(["D"] * 4), pd.Series([dt.date(2025, 3, 31)] * 4, dtype=object),
+                               pd.Series(ends))) == ["D", "D", "D", "C"]
