@@ -69,3 +69,21 @@ def test_profiles_and_worklist_with_unscored_customers_render(client, scored_per
         assert page.status_code == 200 and page.context["churn_state"] == "unscored"
     client.force_login(scored_period.user)
     assert client.get("/worklist/").status_code == 200
+
+
+def test_a_period_no_model_scored_renders_days_since_everywhere(client, db, manager_user):
+    """No model trained: zero scored rows in the period. Every page shows days since last order instead."""
+    sp = SalespersonFactory(name="赵六", user=UserFactory(username="sales8", role="salesperson"))
+    _, orders = short_ledger(customers=200, seed=5)
+    write_ledger(orders, owner=sp)
+    snapshot_compute(period=PERIOD)
+    assert not CustomerSnapshot.objects.filter(period=PERIOD, churn_risk__isnull=False).exists()
+    client.force_login(manager_user)
+    for sort in SORTS:
+        response = client.get("/customers/", {"period": "2025-12", "sort": sort})
+        assert response.status_code == 200 and response.context["churn_scored"] is False
+    code = CustomerSnapshot.objects.filter(period=PERIOD, lifecycle="active").values_list("code", flat=True)[0]
+    page = client.get(f"/customers/{code}/")
+    assert page.status_code == 200 and page.context["churn_state"] == "not_used"
+    client.force_login(sp.user)
+    assert client.get("/worklist/").status_code == 200
