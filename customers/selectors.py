@@ -50,6 +50,12 @@ def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
     return NOTHING
 
 
+def sees_every_customer(user: Any) -> bool:
+    """True when `user`'s scope is every customer (an admin, a company-wide manager): company-wide figures, such as
+    a stored PeriodSummary, apply to them as they are, and to nobody else."""
+    return customer_scope_q(user) == Q()
+
+
 def customer_list(*, user: Any) -> QuerySet[Customer]:
     """Customers `user` may see, with region and owner joined for list pages."""
     return Customer.objects.filter(customer_scope_q(user)).select_related("region", "owner")
