@@ -55,10 +55,16 @@ class Salesperson(models.Model):
 
 
 class ManagerRegion(models.Model):
-    """A regional manager sees the customers of these regions and their sub-regions; none means all."""
+    """A regional manager sees the customers of these regions and their sub-regions. None means nothing (unless
+    the manager is marked company-wide: customers.roles.COMPANY_WIDE), never all.
+
+    A region that scopes a manager cannot be deleted (PROTECT): the admin says which manager holds it, and the
+    manager's regions are changed explicitly first (issue 17 item 2: deleting a manager's only region once made
+    them company-wide).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_regions")
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="managers")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="managers")
 
     class Meta:
         verbose_name = _("manager region")

@@ -9,12 +9,17 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import AuditLog, Customer, OwnershipChange, Region, Salesperson, Visit
-from .roles import ROLES, SALESPERSON
+from .roles import COMPANY_WIDE, ROLES, SALESPERSON
 
 
 def roles_ensure() -> dict[str, Group]:
     """Create the manager, salesperson and admin groups if missing."""
     return {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+
+
+def company_wide_group() -> Group:
+    """The group that marks a manager as seeing every customer (roles.COMPANY_WIDE)."""
+    return Group.objects.get_or_create(name=COMPANY_WIDE)[0]
 
 
 def region_get_or_create(path: str) -> Region | None:

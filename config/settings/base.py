@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "cockpit.context_processors.roles",
+                "customers.context_processors.scope_notice",
             ],
         },
     },

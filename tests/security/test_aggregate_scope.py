@@ -15,7 +15,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from analytics.models import CustomerSnapshot, PeriodSummary
-from tests.security.conftest import P, P1, VISIBLE, World
+from tests.security.conftest import P1, VISIBLE, P, World
 
 SCOPED = ("south_manager", "sales1", "sales2")
 FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge", "override_active")
