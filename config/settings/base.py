@@ -1,5 +1,6 @@
 """Settings shared by every environment; every deploy-time value comes from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
+    "axes",
     "customers",
     "sales",
     "analytics",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cockpit.middleware.LoginRequiredEverywhereMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +109,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes; customers/login.py): failures in the database, a username from one address
+# locked after 5, an address after 50 over any usernames, for 15 minutes after the last counted failure; both
+# /accounts/login/ and /admin/login/ (axes sees every authenticate()).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "customers.login.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 50
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True  # the username's failures from that address (LoginThrottleHandler.reset_user_attempts)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the page can say until when, and that stays true
+AXES_CLIENT_IP_CALLABLE = "customers.login.client_address"
+AXES_USERNAME_CALLABLE = "customers.login.login_username"
+AXES_LOCKOUT_CALLABLE = "customers.login.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command
+# Reverse proxies in front of the app that append to X-Forwarded-For (production: 1, the TLS proxy).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
