@@ -1,21 +1,38 @@
 """Aggregate scoping (issue 17, Tests): every figure the product shows or serves, for a regional manager and a
-salesperson, equals the same figure computed here over exactly their customers (VISIBLE in conftest), read
-straight from the rows. A leak of an aggregate fails it, not only a leak of rows.
+salesperson, equals the same figure computed over exactly their customers. A leak of an aggregate fails it, not only
+a leak of rows.
 
-The expected figures never go through customers.selectors: they filter the stored rows by the codes the world says
-the actor may see, so a scoping rule that widens (a region deleted, a summary read as stored) shows up as a
-difference.
+Two oracles, neither going through customers.selectors:
+- the period summaries, counted here in Python from the snapshot rows of the codes the world says the actor may see
+  (VISIBLE in conftest);
+- every page and endpoint at once (dashboard figures and charts, matrix, pulse, outcomes, worklist completion and
+  items, list counts, exports, API lists): what the actor gets in the full world equals what the admin gets in the
+  same world with every other customer deleted and the months recomputed. The world grades by fixed amounts, so no
+  customer's figures depend on another's, and any difference is a figure that counted someone else's customers.
 """
 
+import csv
+import dataclasses
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
 from rest_framework.test import APIClient
 
 from analytics.models import CustomerSnapshot, PeriodSummary
-from tests.security.conftest import P1, VISIBLE, P, World
+from analytics.services.pulse import pulse_compute
+from analytics.services.snapshots import snapshot_compute
+from coupons.models import CouponIssue
+from customers.models import Customer
+from sales.models import Order, Payment
+from tests.factories import CustomerFactory, VisitFactory
+from tests.security.conftest import ALL_CODES, P1, VISIBLE, P, World
 
 SCOPED = ("south_manager", "sales1", "sales2")
 FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge", "override_active")
@@ -92,3 +109,139 @@ def test_period_summaries_api_is_the_stored_summary_for_whoever_sees_everything(
     stored = PeriodSummary.objects.get(period=P)
     assert body["data"] == stored.data and body["customers"] == stored.customers == 4
     assert served_period(body) == expected_period(VISIBLE[actor], P)
+
+
+# Every figure of the product, as one actor gets it ----------------------------------------------------------------
+
+DASH_FLAGS = ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge")
+
+
+def _dashboard(client: Client) -> dict[str, Any]:
+    ctx = client.get("/?period=2025-03").context
+    summary = ctx["summary"]
+    return {
+        "totals": {k: summary[k] for k in ("customers", "buying_customers", "orders", "sales_fen")},
+        "grades": [(g["grade"], g["customers"], g["sales"], g["customer_share"], g["sales_share"],
+                    g["cumulative_share"]) for g in ctx["grades"]],
+        "lifecycle": {k: v["customers"] for k, v in summary["lifecycle"].items()},
+        "flags": {f: summary["flags"].get(f, 0) for f in DASH_FLAGS},
+        "tiles": [(t["key"], t["value"]) for t in ctx["tiles"]],
+        "matrix": [[c["n"] for c in row["cells"]] for row in ctx["matrix"]],
+        "control": ctx["control"], "sales": ctx["sales"], "movers": [m.code for m in ctx["movers"]],
+        "grade_chart": ctx["grade_figure"], "trend_charts": [t["figure"] for t in ctx["trends"]],
+        "pulse": ctx["pulse"], "any_customer": ctx["counts"],
+    }
+
+
+# The RFM segment ranks a customer among the whole book (quintiles, DESIGN 3.4): a per-customer column measured
+# against everyone by definition, not an aggregate of the actor's customers, so the oracle leaves it out.
+RELATIVE_COLUMNS = {"rfm_segment"}
+
+
+def _table(rows: list[list[Any]]) -> list[tuple[str, ...]]:
+    """Rows of an export, the header first, without the relative columns, as text, body sorted."""
+    keep = [i for i, name in enumerate(rows[0]) if name not in RELATIVE_COLUMNS]
+    text = [tuple("" if r[i] is None else str(r[i]) for i in keep) for r in rows]
+    return [text[0], *sorted(text[1:])]
+
+
+def _body(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _list_and_exports(client: Client) -> dict[str, Any]:
+    ctx = client.get("/customers/?period=2025-03").context
+    exported = _body(client.get("/customers/export.csv?period=2025-03")).decode("utf-8-sig")
+    xlsx = _body(client.get("/customers/export.xlsx?period=2025-03"))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active
+    return {"list_count": ctx["page"].paginator.count, "grade_counts": ctx["grade_counts"],
+            "csv": _table(list(csv.reader(io.StringIO(exported)))),
+            "xlsx": _table([list(r) for r in sheet.iter_rows(values_only=True)])}
+
+
+def _worklist(client: Client, salesperson_id: int | None) -> dict[str, Any]:
+    url = "/worklist/" + (f"?salesperson={salesperson_id}" if salesperson_id else "")
+    ctx = client.get(url).context
+    out: dict[str, Any] = {"total": ctx.get("total"), "items": sorted(i.code for i in ctx.get("items") or [])}
+    if ctx.get("completion") is not None:
+        out["completion"] = [{k: v for k, v in row.items() if k != "salesperson_id"} for row in ctx["completion"]]
+    outcomes = client.get("/dashboard/outcomes/").context["outcomes"]
+    out["outcomes"] = dataclasses.asdict(outcomes) if outcomes else None
+    return out
+
+
+def _api(user: Any) -> dict[str, Any]:
+    client = APIClient()
+    client.force_authenticate(user)
+
+    def every(url: str) -> list[dict[str, Any]]:
+        body = client.get(url, {"page_size": 500}).json()
+        return body["results"]
+
+    periods = every("/api/v1/periods/")
+    keep = ("period", "customers", "buying_customers", "orders", "sales", "avg_order_value", "data")
+    return {
+        "periods": [{k: p[k] for k in keep} for p in periods],
+        "customers": sorted(c["code"] for c in every("/api/v1/customers/")),
+        "snapshots": {period: sorted((r["code"], r["grade"], r["sales"], r["lifecycle"], r["receivable"])
+                                     for r in every(f"/api/v1/snapshots/?period={period}"))
+                      for period in ("2025-02", "2025-03")},
+        "visits": len(every("/api/v1/visits/")), "coupon_issues": len(every("/api/v1/coupon-issues/")),
+    }
+
+
+def everything(user: Any, *, salesperson_id: int | None = None) -> dict[str, Any]:
+    """Every aggregate the product shows or serves to `user` (the worklist as for `salesperson_id` when given)."""
+    cache.clear()  # figures are cached under keys of what they depend on; the oracle changes the data underneath
+    client = Client()
+    client.force_login(user)
+    return {"dashboard": _dashboard(client), **_list_and_exports(client), **_worklist(client, salesperson_id),
+            "api": _api(user)}
+
+
+def only_customers(codes: set[str]) -> None:
+    """Delete every other customer with their rows, then recompute the months and the pulse."""
+    others = Customer.objects.exclude(code__in=codes)
+    CouponIssue.objects.filter(customer__in=others).delete()
+    Order.objects.filter(customer__in=others).delete()
+    Payment.objects.filter(customer__in=others).delete()
+    others.delete()
+    for period in (P1, P):
+        snapshot_compute(period=period)
+    pulse_compute(as_of=dt.date(2025, 3, 31))
+
+
+def give_the_worklist_something_to_do(world: World) -> dict[str, set[str]]:
+    """Make some of the world's customers ask for an action, one of them settled: 00102 and 00202 skip March
+    (no purchase in P), a new customer 00103 of 张三 in 广州 never orders, 00102 gets a visit after T. Returns the
+    actors' visible codes with 00103 added where it belongs."""
+    Order.objects.filter(customer__code__in=["00102", "00202"], order_date__gte=P).delete()
+    gz = world.customers["00101"].region
+    newcomer = CustomerFactory(code="00103", name="新客户", owner=world.salespeople["sales1"], region=gz)
+    VisitFactory(customer=world.customers["00102"], date=dt.date(2025, 4, 5), note="跟进")
+    for period in (P1, P):
+        snapshot_compute(period=period)
+    pulse_compute(as_of=dt.date(2025, 3, 31))
+    return {actor: codes | ({newcomer.code} if actor in ("south_manager", "sales1") else set())
+            for actor, codes in VISIBLE.items()}
+
+
+@pytest.mark.parametrize("actor", SCOPED)
+def test_every_aggregate_is_over_exactly_the_actors_customers(world, actor):
+    visible = give_the_worklist_something_to_do(world)[actor]
+    salesperson = world.salespeople.get(actor)
+    got = everything(world.users[actor], salesperson_id=None)
+    assert got["api"]["customers"] == sorted(visible)  # the world is what the oracle assumes
+    assert got["total"] if salesperson else got["completion"]  # something to compare
+    with transaction.atomic():
+        only_customers(visible)
+        assert set(Customer.objects.values_list("code", flat=True)) == visible != ALL_CODES | {"00103"}
+        want = everything(world.users["admin"], salesperson_id=salesperson.pk if salesperson else None)
+        transaction.set_rollback(True)
+    if salesperson is None:  # a manager: completion per salesperson, and no items until one is chosen
+        assert got["total"] is None
+    else:  # a salesperson: their own items; the admin sees them by choosing that salesperson
+        want.pop("completion")
+    assert got.keys() == want.keys()
+    for key in got:
+        assert got[key] == want[key], key
