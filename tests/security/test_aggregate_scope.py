@@ -31,7 +31,7 @@ from analytics.services.snapshots import snapshot_compute
 from coupons.models import CouponIssue
 from customers.models import Customer
 from sales.models import Order, Payment
-from tests.factories import CustomerFactory, VisitFactory
+from tests.factories import CustomerFactory, UserFactory, VisitFactory
 from tests.security.conftest import ALL_CODES, P1, VISIBLE, P, World
 
 SCOPED = ("south_manager", "sales1", "sales2")
@@ -242,6 +242,32 @@ def test_every_aggregate_is_over_exactly_the_actors_customers(world, actor):
         assert got["total"] is None
     else:  # a salesperson: their own items; the admin sees them by choosing that salesperson
         want.pop("completion")
+    assert got.keys() == want.keys()
+    for key in got:
+        assert got[key] == want[key], key
+
+
+def test_a_manager_whose_regions_are_gone_gets_no_aggregate_at_all(world):
+    """Issue 17 item 2: a manager left with no region (their region deleted, say) sees an empty company, not the
+    whole one: every figure equals the admin's in a world without customers."""
+    give_the_worklist_something_to_do(world)
+    bare = UserFactory(username="bare_mgr", role="manager")
+    got = everything(bare)
+    assert got["api"]["customers"] == [] and got["dashboard"]["totals"]["customers"] == 0
+    with transaction.atomic():
+        only_customers(set())
+        want = everything(world.users["admin"])
+        transaction.set_rollback(True)
+    # An empty book's stored trend draws flat zero lines where a scope with no rows draws none: both show nothing.
+    assert not any(card["value"] for card in want["dashboard"].pop("control"))
+    assert got["dashboard"].pop("control") == [] and got["dashboard"].pop("trend_charts") == []
+    want["dashboard"].pop("trend_charts")
+    # Likewise the worklist: with no snapshot at all there is no period to report on; in an empty scope the period
+    # has nothing listed and nobody to win back.
+    assert got.pop("completion") == [] and "completion" not in want
+    outcomes = got.pop("outcomes")
+    assert (outcomes["population"], outcomes["without_action"]) == (0, 0) and want.pop("outcomes") is None
+    assert not any(row["treated"] for row in outcomes["rows"])
     assert got.keys() == want.keys()
     for key in got:
         assert got[key] == want[key], key
