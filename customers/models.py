@@ -1,10 +1,12 @@
 """The distributor's customers, the regions they sit in and the salespeople who own them (DESIGN 2)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .dates import future_date_problem
 from .phones import validate_mobile
 
 GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
@@ -207,6 +209,12 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.code} {self.date} {self.kind}"
+
+    def clean(self) -> None:
+        """The back office's forms refuse what visit_log and the importers refuse: a date after tomorrow."""
+        problem = future_date_problem(self.date) if self.date else None
+        if problem:
+            raise ValidationError({"date": problem})
 
 
 class AuditLog(models.Model):

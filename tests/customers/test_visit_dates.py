@@ -53,3 +53,12 @@ def test_last_visit_is_derived_from_the_visits(book):
     assert Customer.objects.get(pk=customer.pk).last_visit_date == dt.date(2025, 3, 1)
     with pytest.raises(VisitError, match="date: 2999-01-01 is in the future"):
         visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2999, 1, 1), kind="phone")
+
+
+def test_back_office_forms_refuse_a_future_visit(book):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        Visit(customer=book["c1"], date=dt.date(2999, 1, 1)).full_clean()
+    assert refused.value.message_dict["date"][0].startswith("2999-01-01 is in the future")
+    Visit(customer=book["c1"], date=timezone.localdate() + dt.timedelta(days=1)).full_clean()
