@@ -70,7 +70,9 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = snapshot_list(user=self.request.user).only(*COLUMNS)
-        if not self.request.query_params.get("period"):
+        # A blank period (" ") is no period, as the filter sees it (it strips): the latest one, not every period at
+        # once (a detail lookup across periods was a 500).
+        if not (self.request.query_params.get("period") or "").strip():
             period = latest_period()
             qs = qs.filter(period=period) if period else qs.none()
         return qs

@@ -146,9 +146,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a missing or bad credential with the first class's challenge, so a bad token is a
+    # 401 with "WWW-Authenticate: Token" rather than a 403 (issue 17 item 9). Sessions still work (and keep CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # DRF defaults to AllowAny: every endpoint needs a login unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
