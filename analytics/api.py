@@ -16,7 +16,8 @@ from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, Sna
 from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
 from analytics.services.policies import policy_set
-from customers.permissions import IsAdminRole, IsManagerOrAdminRole
+from analytics.summaries import period_summaries_for
+from customers.permissions import IsAdminRole
 
 _BUILT_FIELDS: dict[type[serializers.Serializer], dict[str, serializers.Field]] = {}
 
@@ -69,7 +70,9 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = snapshot_list(user=self.request.user).only(*COLUMNS)
-        if not self.request.query_params.get("period"):
+        # A blank period (" ") is no period, as the filter sees it (it strips): the latest one, not every period at
+        # once (a detail lookup across periods was a 500).
+        if not (self.request.query_params.get("period") or "").strip():
             period = latest_period()
             qs = qs.filter(period=period) if period else qs.none()
         return qs
@@ -89,11 +92,11 @@ class PeriodSummarySerializer(serializers.ModelSerializer):
 
 
 class PeriodSummaryViewSet(viewsets.ReadOnlyModelViewSet):
-    """Company-wide period summaries: managers and admins (a salesperson's figures come from their rows)."""
+    """Period summaries over the caller's customers: the stored company-wide figures for an admin or a company-wide
+    manager, the same figures computed over exactly their customers for anyone else (analytics.summaries)."""
 
     queryset = PeriodSummary.objects.none()
     serializer_class = PeriodSummarySerializer
-    permission_classes = [IsManagerOrAdminRole]
     lookup_field = "period"
     lookup_value_regex = r"\d{4}-\d{2}"
     filter_backends: list[Any] = []
@@ -109,7 +112,13 @@ class PeriodSummaryViewSet(viewsets.ReadOnlyModelViewSet):
         found = self.get_queryset().filter(period=period).first()
         if found is None:
             raise Http404
-        return found
+        return period_summaries_for(user=self.request.user, rows=[found])[0]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        rows = period_summaries_for(user=request.user, rows=list(self.get_queryset() if page is None else page))
+        data = self.get_serializer(rows, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
 
 class SnapshotRunSerializer(serializers.ModelSerializer):

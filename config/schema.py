@@ -1,9 +1,9 @@
 """OpenAPI post-processing: document the error answers DRF gives on every operation (drf-spectacular leaves them out).
 
 Found by schemathesis (tests/security/test_api_schemathesis.py): a client reading the schema must know that any
-operation can answer 403 (not signed in, or the role may not), 404 (another user's row, an unknown id, a page past
-the end), 400 (invalid input) and, with a body, 415 (a media type it does not take), and what those bodies look
-like. It also corrects two things drf-spectacular writes that the API does not do (see the helpers).
+operation can answer 401 (no or a bad token), 403 (the role may not), 404 (another user's row, an unknown id, a
+page past the end), 400 (invalid input) and, with a body, 415 (a media type it does not take), and what those bodies
+look like. It also corrects two things drf-spectacular writes that the API does not do (see the helpers).
 """
 
 import re
@@ -59,7 +59,9 @@ def _add_errors(operation: dict[str, Any]) -> None:
             responses["400"] = _response("invalid input", INVALID)
     if "requestBody" in operation:
         responses.setdefault("415", _response("a body in a media type the operation does not take", DETAIL))
-    responses.setdefault("403", _response("not signed in, or not allowed for this role", DETAIL))
+    responses.setdefault("401", _response("no credentials, or a token that is not valid (WWW-Authenticate: Token)",
+                                          DETAIL))
+    responses.setdefault("403", _response("not allowed for this role (or a session without its CSRF token)", DETAIL))
     if operation.get("security") or any(p.get("in") == "path" for p in parameters):
         responses.setdefault("404", _response("no such row among those you may see, or no such page", DETAIL))
 
@@ -84,7 +86,7 @@ def _fix_decimals(node: Any) -> None:
 
 
 def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """drf-spectacular POSTPROCESSING_HOOKS entry: add 400 / 403 / 404 to every operation; fix decimal patterns."""
+    """drf-spectacular POSTPROCESSING_HOOKS entry: add 400 / 401 / 403 / 404 to every operation; fix decimals."""
     _fix_decimals(result.get("components", {}))
     result.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
     for item in result.get("paths", {}).values():

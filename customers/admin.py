@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditLog, Customer, CustomerAlias, ManagerRegion, OwnershipChange, Region, Salesperson, Visit
 from .selectors import customer_scope_q
+from .services import customer_last_visit_refresh
 
 
 class ScopedCustomerAdmin(admin.ModelAdmin):
@@ -70,6 +71,11 @@ class CustomerAdmin(ScopedCustomerAdmin):
     date_hierarchy = "first_seen"
     list_per_page = 50
     inlines = [VisitInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Visits added, changed or deleted inline: the last visit date is derived from them (issue 17 item 7).
+        customer_last_visit_refresh(customer_ids=[form.instance.pk])
     fieldsets = [
         (None, {"fields": ["code", "name", "region", "owner", "tags"]}),
         (_("Contact"), {"fields": ["contact", "mobile", "address", "birthday", "sms_opt_out_at"]}),

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from .forms import reassign_targets
 from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
 from .permissions import IsAdminRole, IsManagerOrAdminRole
-from .roles import ROLES
+from .roles import COMPANY_WIDE, MANAGER, ROLES
 from .selectors import customer_get, customer_list, salespeople_visible
 from .services_admin import (
     AdminError,
@@ -202,14 +202,16 @@ ROLE_CHOICES = [("", "none"), *[(r, r) for r in ROLES]]
 class UserSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField()
     regions = serializers.SerializerMethodField()
+    company_wide = serializers.SerializerMethodField(
+        help_text="a manager who sees every customer (else their regions')")
     salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
     has_token = serializers.SerializerMethodField()
     email = serializers.CharField(read_only=True, help_text="an e-mail address, or blank")  # blank is not an email
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "role", "regions", "salesperson",
-                  "has_token", "last_login", "date_joined"]
+        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "role", "regions",
+                  "company_wide", "salesperson", "has_token", "last_login", "date_joined"]
         read_only_fields = fields
 
     def get_role(self, obj: Any) -> str | None:
@@ -220,6 +222,9 @@ class UserSerializer(serializers.ModelSerializer):
 
     def get_regions(self, obj: Any) -> list[str]:
         return [m.region.path for m in obj.managed_regions.all()]
+
+    def get_company_wide(self, obj: Any) -> bool:
+        return self.get_role(obj) == MANAGER and any(g.name == COMPANY_WIDE for g in obj.groups.all())
 
     def get_has_token(self, obj: Any) -> bool:
         return hasattr(obj, "auth_token")
@@ -232,6 +237,9 @@ class UserWriteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False, allow_blank=True)
     regions = serializers.ListField(child=serializers.CharField(), required=False,
                                     help_text="region paths for a regional manager, e.g. 广东/广州")
+    company_wide = serializers.BooleanField(
+        required=False, help_text="a manager who sees every customer; a manager with no region and not company-wide "
+                                  "sees nothing")
     salesperson_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate_regions(self, value: list[str]) -> list[Region]:
@@ -286,7 +294,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
                                first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
                                email=v.get("email", ""), regions=v.get("regions", []),
-                               salesperson_name=v.get("salesperson_name", ""), by=request.user)
+                               salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                               company_wide=v.get("company_wide", False))
         except AdminError as exc:
             raise _invalid(exc) from exc
         return Response(self._fresh(user), status=status.HTTP_201_CREATED)
@@ -301,12 +310,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if name in v:
                 setattr(user, name, v[name])
         user.save(update_fields=["first_name", "last_name", "email"])
-        if "role" in v or "regions" in v or "salesperson_name" in v:
+        if "role" in v or "regions" in v or "salesperson_name" in v or "company_wide" in v:
             current = UserSerializer().get_role(user) or ""
             regions = v.get("regions", [m.region for m in ManagerRegion.objects.filter(user=user)])
             try:
                 user_role_set(user=user, role=v.get("role", current), regions=regions,
-                              salesperson_name=v.get("salesperson_name", ""), by=request.user)
+                              salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                              company_wide=v.get("company_wide"))
             except AdminError as exc:
                 raise _invalid(exc) from exc
         return Response(self._fresh(user))

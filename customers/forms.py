@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import GRADES, Region, Salesperson
-from .roles import ADMIN, MANAGER, SALESPERSON, user_role
+from .roles import ADMIN, MANAGER, SALESPERSON, is_company_wide_manager, user_role
 from .selectors import salespeople_visible
 
 ROLE_CHOICES = [("", _("no role (cannot see anything)")), (ADMIN, _("admin")), (MANAGER, _("manager")),
@@ -30,12 +30,19 @@ def codes_of(text: str) -> list[str]:
     return list(seen)
 
 
+def _has_regions(user: Any) -> bool:
+    return Region.objects.filter(managers__user=user).exists()
+
+
 def reassign_targets(user: Any) -> QuerySet[Salesperson]:
     """Active salespeople `user` may hand customers to: all for admins and unrestricted managers; for a regional
     manager, those of their regions or already owning customers there."""
     active = Salesperson.objects.filter(user__is_active=True).select_related("user")
-    if user_role(user) != MANAGER or not Region.objects.filter(managers__user=user).exists():
+    if user_role(user) != MANAGER:
         return active
+    if not _has_regions(user):
+        # A manager with no region sees no one unless marked company-wide (customers.selectors: fails closed).
+        return active if is_company_wide_manager(user) else active.none()
     q = Q(id__in=salespeople_visible(user=user).values("id"))
     for path in Region.objects.filter(managers__user=user).values_list("path", flat=True):
         q |= Q(region__path=path) | Q(region__path__startswith=path + "/")
@@ -90,8 +97,12 @@ class UserRoleForm(AdminErrorMixin, forms.Form):
     email = forms.EmailField(label=_("email"), required=False)
     role = forms.ChoiceField(label=_("role"), choices=ROLE_CHOICES, required=False)
     regions = forms.ModelMultipleChoiceField(
-        label=_("regions (managers; none = all)"), queryset=Region.objects.all(), required=False,
+        label=_("regions (regional managers)"), queryset=Region.objects.all(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}))
+    company_wide = forms.BooleanField(
+        label=_("company-wide manager"), required=False,
+        help_text=_("a manager sees every customer only when ticked here, otherwise only their regions' customers; "
+                    "a manager with neither sees nothing"))
     salesperson_name = forms.CharField(
         label=_("salesperson name (as in the ERP)"), max_length=64, required=False,
         help_text=_("for the salesperson role: links the imported salesperson of that name, or creates one"))
@@ -102,7 +113,7 @@ class UserCreateForm(UserRoleForm):
     password1 = forms.CharField(label=_("password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("password again"), widget=forms.PasswordInput, strip=False)
 
-    field_order = ["username", "first_name", "email", "password1", "password2", "role", "regions",
+    field_order = ["username", "first_name", "email", "password1", "password2", "role", "regions", "company_wide",
                    "salesperson_name"]
 
     def clean(self) -> dict[str, Any]:

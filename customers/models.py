@@ -1,10 +1,12 @@
 """The distributor's customers, the regions they sit in and the salespeople who own them (DESIGN 2)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .dates import future_date_problem
 from .phones import validate_mobile
 
 GRADES = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
@@ -55,10 +57,16 @@ class Salesperson(models.Model):
 
 
 class ManagerRegion(models.Model):
-    """A regional manager sees the customers of these regions and their sub-regions; none means all."""
+    """A regional manager sees the customers of these regions and their sub-regions. None means nothing (unless
+    the manager is marked company-wide: customers.roles.COMPANY_WIDE), never all.
+
+    A region that scopes a manager cannot be deleted (PROTECT): the admin says which manager holds it, and the
+    manager's regions are changed explicitly first (issue 17 item 2: deleting a manager's only region once made
+    them company-wide).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_regions")
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="managers")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="managers")
 
     class Meta:
         verbose_name = _("manager region")
@@ -201,6 +209,12 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.code} {self.date} {self.kind}"
+
+    def clean(self) -> None:
+        """The back office's forms refuse what visit_log and the importers refuse: a date after tomorrow."""
+        problem = future_date_problem(self.date) if self.date else None
+        if problem:
+            raise ValidationError({"date": problem})
 
 
 class AuditLog(models.Model):

@@ -1,4 +1,9 @@
-"""The three roles of DESIGN 1, as Django groups. A superuser counts as admin."""
+"""The three roles of DESIGN 1, as Django groups. A superuser counts as admin.
+
+A manager sees the customers of their regions (customers.ManagerRegion) or, when marked so explicitly with the
+COMPANY_WIDE group, every customer; a manager with neither sees nothing. "No regions" never means "all": deleting
+a manager's last region once made them company-wide (issue 17 item 2).
+"""
 
 from typing import Any
 
@@ -6,6 +11,7 @@ ADMIN = "admin"
 MANAGER = "manager"
 SALESPERSON = "salesperson"
 ROLES = (ADMIN, MANAGER, SALESPERSON)
+COMPANY_WIDE = "company_wide"  # a group: the manager sees every customer (not a role of its own)
 
 
 def user_role(user: Any) -> str | None:
@@ -20,11 +26,21 @@ def user_role(user: Any) -> str | None:
     names = set(user.groups.values_list("name", flat=True))
     role = next((r for r in ROLES if r in names), None)
     user._cockpit_role = role
+    user._cockpit_company_wide = COMPANY_WIDE in names  # read with the role: no query of its own
     return role
 
 
+def is_company_wide_manager(user: Any) -> bool:
+    """A manager explicitly marked as seeing every customer (the COMPANY_WIDE group)."""
+    if user_role(user) != MANAGER:
+        return False
+    if not hasattr(user, "_cockpit_company_wide"):  # the role was remembered by someone else
+        user._cockpit_company_wide = user.groups.filter(name=COMPANY_WIDE).exists()
+    return bool(user._cockpit_company_wide)
+
+
 # What a user object remembers of its role and scope for the rest of its request (customers.selectors).
-MEMOS = ("_cockpit_role", "_cockpit_regions", "_cockpit_salesperson")
+MEMOS = ("_cockpit_role", "_cockpit_company_wide", "_cockpit_regions", "_cockpit_salesperson")
 
 
 def user_memo_clear(user: Any) -> None:

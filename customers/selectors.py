@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from .models import Customer, Region, Salesperson
-from .roles import ADMIN, MANAGER, SALESPERSON, user_role
+from .roles import ADMIN, MANAGER, SALESPERSON, is_company_wide_manager, user_role
 
 M = TypeVar("M", bound=Model)
 NOTHING = Q(pk__in=[])
@@ -29,9 +29,11 @@ def _own_salesperson_id(user: Any) -> int | None:
 def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
     """The Q that limits customers to what `user` may see (DESIGN 1).
 
-    A salesperson sees the customers they own; a manager sees all, or only those of the regions (and
-    sub-regions) assigned to them; an admin sees all; anyone else sees nothing. `prefix` lets the same rule
-    filter rows that point at a customer (``prefix="customer__"`` for orders, visits, snapshots).
+    A salesperson sees the customers they own; a manager those of the regions (and sub-regions) assigned to
+    them, or all when explicitly company-wide (roles.COMPANY_WIDE), else nothing: the rule fails closed, so a
+    manager whose regions were all removed sees nothing rather than everything. An admin sees all; anyone else
+    nothing. Regions win over the company-wide mark (the narrower scope). `prefix` lets the same rule filter rows
+    that point at a customer (``prefix="customer__"`` for orders, visits, snapshots).
     """
     role = user_role(user)
     if role == ADMIN:
@@ -42,12 +44,34 @@ def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
     if role == MANAGER:
         regions = _assigned_regions(user)
         if not regions:
-            return Q()
+            return Q() if is_company_wide_manager(user) else NOTHING
         q = NOTHING
         for path in regions:
             q |= Q(**{f"{prefix}region__path": path}) | Q(**{f"{prefix}region__path__startswith": path + "/"})
         return q
     return NOTHING
+
+
+def sees_every_customer(user: Any) -> bool:
+    """True when `user`'s scope is every customer (an admin, a company-wide manager): company-wide figures, such as
+    a stored PeriodSummary, apply to them as they are, and to nobody else."""
+    return customer_scope_q(user) == Q()
+
+
+def scope_problem(user: Any) -> str | None:
+    """Why a signed-in user sees no customer at all, when that is a matter of set-up rather than of data: a
+    manager with no region who is not company-wide, a salesperson login with no salesperson, a login with no
+    role. None otherwise. The pages show it, so an empty dashboard is not mistaken for an empty book."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    role = user_role(user)
+    if role == MANAGER and not _assigned_regions(user) and not is_company_wide_manager(user):
+        return "manager_without_region"
+    if role == SALESPERSON and _own_salesperson_id(user) is None:
+        return "salesperson_without_salesperson"
+    if role is None:
+        return "no_role"
+    return None
 
 
 def customer_list(*, user: Any) -> QuerySet[Customer]:
@@ -89,7 +113,7 @@ def regions_visible(*, user: Any) -> QuerySet[Region]:
     if role == MANAGER:
         assigned = _assigned_regions(user)
         if not assigned:
-            return Region.objects.all()
+            return Region.objects.all() if is_company_wide_manager(user) else Region.objects.none()
         q = NOTHING
         for path in assigned:
             q |= Q(path=path) | Q(path__startswith=path + "/")

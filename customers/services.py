@@ -2,19 +2,27 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
 
+from .dates import future_date_problem
 from .models import AuditLog, Customer, OwnershipChange, Region, Salesperson, Visit
-from .roles import ROLES, SALESPERSON
+from .roles import COMPANY_WIDE, ROLES, SALESPERSON
 
 
 def roles_ensure() -> dict[str, Group]:
     """Create the manager, salesperson and admin groups if missing."""
     return {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+
+
+def company_wide_group() -> Group:
+    """The group that marks a manager as seeing every customer (roles.COMPANY_WIDE)."""
+    return Group.objects.get_or_create(name=COMPANY_WIDE)[0]
 
 
 def region_get_or_create(path: str) -> Region | None:
@@ -84,9 +92,13 @@ class VisitError(ValueError):
 def visit_log(
     *, customer: Customer, user: Any, date: dt.date, kind: str, note: str = "", next_date: dt.date | None = None
 ) -> Visit:
-    """Log a visit, call or message; the customer's last visit date moves forward, never back."""
+    """Log a visit, call or message dated at the latest tomorrow; the customer's last visit date is their latest
+    visit's (customers.dates: a future date would have frozen it)."""
     if kind not in Visit.Kind.values:
         raise VisitError(f"kind: must be one of {', '.join(Visit.Kind.values)}")
+    problem = future_date_problem(date)
+    if problem:
+        raise VisitError(f"date: {problem}")
     if next_date is not None and next_date < date:
         raise VisitError("next_date: must not be before the visit date")
     salesperson = Salesperson.objects.filter(user=user).first()
@@ -94,10 +106,19 @@ def visit_log(
         customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note,
         next_date=next_date, created_by=user,
     )
-    if customer.last_visit_date is None or date > customer.last_visit_date:
-        Customer.objects.filter(pk=customer.pk).update(last_visit_date=date)
-        customer.last_visit_date = date
+    customer_last_visit_refresh(customer_ids=[customer.pk])
+    customer.last_visit_date = Customer.objects.values_list("last_visit_date", flat=True).get(pk=customer.pk)
     return visit
+
+
+def customer_last_visit_refresh(*, customer_ids: Iterable[int] | None = None) -> int:
+    """Set each customer's last_visit_date to their latest visit's date (None without visits), derived from the
+    visits rather than moved forward: a wrong date removed or corrected moves it back. All customers when
+    `customer_ids` is None; returns how many rows were updated."""
+    latest = Visit.objects.filter(customer_id=OuterRef("pk")).order_by().values("customer_id").annotate(
+        d=Max("date")).values("d")
+    customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=list(customer_ids))
+    return customers.update(last_visit_date=Subquery(latest))
 
 
 def audit(*, user: Any, action: str, target: str = "", **details: Any) -> AuditLog:

@@ -77,7 +77,7 @@ def admin_user(db):
 
 @pytest.fixture
 def manager_user(db):
-    return UserFactory(username="manager", role="manager")
+    return UserFactory(username="manager", role="manager", company_wide=True)
 
 
 @pytest.fixture

@@ -26,6 +26,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.groups.add(Group.objects.get_or_create(name=extracted)[0])
 
+    @factory.post_generation
+    def company_wide(self, create, extracted, **kwargs):
+        """company_wide=True marks a manager as seeing every customer (a manager with no region sees nothing)."""
+        if create and extracted:
+            self.groups.add(Group.objects.get_or_create(name="company_wide")[0])
+
 
 class RegionFactory(factory.django.DjangoModelFactory):
     class Meta:

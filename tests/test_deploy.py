@@ -37,6 +37,13 @@ def test_production_refuses_to_start_without_a_secret():
     assert "KeyError: 'SECRET_KEY'" in done.stderr
 
 
+def test_production_refuses_to_start_with_a_blank_secret():
+    for blank in ("", "   "):
+        done = manage("check", env=production_env(SECRET_KEY=blank))
+        assert done.returncode != 0
+        assert "SECRET_KEY is empty: set it to a long random value" in done.stderr
+
+
 def test_compose_file_validates():
     tool = shutil.which("docker-compose")
     if tool is None:

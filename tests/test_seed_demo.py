@@ -16,7 +16,8 @@ from analytics.crosssell.data import purchases
 from analytics.crosssell.evaluate import holdout_leave_one_out, holdout_next
 from customers.models import Customer, ManagerRegion, Visit
 from customers.phones import normalize_mobile
-from customers.roles import user_role
+from customers.roles import is_company_wide_manager, user_role
+from customers.selectors import sees_every_customer
 from sales.demo.calendar import add_months, spring_festival
 from sales.demo.profiles import SHOP_SUFFIXES
 from sales.demo.taste import CONVENIENCE, RESTAURANT, TOBACCO
@@ -117,6 +118,10 @@ def test_demo_logins_have_their_roles_and_password_demo(demo):
     for name in ("admin", "manager", "manager_south", "sales1", "sales10"):
         assert users.get(username=name).check_password("demo"), name
     assert not ManagerRegion.objects.filter(user__username="manager").exists()
+    # `manager` sees every customer because it is marked so, `manager_south` only 广东 (issue 17 item 2).
+    assert is_company_wide_manager(users.get(username="manager"))
+    assert not is_company_wide_manager(users.get(username="manager_south"))
+    assert sees_every_customer(users.get(username="manager"))
     assert list(ManagerRegion.objects.filter(user__username="manager_south").values_list("region__path", flat=True)) \
         == ["广东"]
 

@@ -1,5 +1,6 @@
 """Settings shared by every environment; every deploy-time value comes from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
+    "axes",
     "customers",
     "sales",
     "analytics",
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cockpit.middleware.LoginRequiredEverywhereMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "cockpit.context_processors.roles",
+                "customers.context_processors.scope_notice",
             ],
         },
     },
@@ -105,6 +109,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes; customers/login.py): failures in the database, a username from one address
+# locked after 5, an address after 50 over any usernames, for 15 minutes after the last counted failure; both
+# /accounts/login/ and /admin/login/ (axes sees every authenticate()).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "customers.login.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 50
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True  # the username's failures from that address (LoginThrottleHandler.reset_user_attempts)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the page can say until when, and that stays true
+AXES_CLIENT_IP_CALLABLE = "customers.login.client_address"
+AXES_USERNAME_CALLABLE = "customers.login.login_username"
+AXES_LOCKOUT_CALLABLE = "customers.login.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command
+# Reverse proxies in front of the app that append to X-Forwarded-For (production: 1, the TLS proxy).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -122,9 +146,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a missing or bad credential with the first class's challenge, so a bad token is a
+    # 401 with "WWW-Authenticate: Token" rather than a 403 (issue 17 item 9). Sessions still work (and keep CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # DRF defaults to AllowAny: every endpoint needs a login unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -233,4 +259,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes logs every sign-in at INFO; its warnings (failures, lockouts) are the ones worth keeping
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }

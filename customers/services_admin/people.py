@@ -13,9 +13,9 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from customers.models import Customer, ManagerRegion, Region, Salesperson
-from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, user_memo_clear, user_role
+from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, is_company_wide_manager, user_memo_clear, user_role
 from customers.selectors import customer_list
-from customers.services import audit, customer_reassign, roles_ensure
+from customers.services import audit, company_wide_group, customer_reassign, roles_ensure
 
 from .errors import AdminError
 
@@ -90,21 +90,38 @@ def _salesperson_link(user: Any, name: str) -> Salesperson:
     return existing
 
 
+def _company_wide(user: Any, role: str, regions: list[Region], company_wide: bool | None) -> bool:
+    """Whether a manager is to see every customer: asked explicitly, or kept as it was (None). Never together
+    with regions: a manager is company-wide or regional, and neither means they see nothing (issue 17 item 2)."""
+    if role != MANAGER:
+        return False
+    if company_wide is None:
+        company_wide = is_company_wide_manager(user) and not regions
+    if company_wide and regions:
+        raise AdminError("company_wide", "a manager sees either every customer or their regions' customers, "
+                                         "not both: clear the regions or the company-wide mark")
+    return company_wide
+
+
 @transaction.atomic
 def user_role_set(*, user: Any, role: str, regions: Iterable[Region] = (), salesperson_name: str = "",
-                  by: Any) -> Any:
-    """Give `user` exactly one role (or none: ""), a regional manager's regions, a salesperson's Salesperson row."""
+                  by: Any, company_wide: bool | None = None) -> Any:
+    """Give `user` exactly one role (or none: ""), a regional manager's regions or a manager's company-wide mark
+    (None keeps it as it was), a salesperson's Salesperson row."""
     if role and role not in ROLES:
         raise AdminError("role", f"must be one of {', '.join(ROLES)}")
     if getattr(by, "pk", None) == user.pk and user_role(user) == ADMIN and role != ADMIN:
         raise AdminError("role", "you cannot remove your own admin role")
-    before = {"role": user_role(user),
+    regions = list(regions) if role == MANAGER else []
+    wide = _company_wide(user, role, regions, company_wide)
+    before = {"role": user_role(user), "company_wide": is_company_wide_manager(user),
               "regions": sorted(ManagerRegion.objects.filter(user=user).values_list("region__path", flat=True))}
     groups = roles_ensure()
-    user.groups.remove(*groups.values())
+    user.groups.remove(*groups.values(), company_wide_group())
     if role:
         user.groups.add(groups[role])
-    regions = list(regions) if role == MANAGER else []
+    if wide:
+        user.groups.add(company_wide_group())
     ManagerRegion.objects.filter(user=user).exclude(region__in=regions).delete()
     for region in regions:
         ManagerRegion.objects.get_or_create(user=user, region=region)
@@ -112,13 +129,14 @@ def user_role_set(*, user: Any, role: str, regions: Iterable[Region] = (), sales
         _salesperson_link(user, salesperson_name)
     user_memo_clear(user)
     audit(user=by, action="user_role", target=f"user:{user.username}", before=before,
-          after={"role": role or None, "regions": sorted(r.path for r in regions)})
+          after={"role": role or None, "company_wide": wide, "regions": sorted(r.path for r in regions)})
     return user
 
 
 @transaction.atomic
 def user_create(*, username: str, password: str, role: str, by: Any, first_name: str = "", last_name: str = "",
-                email: str = "", regions: Iterable[Region] = (), salesperson_name: str = "") -> Any:
+                email: str = "", regions: Iterable[Region] = (), salesperson_name: str = "",
+                company_wide: bool = False) -> Any:
     """Create a login with one role; the password must pass Django's validators."""
     model = _user_model()
     username = (username or "").strip()
@@ -135,7 +153,8 @@ def user_create(*, username: str, password: str, role: str, by: Any, first_name:
     user.set_password(password)
     user.save()
     audit(user=by, action="user_create", target=f"user:{username}")
-    return user_role_set(user=user, role=role, regions=regions, salesperson_name=salesperson_name, by=by)
+    return user_role_set(user=user, role=role, regions=regions, salesperson_name=salesperson_name, by=by,
+                         company_wide=company_wide)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm
 from customers.models import ManagerRegion, Salesperson
-from customers.roles import user_role
+from customers.roles import COMPANY_WIDE, is_company_wide_manager, user_role
 from customers.services_admin import (
     AdminError,
     salesperson_deactivate,
@@ -47,6 +47,7 @@ def _role(user: Any) -> str | None:
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
     rows = [{"user": u, "role": _role(u), "regions": [m.region.path for m in u.managed_regions.all()],
+             "company_wide": _role(u) == "manager" and any(g.name == COMPANY_WIDE for g in u.groups.all()),
              "salesperson": getattr(u, "salesperson", None), "token": getattr(u, "auth_token", None)}
             for u in _users()]
     return render(request, "settings/users.html", {"rows": rows})
@@ -61,7 +62,8 @@ def user_new(request: HttpRequest) -> HttpResponse:
         try:
             user = user_create(username=data["username"], password=data["password1"], role=data["role"],
                                first_name=data["first_name"], email=data["email"], regions=data["regions"],
-                               salesperson_name=data["salesperson_name"], by=request.user)
+                               salesperson_name=data["salesperson_name"], by=request.user,
+                               company_wide=data["company_wide"])
         except AdminError as exc:
             form.add_admin_error(exc if exc.field != "password" else AdminError("password1", exc.message))
         else:
@@ -75,6 +77,7 @@ def _user_context(user: Any, **forms: Any) -> dict[str, Any]:
     salesperson = Salesperson.objects.filter(user=user).first()
     initial = {"first_name": user.first_name, "email": user.email, "role": user_role(user) or "",
                "regions": [m.region for m in ManagerRegion.objects.filter(user=user).select_related("region")],
+               "company_wide": is_company_wide_manager(user),
                "salesperson_name": salesperson.name if salesperson else ""}
     return {
         "target": user, "salesperson": salesperson, "token": Token.objects.filter(user=user).first(),
@@ -96,7 +99,8 @@ def user(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             user_role_set(user=target, role=data["role"], regions=data["regions"],
-                          salesperson_name=data["salesperson_name"], by=request.user)
+                          salesperson_name=data["salesperson_name"], by=request.user,
+                          company_wide=data["company_wide"])
         except AdminError as exc:
             form.add_admin_error(exc)
         else:

@@ -1,7 +1,8 @@
 """Regions, salespeople and the demo logins (DESIGN 1 and 2).
 
-Logins, all with password `demo`: `admin` (admin group, staff, superuser), `manager` (manager group, sees all),
-`manager_south` (manager limited to 广东 through ManagerRegion) and `sales1`..`salesN` (salespeople).
+Logins, all with password `demo`: `admin` (admin group, staff, superuser), `manager` (manager group, marked
+company-wide: sees all), `manager_south` (manager limited to 广东 through ManagerRegion) and `sales1`..`salesN`
+(salespeople).
 """
 
 import functools
@@ -12,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 
 from customers.models import ManagerRegion, Region
 from customers.roles import ADMIN, MANAGER
-from customers.services import region_get_or_create, roles_ensure, salesperson_get_or_create
+from customers.services import company_wide_group, region_get_or_create, roles_ensure, salesperson_get_or_create
 
 PASSWORD = "demo"  # noqa: S105 - the documented demo password, only ever set by seed_demo
 SOUTH_PROVINCE = "广东"
@@ -102,6 +103,8 @@ def _logins(roles) -> None:
         user, _ = user_model.objects.get_or_create(username=username, defaults={"first_name": first_name})
         user.groups.add(roles[MANAGER])
         _set_password(user)
+    # `manager` sees the whole company because it is marked so: a manager with no region sees nothing.
+    user_model.objects.get(username="manager").groups.add(company_wide_group())
     south = user_model.objects.get(username="manager_south")
     ManagerRegion.objects.get_or_create(user=south, region=Region.objects.get(path=SOUTH_PROVINCE))
 

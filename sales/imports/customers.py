@@ -15,7 +15,7 @@ from customers.models import Customer
 from customers.services import customer_reassign
 
 from .columns import CUSTOMER_COLUMNS, CUSTOMER_REQUIRED, resolve_columns
-from .parsing import DateParser, MobileParser, parse_bool, parse_days
+from .parsing import DateParser, EventDateParser, MobileParser, parse_bool, parse_days
 from .readers import Table
 from .refs import Context, cell, chunks, customer_ids, normalized_paths, regions_ensure, salespeople_ensure, text_parser
 
@@ -47,7 +47,7 @@ def customers_plan(*, table: Table, ctx: Context) -> CustomersPlan | None:
     cols = resolve_columns(table.header, CUSTOMER_COLUMNS, CUSTOMER_REQUIRED, ctx.errors)
     if ctx.errors:
         return None
-    parsers = {**PARSERS, "phone": MobileParser(), "first_seen": DateParser(), "birthday": DateParser()}
+    parsers = {**PARSERS, "phone": MobileParser(), "first_seen": EventDateParser(), "birthday": DateParser()}
     parsed: list[tuple[int, dict[str, Any]]] = []
     for n, row in zip(table.numbers, table.rows, strict=True):
         values = {}

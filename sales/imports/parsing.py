@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 
+from customers.dates import future_date_problem, latest_event_date
 from customers.phones import normalize_mobile
 
 CENT, MILLI = Decimal("0.01"), Decimal("0.001")
@@ -67,6 +68,21 @@ def memo(parse: Callable[[str], T]) -> Callable[[str], T]:
 def DateParser() -> Callable[[str], dt.date]:  # noqa: N802 - reads like the class it used to be
     """parse_date with a memo."""
     return memo(parse_date)
+
+
+def EventDateParser() -> Callable[[str], dt.date]:  # noqa: N802 - reads like DateParser
+    """parse_date with a memo, refusing a date after tomorrow in the site's time zone: orders, payments and visits
+    happen, they are not planned (customers.dates; 9999-12-31 order dates got in)."""
+    latest = latest_event_date()
+
+    def parse_event_date(text: str) -> dt.date:
+        day = parse_date(text)
+        problem = future_date_problem(day, latest=latest)
+        if problem:
+            raise CellError(problem)
+        return day
+
+    return memo(parse_event_date)
 
 
 def parse_decimal(text: str, *, places: int = 2, int_digits: int = 12) -> Decimal:

@@ -12,7 +12,7 @@ from sales.bulk import bulk_insert
 from sales.models import Payment
 
 from .columns import PAYMENT_COLUMNS, PAYMENT_REQUIRED, resolve_columns
-from .parsing import CellError, DateParser, parse_amount
+from .parsing import CellError, EventDateParser, parse_amount
 from .readers import Table
 from .refs import Context, cell, customer_ids, month, text_parser, values_in
 
@@ -44,7 +44,7 @@ def payments_plan(*, table: Table, ctx: Context) -> PaymentsPlan | None:
     cols = resolve_columns(table.header, PAYMENT_COLUMNS, PAYMENT_REQUIRED, ctx.errors)
     if ctx.errors:
         return None
-    dates, no_text, code_text = DateParser(), text_parser(64), text_parser(32)
+    dates, no_text, code_text = EventDateParser(), text_parser(64), text_parser(32)
     parsed = []
     for n, row in zip(table.numbers, table.rows, strict=True):
         bad = len(ctx.errors)

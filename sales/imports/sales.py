@@ -17,7 +17,15 @@ from customers.models import Customer
 from sales.models import Order, Product
 
 from .columns import SALES_COLUMNS, SALES_REQUIRED, resolve_columns
-from .parsing import CONFIRMED, parse_amount, parse_date, parse_mobile, parse_quantity, parse_status, parse_unit_price
+from .parsing import (
+    CONFIRMED,
+    EventDateParser,
+    parse_amount,
+    parse_mobile,
+    parse_quantity,
+    parse_status,
+    parse_unit_price,
+)
 from .readers import Table
 from .refs import Context, customer_ids, parse_column, text_parser, values_in
 
@@ -97,7 +105,7 @@ def _parse_rows(table: Table, cols: dict[str, int], ctx: Context, plan: SalesPla
     parsers: list[tuple[str, Callable[[str], Any], Any]] = [
         ("order_no", text_parser(LIMITS["order_no"]), None),
         ("customer_code", text_parser(LIMITS["customer_code"]), None),
-        ("order_date", parse_date, None), ("amount", parse_amount, None),
+        ("order_date", EventDateParser(), None), ("amount", parse_amount, None),
         ("quantity", parse_quantity, Decimal("0.000")), ("unit_price", parse_unit_price, None),
         ("cost", parse_amount, ZERO), ("status", parse_status, CONFIRMED), ("phone", parse_mobile, ""),
         *((name, text_parser(LIMITS[name]), "") for name in TEXT_FIELDS),

@@ -23,6 +23,7 @@ from . import customers, payments, sales, sales_write, visits
 from .errors import ERROR_STORE_LIMIT, ImportReport, ImportUsageError
 from .readers import FileFormatError, read_table
 from .refs import Context, Progress, no_progress
+from .sweep import import_batches_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def _import_file(
     except OSError as exc:
         raise ImportUsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     name = name or str(path)
+    import_batches_sweep()  # batches of killed runs stop saying "running" (sales.imports.sweep)
     report = ImportReport(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     batch = ImportBatch.objects.create(
         kind=kind, file_name=name[:255], sha256=report.sha256, user=user if _is_user(user) else None,
@@ -108,6 +110,11 @@ def _import_file(
         plan = importer.plan(table=table, ctx=ctx)
     except FileFormatError as exc:
         ctx.errors.add(exc.row, exc.field, str(exc))
+    except Exception as exc:
+        # Anything else while reading or validating: the batch says so instead of staying "running" for ever.
+        report.failure = f"unexpected error while reading, nothing was written: {exc.__class__.__name__}: {exc}"
+        _finish(batch, report, status=ImportBatch.Status.FAILED)
+        raise
     if ctx.errors or plan is None:
         return _finish(batch, report, status=ImportBatch.Status.INVALID, errors=ctx)
     report.created, report.updated, report.unchanged = plan.counts()

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from customers.models import Customer, Visit
+from customers.services import customer_last_visit_refresh
 
 from .columns import VISIT_COLUMNS, VISIT_REQUIRED, resolve_columns
-from .parsing import CellError, DateParser
+from .parsing import CellError, DateParser, EventDateParser
 from .readers import Table
 from .refs import Context, cell, chunks, customer_ids, month, salespeople_ensure, text_parser, values_in
 
@@ -61,9 +62,9 @@ def visits_plan(*, table: Table, ctx: Context) -> VisitsPlan | None:
     cols = resolve_columns(table.header, VISIT_COLUMNS, VISIT_REQUIRED, ctx.errors)
     if ctx.errors:
         return None
-    dates = DateParser()
+    dates = DateParser()  # next_date: a follow-up is planned, so it may be later than tomorrow
     parsers: dict[str, Callable[[str], Any]] = {
-        "visit_no": text_parser(64), "customer_code": text_parser(32), "date": dates,
+        "visit_no": text_parser(64), "customer_code": text_parser(32), "date": EventDateParser(),
         "salesperson": text_parser(64), "kind": parse_kind, "note": str, "next_date": dates,
     }  # fmt: skip
     parsed = []
@@ -137,7 +138,7 @@ def visits_preview(plan: VisitsPlan) -> dict[str, int]:
 
 
 def visits_write(*, plan: VisitsPlan, batch: Any, ctx: Context) -> dict[str, int]:
-    """Create new visits, update changed ones, move last_visit_date forward."""
+    """Create new visits, update changed ones, set last_visit_date to each customer's latest visit."""
     people = salespeople_ensure(v["salesperson"] for v in plan.rows.values())
 
     def build(key: tuple[str, str], pk: int | None = None) -> Visit:
@@ -150,6 +151,7 @@ def visits_write(*, plan: VisitsPlan, batch: Any, ctx: Context) -> dict[str, int
         Visit.objects.bulk_create([build(k) for k in keys])
     changed = [build(k, pk) for k, pk in plan.changed.items()]
     Visit.objects.bulk_update(changed, ["customer", *FIELDS[1:]], batch_size=1000)
-    Customer.objects.bulk_update([Customer(id=cid, last_visit_date=d) for cid, d in plan.last_visit.items()],
-                                 ["last_visit_date"], batch_size=1000)  # fmt: skip
+    # Derived from the visits (a changed visit_no may move a date back), for every customer the file touched.
+    for ids in chunks(sorted({v["customer_id"] for v in plan.rows.values()})):
+        customer_last_visit_refresh(customer_ids=ids)
     return {"last visit dates moved": len(plan.last_visit)}

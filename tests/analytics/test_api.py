@@ -87,8 +87,10 @@ def test_snapshot_serializers_get_their_own_fields():
 
 
 @pytest.mark.django_db
-def test_period_summaries_are_for_managers_and_admins(computed, manager_user):
-    assert api_for(computed["sp1"].user).get("/api/v1/periods/").status_code == 403
+def test_period_summaries_are_over_the_callers_customers(computed, manager_user):
+    # A salesperson gets their own two customers' figures (tests/security/test_aggregate_scope.py checks them all).
+    own = api_for(computed["sp1"].user).get("/api/v1/periods/2025-03/").json()
+    assert (own["customers"], own["sales"]) == (2, "90500.00")
     body = api_for(manager_user).get("/api/v1/periods/2025-03/").json()
     assert (body["period"], body["customers"], body["buying_customers"]) == ("2025-03", 4, 4)
     assert api_for(manager_user).get("/api/v1/periods/2024-01/").status_code == 404

@@ -32,7 +32,7 @@ def test_regional_manager_sees_region_and_subregions_only(book, south_manager):
 
 
 @pytest.mark.django_db
-def test_unassigned_manager_and_admin_see_all(book, manager_user, admin_user):
+def test_company_wide_manager_and_admin_see_all(book, manager_user, admin_user):
     assert codes(customer_list(user=manager_user)) == ["00101", "00102", "00201", "00202"]
     assert codes(customer_list(user=admin_user)) == ["00101", "00102", "00201", "00202"]
 

@@ -92,7 +92,7 @@ def world_seed() -> World:
     admin = UserFactory(username="boss", role="admin")
     south_manager = UserFactory(username="south_mgr", role="manager")
     ManagerRegion.objects.create(user=south_manager, region=south)
-    users = {"admin": admin, "manager": UserFactory(username="manager", role="manager"),
+    users = {"admin": admin, "manager": UserFactory(username="manager", role="manager", company_wide=True),
              "south_manager": south_manager, "sales1": sp1.user, "sales2": sp2.user}
     for customer in customers.values():
         OrderFactory(customer=customer, order_date=dt.date(2025, 2, 10), amount=Decimal("20000.00"))

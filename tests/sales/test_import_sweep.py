@@ -1,0 +1,58 @@
+"""Stuck imports (issue 17 item 8): a batch whose process was killed stops saying "running" once its lease is over,
+and an unexpected error while reading marks the batch failed with the reason (7 batches stayed running for ever)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from sales.imports import service
+from sales.imports.sweep import import_batches_sweep
+from sales.models import ImportBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def batch(status: str, started_ago: dt.timedelta) -> ImportBatch:
+    row = ImportBatch.objects.create(kind="sales", file_name="big.csv", sha256="0" * 64, status=status)
+    ImportBatch.objects.filter(pk=row.pk).update(started_at=timezone.now() - started_ago)
+    return row
+
+
+def test_sweep_fails_only_batches_running_past_the_lease():
+    killed = batch("running", dt.timedelta(hours=3))
+    busy = batch("running", dt.timedelta(minutes=5))
+    done = batch("done", dt.timedelta(days=2))
+    out = io.StringIO()
+    call_command("import_sweep", stdout=out)
+    assert out.getvalue().startswith("1 abandoned import(s) marked failed")
+    killed.refresh_from_db()
+    assert killed.status == "failed" and killed.finished_at is not None
+    assert killed.errors == [{"file": "big.csv", "row": 0, "field": "import", "problem":
+                              "abandoned: still running 3.0 h after it started; the process that ran it stopped "
+                              "(a killed worker or command), and nothing was written"}]
+    assert ImportBatch.objects.get(pk=busy.pk).status == "running"
+    assert ImportBatch.objects.get(pk=done.pk).status == "done"
+    assert import_batches_sweep() == 0  # safe to run again
+
+
+def test_the_next_import_sweeps_a_killed_one(csv_file, run_import, book):
+    killed = batch("running", dt.timedelta(hours=5))
+    run_import("payments", csv_file("p.csv", ["payment_no", "customer_code", "date", "amount"],
+                                    [["P1", "00101", "2025-03-01", "10.00"]]))
+    assert ImportBatch.objects.get(pk=killed.pk).status == "failed"
+
+
+def test_an_unexpected_error_while_reading_fails_the_batch_with_the_reason(csv_file, run_import, monkeypatch):
+    def broken(data: bytes):
+        raise ValueError("embedded null character")
+
+    monkeypatch.setattr(service, "read_table", broken)
+    with pytest.raises(ValueError, match="embedded null character"):
+        run_import("sales", csv_file("nul.csv", ["order_no"], [["SO1"]]))
+    stored = ImportBatch.objects.get()
+    assert stored.status == "failed" and stored.finished_at is not None
+    assert stored.errors[-1]["problem"] == ("unexpected error while reading, nothing was written: ValueError: "
+                                            "embedded null character")

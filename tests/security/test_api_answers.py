@@ -1,0 +1,30 @@
+"""Smaller API answers of issue 17 item 9: a bad token is a 401 with its challenge, a blank period is no period."""
+
+from rest_framework.test import APIClient
+
+from tests.security.conftest import World
+
+
+def api(world: World, actor: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {world.tokens[actor]}")
+    return client
+
+
+def test_a_bad_or_missing_token_is_a_401_with_the_challenge(world):
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    for client in (bad, APIClient()):
+        response = client.get("/api/v1/customers/")
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+    # A signed-in role that may not is still a 403.
+    assert api(world, "sales1").get("/api/v1/snapshot-runs/").status_code == 403
+
+
+def test_a_blank_period_means_the_latest_one(world):
+    client = api(world, "admin")
+    detail = client.get("/api/v1/snapshots/00101/?period=%20")
+    assert detail.status_code == 200 and detail.json()["period"] == "2025-03"
+    listed = client.get("/api/v1/snapshots/?period=%20").json()["results"]
+    assert {row["period"] for row in listed} == {"2025-03"}
