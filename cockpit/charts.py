@@ -77,7 +77,7 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
     fig.add_bar(
         x=x, y=[_num(r["sales"]) for r in rows], name=_("Sales"),
         marker={"color": [GRADE_COLOURS[r["grade"]] for r in rows]},
-        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside",
+        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside", cliponaxis=False,
         customdata=[links[r["grade"]] for r in rows], hovertemplate="¥%{y:,.2f} · %{text}<extra></extra>",
     )
     fig.add_scatter(

@@ -27,7 +27,7 @@
       var axis = fitted[name];
       if (!axis) { return; }
       if (axis.title) { axis.title = {text: ""}; }
-      axis.nticks = 5;
+      if (!axis.tickvals) { axis.nticks = 5; }  // an axis with its own ticks (0-100%) keeps them
       axis.automargin = true;
     });
     if (fitted.showlegend !== false) {

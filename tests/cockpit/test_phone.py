@@ -55,6 +55,7 @@ def check_page(page, url, name, problems, charts=0):
         wait_charts(page, charts)
     size = overflow(page)
     shot(page, name)
+    print(f"screenshot: {SHOTS / name}.png")
     # A phone widens the layout viewport to what overflows and zooms out: the width must stay the device's.
     if not size["scroll"] <= size["inner"] == PHONE["width"]:
         problems.append(f"{url} scrolls sideways: {size}")
