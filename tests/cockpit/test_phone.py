@@ -1,7 +1,8 @@
 """A salesperson's and a manager's screens on a 390x844 phone, in Chinese and English (issue 16 defect 7).
 
 The page never scrolls sideways (document.documentElement.scrollWidth <= innerWidth): wide tables scroll inside
-their own box, charts shrink to the screen. The header stays within two lines. Screenshots of every page land in
+their own box, charts shrink to the screen and their x-axis labels do not overlap. The header stays within two
+lines. Screenshots of every page land in
 artifacts/screenshots/phone-*.png. Same fixtures as test_browser (Debian's Chromium, pytest-django's live server).
 """
 
@@ -46,6 +47,15 @@ def overflow(page) -> dict:
     }""", PHONE["width"])
 
 
+def overlapping_ticks(page) -> list[str]:
+    """Charts whose x-axis tick labels overlap one another (each chart's labels, left to right)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-figure]')].flatMap(chart => {
+        const boxes = [...chart.querySelectorAll('.xtick text')].map(t => t.getBoundingClientRect())
+            .filter(b => b.width > 0).sort((a, b) => a.left - b.left);
+        return boxes.slice(1).some((b, i) => b.left < boxes[i].right - 1) ? [chart.dataset.figure] : [];
+    })""")
+
+
 def check_page(page, url, name, problems, charts=0):
     """Load `url`, screenshot it and note in `problems` what does not fit the phone (all pages are checked and
     photographed before the test fails, so one run shows every page)."""
@@ -60,6 +70,8 @@ def check_page(page, url, name, problems, charts=0):
     if not size["scroll"] <= size["inner"] == PHONE["width"]:
         problems.append(f"{url} scrolls sideways: {size}")
         print(problems[-1])
+    if charts and (crowded := overlapping_ticks(page)):
+        problems.append(f"{url}: axis labels overlap in {crowded}")
     header = page.locator("header.topbar").bounding_box()
     if header["height"] > 100:
         problems.append(f"{url}: the header takes {header['height']} px (more than two lines)")
