@@ -77,7 +77,7 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
     fig.add_bar(
         x=x, y=[_num(r["sales"]) for r in rows], name=_("Sales"),
         marker={"color": [GRADE_COLOURS[r["grade"]] for r in rows]},
-        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside",
+        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside", cliponaxis=False,
         customdata=[links[r["grade"]] for r in rows], hovertemplate="¥%{y:,.2f} · %{text}<extra></extra>",
     )
     fig.add_scatter(
@@ -89,13 +89,18 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
         yaxis={"title": {"text": _("Sales (¥)")}, "tickformat": "~s", "rangemode": "tozero", "automargin": True},
         yaxis2={"title": {"text": _("Cumulative share")}, "overlaying": "y", "side": "right", "range": [0, 110],
                 "tickvals": [0, 20, 40, 60, 80, 100], "ticksuffix": "%", "showgrid": False, "automargin": True},
-        hovermode="closest", xaxis={"type": "category", "automargin": True},
+        # The grade letter over its label: two short lines fit four bars on a phone without angling.
+        hovermode="closest", xaxis={"type": "category", "automargin": True, "tickvals": x,
+                                    "ticktext": [f"{r['grade']}<br>{r['label']}" for r in rows]},
     ))
     return _plain(fig)
 
 
-def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, drop: Decimal) -> dict[str, Any]:
-    """One control metric over the months: the value, its baseline band, the same month last year, alerts."""
+def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, drop: Decimal,
+          links: list[str] | None = None) -> dict[str, Any]:
+    """One control metric over the months: the value, its baseline band, the same month last year, alerts.
+
+    `links` (one URL per month): clicking a month's point opens the customers behind that month's figure."""
     months = [r["month"] for r in rows]
     scale = 100 if money else 1
 
@@ -114,7 +119,8 @@ def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, d
                     line={"color": BLUE, "dash": "dot", "width": 1})
     fig.add_scatter(x=months, y=last, mode="lines", name=_("Same month last year"),
                     line={"color": GREY, "dash": "dash", "width": 1.5})
-    fig.add_scatter(x=months, y=value, mode="lines+markers", name=title, line={"color": BLUE, "width": 2.5})
+    fig.add_scatter(x=months, y=value, mode="lines+markers", name=title, line={"color": BLUE, "width": 2.5},
+                    **({"customdata": links} if links else {}))
     alerts = [(m, v) for m, v, r in zip(months, value, rows, strict=True) if r.get(f"{metric}_alert")]
     if alerts:
         fig.add_scatter(x=[m for m, _v in alerts], y=[v for _m, v in alerts], mode="markers", name=_("Alert"),

@@ -89,6 +89,9 @@ class SnapshotFilter(df.FilterSet):
                                      label=_("Last coupon from"), widget=DATE)
     last_coupon_to = df.DateFilter(method="before_or_never", field_name="customer__last_coupon_date",
                                    label=_("Last coupon to (or never)"), widget=DATE)
+    # The dashboard's month-to-date numbers open the customers behind them: today's pulse state, not the period's.
+    pulse = df.ChoiceFilter(choices=[*Lifecycle.choices, *FLAG_CHOICES], method="in_pulse",
+                            label=_("Month to date (pulse)"), empty_label=_("Any"), widget=ChoiceSelect)
 
     class Meta:
         model = CustomerSnapshot
@@ -151,6 +154,13 @@ class SnapshotFilter(df.FilterSet):
 
     def churn_at_least(self, qs: QuerySet[CustomerSnapshot], name: str, value: Any) -> QuerySet[CustomerSnapshot]:
         return qs.filter(churn_risk__gte=float(value) / 100) if value is not None else qs
+
+    def in_pulse(self, qs: QuerySet[CustomerSnapshot], name: str, value: str) -> QuerySet[CustomerSnapshot]:
+        if not value:
+            return qs
+        if value in Lifecycle.values:
+            return qs.filter(customer__pulse__lifecycle=value)
+        return qs.filter(**{f"customer__pulse__{value}": True})
 
     def before_or_never(self, qs: QuerySet[CustomerSnapshot], name: str, value: Any) -> QuerySet[CustomerSnapshot]:
         field = "customer__last_visit_date" if "visit" in name else "customer__last_coupon_date"

@@ -4,8 +4,12 @@ The list comes from the latest closed snapshot (T = its month-end, before today)
 ask someone to act, plus customers the churn model flags (DESIGN 3.7; the snapshot holds a risk only where the
 model beats "days since last order"). Rules:
 
-- Order: action priority (below), then churn risk (highest first) where the snapshot has one, else days since
-  the last order (longest first), then customer code.
+- Order: expected value first, the sales a follow-up can save: risk x sales at stake (the customer's sales of
+  the 12 months to T, never below 0). Risk is the churn model's where the snapshot has one, else a stand-in
+  from days since the last order (`standin_risk`, said so on the page); a customer who never ordered has
+  nothing at stake. Ties: action priority (below), then risk, then customer code.
+- A day: the first WORKLIST_DAILY_CAPACITY items (a setting, default 20) are today's; the rest are "later".
+- Each item offers only the steps its action asks for (ACTION_STEPS): a call, a visit, a coupon.
 - Done: a visit, call or message logged after T (Customer.last_visit_date > T) settles any action; a coupon
   sent after T (Customer.last_coupon_date > T) settles the actions that ask for a coupon.
 - Risk call: a customer whose action asks for nothing (keep / grow / promote) but whose churn risk is among
@@ -19,8 +23,10 @@ model beats "days since last order"). Rules:
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +59,36 @@ REASONS: dict[str, Any] = {
 }
 
 
+# What each action asks the salesperson to do, in order: "call" (the phone), "visit" (in person), "coupon".
+ACTION_STEPS: dict[str, tuple[str, ...]] = {
+    "visit_this_week": ("visit",),
+    "call_what_changed": ("call",),
+    "call_churn_risk": ("call",),
+    "call_and_coupon": ("call", "coupon"),
+    "win_back": ("call", "coupon"),
+    "first_order_offer": ("coupon",),
+}
+# The churn model predicts "no order in the next 90 days"; the stand-in is one half at that many days.
+STANDIN_HALF_DAYS = 90
+
+
+def standin_risk(days_since_last_order: int | None) -> float | None:
+    """Churn-risk stand-in where the model gave none: d / (d + 90), d = days since the last order.
+
+    Monotone in d, so unscored rows keep the plain "days since last order" ranking DESIGN 3.7 falls back to:
+    0 on the day of an order, one half at the model's 90-day horizon, towards 1 as the silence grows. A
+    customer who never ordered has no stand-in (and nothing at stake).
+    """
+    if days_since_last_order is None:
+        return None
+    return days_since_last_order / (days_since_last_order + STANDIN_HALF_DAYS)
+
+
+def daily_capacity() -> int:
+    """How many follow-ups make a day (settings.WORKLIST_DAILY_CAPACITY, default 20)."""
+    return max(1, int(getattr(settings, "WORKLIST_DAILY_CAPACITY", 20)))
+
+
 @dataclass
 class WorkItem:
     customer_id: int
@@ -66,6 +102,12 @@ class WorkItem:
     grade: str
     churn_risk: float | None
     days_since_last_order: int | None
+    mobile: str = ""
+    sales_at_stake: Decimal = Decimal(0)
+    risk: float | None = None  # the model's churn risk, else the stand-in
+    risk_is_standin: bool = False
+    expected_value: Decimal = Decimal(0)  # risk x sales at stake, whole yuan
+    steps: tuple[str, ...] = ()
     risk_reasons: list[Any] = field(default_factory=list)
 
 
@@ -107,17 +149,43 @@ def _item(row: CustomerSnapshot) -> WorkItem:
         reason: Any = _("Churn risk %(risk)s%%") % {"risk": round(100 * (row.churn_risk or 0))}
     else:
         reason = REASONS.get(row.action_reason, row.action_reason)
+    risk = row.churn_risk if row.churn_risk is not None else standin_risk(row.days_since_last_order)
+    at_stake = max(row.sales_12m or Decimal(0), Decimal(0))
     return WorkItem(
         customer_id=row.customer_id, code=row.code, name=row.customer.name,
         salesperson=row.salesperson.name if row.salesperson else "", action=action, label=label, reason=reason,
         priority=priority, grade=row.grade, churn_risk=row.churn_risk,
-        days_since_last_order=row.days_since_last_order,
+        days_since_last_order=row.days_since_last_order, mobile=row.customer.mobile, sales_at_stake=at_stake,
+        risk=risk, risk_is_standin=row.churn_risk is None and risk is not None,
+        expected_value=(at_stake * Decimal(str(risk or 0))).quantize(Decimal(1)), steps=ACTION_STEPS[action],
     )
 
 
 def _sort_key(item: WorkItem) -> tuple[Any, ...]:
-    has_risk = item.churn_risk is not None
-    return (item.priority, not has_risk, -(item.churn_risk or 0.0), -(item.days_since_last_order or 0), item.code)
+    return (-item.expected_value, item.priority, -(item.risk or 0.0), item.code)
+
+
+@dataclass
+class WorkDay:
+    """A day's work: `today` (at most the capacity, best first) and `later` (the rest, same order)."""
+
+    today: list[WorkItem]
+    later: list[WorkItem]
+    capacity: int
+
+    @property
+    def total(self) -> int:
+        return len(self.today) + len(self.later)
+
+    @property
+    def uses_standin(self) -> bool:
+        return any(i.risk_is_standin for i in self.today + self.later)
+
+
+def worklist_day(items: list[WorkItem], *, capacity: int | None = None) -> WorkDay:
+    """Split ordered items into today's (the first `capacity`, default the setting) and later ones."""
+    cap = daily_capacity() if capacity is None else capacity
+    return WorkDay(today=items[:cap], later=items[cap:], capacity=cap)
 
 
 def worklist_rows(*, user: Any, period: dt.date, salesperson_id: int | None = None) -> QuerySet[CustomerSnapshot]:
@@ -146,6 +214,19 @@ def worklist_for(*, user: Any, today: dt.date, salesperson_id: int | None = None
     if explain:
         _add_risk_reasons(items, month_end(period))
     return items
+
+
+def worklist_day_for(*, user: Any, today: dt.date, salesperson_id: int | None = None) -> WorkDay | None:
+    """Today's follow-ups cut to the daily capacity, the rest for later; None before any closed snapshot.
+
+    Only today's items get the churn model's reasons: later ones are a folded list the salesperson skims.
+    """
+    period = worklist_period(today=today)
+    if period is None:
+        return None
+    day = worklist_day(worklist_for(user=user, today=today, salesperson_id=salesperson_id, explain=False))
+    _add_risk_reasons(day.today, month_end(period))
+    return day
 
 
 def _add_risk_reasons(items: list[WorkItem], as_of: dt.date) -> None:

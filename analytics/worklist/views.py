@@ -10,9 +10,10 @@ from customers.roles import ADMIN, MANAGER, user_role
 from customers.selectors import salespeople_visible
 
 from .outcomes import outcomes_period, worklist_outcomes
-from .selectors import worklist_completion, worklist_for, worklist_period
+from .selectors import worklist_completion, worklist_day_for, worklist_period
 
-PAGE = 200
+# "Later" shows this many at most: a folded list to skim, not a second day.
+LATER_SHOWN = 200
 
 
 def _salesperson_id(request: HttpRequest) -> int | None:
@@ -21,8 +22,9 @@ def _salesperson_id(request: HttpRequest) -> int | None:
 
 
 def worklist_index(request: HttpRequest) -> HttpResponse:
-    """Today's prioritised actions (scoped) and, for managers and admins, completion of the latest period and
-    the outcomes (win-back with and without an action) of the latest period whose 60-day window is over."""
+    """Today's actions, scoped: the day's capacity, best expected value first, the rest under "later". Managers
+    and admins also see completion of the latest period and the outcomes (win-back with and without an action)
+    of the latest period whose 60-day window is over."""
     today = timezone.localdate()
     role = user_role(request.user)
     period = worklist_period(today=today)
@@ -40,6 +42,7 @@ def worklist_index(request: HttpRequest) -> HttpResponse:
         context["outcomes"] = (worklist_outcomes(user=request.user, period=won_period, today=today)
                                if won_period is not None else None)
     if period is not None and (chosen is not None or not context["is_manager"]):
-        items = worklist_for(user=request.user, today=today, salesperson_id=chosen.id if chosen else None)
-        context.update(items=items[:PAGE], total=len(items))
+        day = worklist_day_for(user=request.user, today=today, salesperson_id=chosen.id if chosen else None)
+        if day is not None:
+            context.update(day=day, items=day.today, later=day.later[:LATER_SHOWN])
     return render(request, "worklist/index.html", context)

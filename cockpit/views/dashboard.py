@@ -12,12 +12,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from analytics.engine.policy import parse_policy
 from analytics.models import PeriodSummary
-from analytics.periods import fmt
+from analytics.periods import add_months, fmt
 from analytics.services.policies import policy_active
 from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
 from cockpit import charts, labels
@@ -35,20 +35,48 @@ def _list_url(base: dict[str, str], **filters: str) -> str:
     return reverse("cockpit:customer_list") + "?" + urlencode({**base, **filters})
 
 
-def _tiles(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any]]:
-    life, flags = summary["lifecycle"], summary["flags"]
-    spec = [
-        ("active", _("Active"), life["active"]["customers"], {"lifecycle": "active"}),
-        ("at_risk", _("About to churn"), life["at_risk"]["customers"], {"lifecycle": "at_risk"}),
-        ("churned", _("Churned"), life["churned"]["customers"], {"lifecycle": "churned"}),
-        ("never", _("Never bought"), life["never"]["customers"], {"lifecycle": "never"}),
-        ("is_new", _("New this month"), flags["is_new"], {"flag": "is_new"}),
-        ("sales_surge", _("Sales surge"), flags["sales_surge"], {"flag": "sales_surge"}),
-        ("sales_plunge", _("Sales plunge"), flags["sales_plunge"], {"flag": "sales_plunge"}),
-        ("orders_surge", _("Orders surge"), flags["orders_surge"], {"flag": "orders_surge"}),
-        ("orders_plunge", _("Orders plunge"), flags["orders_plunge"], {"flag": "orders_plunge"}),
-    ]
-    return [{"key": k, "label": t, "value": v, "url": _list_url(base, **f)} for k, t, v, f in spec]
+# Tiles: (key, label, where the count is in a summary, list filter); `worse` when a rise is bad news.
+_TILES = (
+    ("active", gettext_lazy("Active"), ("lifecycle", "active"), {"lifecycle": "active"}, False),
+    ("at_risk", gettext_lazy("About to churn"), ("lifecycle", "at_risk"), {"lifecycle": "at_risk"}, True),
+    ("churned", gettext_lazy("Churned"), ("lifecycle", "churned"), {"lifecycle": "churned"}, True),
+    ("never", gettext_lazy("Never bought"), ("lifecycle", "never"), {"lifecycle": "never"}, True),
+    ("is_new", gettext_lazy("New this month"), ("flags", "is_new"), {"flag": "is_new"}, False),
+    ("sales_surge", gettext_lazy("Sales surge"), ("flags", "sales_surge"), {"flag": "sales_surge"}, False),
+    ("sales_plunge", gettext_lazy("Sales plunge"), ("flags", "sales_plunge"), {"flag": "sales_plunge"}, True),
+    ("orders_surge", gettext_lazy("Orders surge"), ("flags", "orders_surge"), {"flag": "orders_surge"}, False),
+    ("orders_plunge", gettext_lazy("Orders plunge"), ("flags", "orders_plunge"), {"flag": "orders_plunge"}, True),
+)
+
+
+def _tile_count(summary: dict[str, Any], where: tuple[str, str]) -> int:
+    part, key = where
+    cell = summary[part][key]
+    return int(cell["customers"] if isinstance(cell, dict) else cell)
+
+
+def _tiles(summary: dict[str, Any], base: dict[str, str], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The tiles with their change against last month (None when last month was not computed)."""
+    tiles = []
+    for key, label, where, filters, worse in _TILES:
+        value = _tile_count(summary, where)
+        change = None if previous is None else value - _tile_count(previous, where)
+        tone = "" if not change else ("worse" if (change > 0) == worse else "better")
+        tiles.append({"key": key, "label": str(label), "value": value, "url": _list_url(base, **filters),
+                      "change": change, "tone": tone})
+    return tiles
+
+
+def _pulse_links(scope: Scope, latest: dt.date | None) -> dict[str, str]:
+    """Each month-to-date number links to the latest closed month's list filtered by today's pulse state."""
+    if latest is None:
+        return {}
+    base = {"period": fmt(latest)}
+    if scope.region:
+        base["region"] = str(scope.region.pk)
+    if scope.salesperson:
+        base["salesperson"] = str(scope.salesperson.pk)
+    return {key: _list_url(base, pulse=key) for key in (*sel.LIFECYCLES, *sel.FLAGS)}
 
 
 def _matrix(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any]]:
@@ -64,10 +92,14 @@ def _matrix(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any
     return rows
 
 
-def _trends(rows: list[dict[str, Any]], drop: Decimal) -> list[dict[str, Any]]:
+def _trends(rows: list[dict[str, Any]], drop: Decimal, base: dict[str, str]) -> list[dict[str, Any]]:
     spec = (("buying_customers", _("Buying customers"), False), ("sales_fen", _("Sales"), True),
             ("avg_order_value_fen", _("Average order value"), True))
-    return [{"id": f"trend-{m}", "figure": charts.trend(rows, m, t, money=money, drop=drop)} for m, t, money in spec]
+    # A month's point opens that month's buying customers (net sales > 0, DESIGN 3.5): the customers behind
+    # all three figures.
+    links = [_list_url({**base, "period": r["month"]}, sales_min="0.01") for r in rows]
+    return [{"id": f"trend-{m}", "figure": charts.trend(rows, m, t, money=money, drop=drop, links=links)}
+            for m, t, money in spec]
 
 
 def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict[str, Any]:
@@ -77,6 +109,9 @@ def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
     drop = parse_policy(policy_row.data).control.drop
     grade_labels = labels.grade_labels()
     summary = sel.summary_for(scope, period, stored)
+    before = add_months(period, -1)
+    stored_before = PeriodSummary.objects.filter(period=before).first()
+    previous = sel.summary_for(scope, before, stored_before) if stored_before else None
     company = scope.company_wide()
     trend = sel.trend_company(period) if company else sel.trend_grouped(scope, period, policy_row)
     grades = sel.grade_rows(summary, grade_labels)
@@ -84,9 +119,10 @@ def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
     current = trend[-1] if trend and trend[-1].get("month") == fmt(period) else None
     return {
         "stored": stored, "summary": summary, "sales": sel.yuan(summary["sales_fen"]),
-        "tiles": _tiles(summary, base), "grades": grades, "matrix": _matrix(summary, base),
+        "tiles": _tiles(summary, base, previous), "previous_period": before if previous else None,
+        "grades": grades, "matrix": _matrix(summary, base),
         "grade_figure": charts.grade_pareto(grades, links), "grade_links": links,
-        "trends": _trends(trend, drop) if trend else [], "control": sel.control_cards(current, drop),
+        "trends": _trends(trend, drop, base) if trend else [], "control": sel.control_cards(current, drop),
         "drop": drop, "mover_ids": sel.top_movers(scope, period), "grade_labels": grade_labels,
         "list_url": _list_url(base),
     }
@@ -135,7 +171,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = period_pick(request.GET.get("period"), periods)
     context: dict[str, Any] = {
         "nav": "dashboard", "form": form, "period": period, "scope": scope,
-        "pulse": sel.pulse(scope, members),
+        "pulse": sel.pulse(scope, members), "pulse_links": _pulse_links(scope, periods[0] if periods else None),
         # Only "are there any?" (the empty state): the scope's rule is customer_list's, and exists() stops at one.
         "counts": {"customers": Customer.objects.filter(scope.rule()).exists()},
     }

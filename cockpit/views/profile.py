@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from analytics.crosssell.selectors import crosssell_for
+from analytics.crosssell.selectors import Suggestion, crosssell_for
 from analytics.periods import month_end
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
@@ -58,13 +58,21 @@ def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
     return {"churn_state": "scored", "churn": risk}
 
 
+def _by_count_shown(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Most similar customers first, as the card's "bought by N of K" reads; popularity fill-ins (N = 0) last.
+
+    The engine ranks by a similarity-weighted score, which put "11 of 20" above "13 of 20"; a reader checks
+    the number shown. The sort is stable: equal counts keep the engine's order.
+    """
+    return sorted(suggestions, key=lambda s: (s.bought_by == 0, -s.bought_by))
+
+
 def _crosssell_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     """"Customers like this also buy": products and categories, each with its reason (analytics.crosssell)."""
     return {"customer": customer, "crosssell": [
-        ("product", _("Products"), crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
-                                                  level="product")),
-        ("category", _("Categories"), crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
-                                                     level="category")),
+        (level, title, _by_count_shown(crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
+                                                     level=level)))
+        for level, title in (("product", _("Products")), ("category", _("Categories")))
     ]}
 
 

@@ -253,6 +253,8 @@ CONTENT_SECURITY_POLICY = {
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "coupons.sms.backends.console.SmsBackend")
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "示例商贸")
+# How many follow-ups make a salesperson's day on /worklist/; the rest wait under "later".
+WORKLIST_DAILY_CAPACITY = int(os.environ.get("WORKLIST_DAILY_CAPACITY", "20"))
 
 LOGGING = {
     "version": 1,

@@ -343,3 +343,56 @@ def test_scopes_and_languages_never_share_cached_figures(client, graded, manager
     en = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert {t["label"] for t in en.context["tiles"]} != {t["label"] for t in zh.context["tiles"]}
     assert "Active" in {t["label"] for t in en.context["tiles"]}
+
+
+@pytest.mark.django_db
+def test_tiles_show_the_change_against_last_month(client, graded, manager_user):
+    client.force_login(manager_user)
+    now = {t["key"]: t for t in client.get("/").context["tiles"]}
+    before = client.get("/", {"period": "2025-02"})
+    assert all(t["change"] is None for t in before.context["tiles"])  # no month before the first: no change
+    for key, tile in now.items():
+        assert tile["change"] == tile["value"] - tiles(before)[key], key
+    # February: 00101, 00102, 00201 active, 00202 never bought; March: 00201 about to churn, 00203 new and active.
+    assert (now["at_risk"]["change"], now["at_risk"]["tone"]) == (1, "worse")
+    assert (now["active"]["change"], now["active"]["tone"]) == (0, "")
+    assert (now["sales_surge"]["change"], now["sales_surge"]["tone"]) == (1, "better")
+    html = client.get("/", headers={"accept-language": "en"}).content.decode()
+    tile = re.search(r'<a class="tile tile-at_risk"[^>]*>(.*?)</a>', html, re.S).group(1)
+    assert "▲ +1 vs last month" in tile and 'class="delta worse"' in tile
+
+
+@pytest.mark.django_db
+def test_pulse_numbers_open_the_customers_behind_them(client, graded, manager_user):
+    from analytics.models import CustomerPulse
+    from customers.models import Customer
+
+    states = {"00101": ("at_risk", True), "00102": ("active", False), "00201": ("churned", False),
+              "00202": ("never", False), "00203": ("active", True)}
+    CustomerPulse.objects.bulk_create([
+        CustomerPulse(customer=c, as_of=dt.date(2025, 4, 10), lifecycle=states[c.code][0], is_new=False,
+                      sales_surge=False, sales_plunge=states[c.code][1], orders_surge=False, orders_plunge=False)
+        for c in Customer.objects.all()
+    ])
+    for user, sizes in ((manager_user, {"active": 2, "at_risk": 1, "sales_plunge": 2}),
+                        (graded["sp1"].user, {"active": 1, "at_risk": 1, "sales_plunge": 1})):
+        client.force_login(user)
+        response = client.get("/", {"period": "2025-02"})  # a past month picked: the pulse still opens today's
+        pulse, links = response.context["pulse"], response.context["pulse_links"]
+        for key, url in links.items():
+            assert "period=2025-03" in url
+            assert len(codes(client.get(url))) == pulse[key], key
+        assert {k: pulse[k] for k in sizes} == sizes
+        assert f'href="{links["sales_plunge"].replace("&", "&amp;")}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_trend_point_opens_that_months_buying_customers(client, graded, manager_user):
+    client.force_login(manager_user)
+    response = client.get("/")
+    for trend in response.context["trends"]:
+        value = next(t for t in trend["figure"]["data"] if t.get("mode") == "lines+markers")
+        assert [parse_qs(urlparse(u).query)["period"] for u in value["customdata"]] == [["2025-02"], ["2025-03"]]
+    buying = next(t for t in response.context["trends"] if t["id"] == "trend-buying_customers")
+    value = next(t for t in buying["figure"]["data"] if t.get("mode") == "lines+markers")
+    assert [len(codes(client.get(u))) for u in value["customdata"]] == value["y"] == [3.0, 3.0]

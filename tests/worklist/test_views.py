@@ -20,16 +20,46 @@ def get(client, user, **params):
     return client.get(reverse("worklist:index"), params, headers={"accept-language": "en"})
 
 
-def test_salesperson_sees_their_list_with_links(client, listed):  # noqa: F811
-    book, _ = listed
+def item_html(html, code):
+    """The card of one follow-up on the page."""
+    return re.search(rf'<li class="work-item[^"]*" data-code="{code}">(.*?)</li>', html, re.S).group(1)
+
+
+def test_salesperson_sees_their_list_with_only_the_steps_each_row_asks_for(client, listed):  # noqa: F811
+    book, extra = listed
+    type(extra[7]).objects.filter(pk=extra[7].pk).update(mobile="+8613800138007")
+    type(extra[7]).objects.filter(pk=book["c1"].pk).update(mobile="")
     response = get(client, book["sp1"].user)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'href="/customers/00102/#visits"' in html and 'href="/coupons/send/?codes=00102"' in html
+    visit = item_html(html, "00102")  # visit in person: log the visit, no call, no coupon
+    assert 'href="/customers/00102/#visits"' in visit and "Log the visit" in visit
+    assert "/coupons/send/" not in visit and "tel:" not in visit
+    both = item_html(html, "00107")  # call and coupon: the number to call, log the call, the coupon
+    assert 'href="tel:+8613800138007"' in both and "Log the call" in both
+    assert 'href="/coupons/send/?codes=00107"' in both
+    assert "tel:" not in item_html(html, "00101")  # no mobile on file: no call button, still the log link
+    offer = item_html(html, "00108")  # first-order offer: the coupon only
+    assert "/coupons/send/?codes=00108" in offer and "#visits" not in offer
     assert "00201" not in html  # another salesperson's customer
     assert "Completion by salesperson" not in html
-    assert "80%" in html  # the churn risk shown as a percentage
+    assert "80%" in item_html(html, "00104")  # the churn risk shown as a percentage
+    assert "≈28%" in visit  # the stand-in, marked as an estimate
+    assert "¥33,600" in visit and "¥120,000" in visit  # expected value and the 12-month sales at stake
+    assert "Where the churn model gives no risk" in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # strict CSP: no inline script
+
+
+def test_the_day_holds_the_capacity_and_folds_the_rest_under_later(client, listed, settings):  # noqa: F811
+    book, _ = listed
+    settings.WORKLIST_DAILY_CAPACITY = 3
+    html = get(client, book["sp1"].user).content.decode()
+    today, later = html.split('<details class="later">')
+    assert re.findall(r'data-code="(\d+)"', today) == ["00102", "00104", "00107"]
+    assert re.findall(r'data-code="(\d+)"', later) == ["00101", "00103", "00106", "00109", "00108"]
+    assert "(3 of 8)" in today and "Later: 5 more follow-ups" in later
+    settings.WORKLIST_DAILY_CAPACITY = 20
+    assert '<details class="later">' not in get(client, book["sp1"].user).content.decode()
 
 
 def test_manager_sees_completion_and_can_open_a_list(client, listed, admin_user):  # noqa: F811
@@ -38,14 +68,14 @@ def test_manager_sees_completion_and_can_open_a_list(client, listed, admin_user)
     assert "Completion by salesperson" in html and "张三" in html and "李四" in html
     assert "Today&#x27;s follow-ups" not in html and "Today's follow-ups" not in html
     html = get(client, admin_user, salesperson=book["sp2"].id).content.decode()
-    assert 'href="/customers/00201/#visits"' in html and "00101" not in html
+    assert 'data-code="00201"' in html and "00101" not in html
 
 
 def test_a_manager_cannot_open_a_list_outside_their_regions(client, listed, south_manager):  # noqa: F811
     book, _ = listed
     html = get(client, south_manager, salesperson=book["sp2"].id).content.decode()
     # 李四 owns 00202 in 广州 (visible) and 00201 in 北京 (not).
-    assert "00202" in html and 'href="/customers/00201/#visits"' not in html
+    assert 'data-code="00202"' in html and 'data-code="00201"' not in html
 
 
 def test_anonymous_users_are_sent_to_login(client):
