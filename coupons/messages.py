@@ -28,6 +28,8 @@ def template_errors(template: str) -> list[str]:
     for name, _spec, _conv in parsed:
         if name not in VARIABLES:
             errors.append(_("unknown variable {%(name)s}; use %(allowed)s") % {"name": name, "allowed": allowed})
+    if template.strip() and not errors and "code" not in {name for name, _spec, _conv in parsed}:
+        errors.append(_("the template must contain {code}: each customer gets their own coupon code"))
     if any(spec or conv for _name, spec, conv in parsed):
         errors.append(_("variables take no format: write {name}, not {name:...} or {name!r}"))
     if not template.strip():
@@ -51,7 +53,7 @@ def message_render(template: str, *, name: str, code: str, value: str, valid_to:
 
 def campaign_message(campaign: Any, *, name: str, code: str) -> str:
     return message_render(
-        campaign.sms_template, name=name, code=code, value=campaign.value_display, valid_to=campaign.valid_to
+        campaign.sms_template, name=name, code=code, value=campaign.value_number, valid_to=campaign.valid_to
     )
 
 

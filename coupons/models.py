@@ -60,6 +60,16 @@ class Campaign(models.Model):
             return f"{tenths:f}折"
         return f"¥{self.value.normalize():f}"
 
+    @property
+    def value_number(self) -> str:
+        """The bare number the SMS variable {value} stands for: 50 (for ¥50 off), 8.5 (for 8.5折).
+
+        A template reads "送您{value}元优惠券" or "{value}折": the unit is the template's, so it is never doubled.
+        """
+        if self.kind == self.Kind.DISCOUNT:
+            return f"{((Decimal(100) - self.value) / Decimal(10)).normalize():f}"
+        return f"{self.value.normalize():f}"
+
 
 class SendRequest(models.Model):
     """One confirmed send: the idempotency key makes a retried or double-clicked POST replay `response`."""

@@ -36,6 +36,28 @@ def campaign_usable_list(*, user: Any) -> QuerySet[Campaign]:
     return campaign_list(user=user, active=True).filter(valid_to__gte=timezone.localdate())
 
 
+def campaign_creators_for(*, user: Any) -> list[str]:
+    """Who `user` can ask for a campaign: the managers whose regions hold their customers, else the admins.
+
+    A manager with no assigned region sees every customer, so they count for everyone. Names as people know them.
+    """
+    from django.contrib.auth import get_user_model
+
+    from customers.models import ManagerRegion
+    from customers.selectors import customer_list
+
+    users = get_user_model().objects.filter(is_active=True)
+    paths = {p for p in customer_list(user=user).exclude(region=None).values_list("region__path", flat=True)}
+    managers = []
+    for manager in users.filter(groups__name="manager").order_by("username").distinct():
+        assigned = list(ManagerRegion.objects.filter(user=manager).values_list("region__path", flat=True))
+        if not assigned or any(p == a or p.startswith(a + "/") for p in paths for a in assigned):
+            managers.append(manager)
+    if not managers:
+        managers = list(users.filter(Q(is_superuser=True) | Q(groups__name="admin")).order_by("username").distinct())
+    return [m.get_full_name() or m.username for m in managers]
+
+
 def coupon_issue_list(*, user: Any, campaign: Campaign | int | None = None, status: str | None = None,
                       send_request: SendRequest | int | None = None) -> QuerySet[CouponIssue]:
     """Coupon rows of the customers `user` may see, newest first."""

@@ -21,7 +21,7 @@ def campaign_validate(campaign: Campaign) -> None:
     errors: dict[str, list[str]] = {}
     problems = template_errors(campaign.sms_template or "")
     if not problems and campaign.value and campaign.valid_to:
-        _text, segments = template_sample(campaign.sms_template, value=campaign.value_display,
+        _text, segments = template_sample(campaign.sms_template, value=campaign.value_number,
                                           valid_to=campaign.valid_to)
         limit = int(conf.get("SMS_MAX_SEGMENTS"))
         if limit and segments.count > limit:

@@ -10,7 +10,7 @@ from coupons import sms
 from coupons.models import Campaign
 from tests.coupons.gateway import Gateway
 
-TEMPLATE = "{name}您好，送您{value}优惠券，满额可用，券码{code}，{valid_to}前有效。"
+TEMPLATE = "{name}您好，送您{value}元优惠券，满额可用，券码{code}，{valid_to}前有效。"
 
 
 @pytest.fixture(autouse=True)
