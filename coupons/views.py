@@ -1,6 +1,7 @@
 """Coupon pages: campaigns, the campaign form with a live length check, the campaign page, the send dialog."""
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
@@ -21,9 +22,12 @@ from customers.roles import is_manager_or_admin, user_role
 
 from . import selectors, services
 from .forms import CampaignForm
-from .messages import CouponError, template_errors, template_sample
+from .messages import SAMPLE_NAME, CouponError, campaign_message, template_errors, template_sample
 from .models import Campaign
 from .selection import filter_lists, selection_resolve
+from .services.codes import SAMPLE_CODE
+from .sms.segments import segment_count
+from .sms.templates import variable_limit
 
 POLL_STATUSES = ("queued", "sending")
 
@@ -84,18 +88,39 @@ def _send_dialog_next(request: HttpRequest) -> str:
 def _sample(data: object, campaign: Campaign | None) -> dict:
     """The sample message, its segment count and template problems, for the form's length check."""
     get = (data.get if hasattr(data, "get") else (lambda k, d=None: d))  # type: ignore[union-attr]
-    template = get("sms_template", campaign.sms_template if campaign else "") or ""
     probe = Campaign(kind=get("kind", campaign.kind if campaign else Campaign.Kind.FACE_VALUE),
                      valid_to=get("valid_to", campaign.valid_to if campaign else timezone.localdate()) or "")
+    for name in ("sms_template", "provider", "provider_template_id", "provider_sign_name", "provider_template_text"):
+        setattr(probe, name, get(name, getattr(campaign, name) if campaign else "") or "")
     try:
         probe.value = Decimal(str(get("value", campaign.value if campaign else "10")) or "10")
     except InvalidOperation:
         probe.value = Decimal("10")
+    if probe.provider:
+        return _provider_sample(probe, get("provider_variables", None), campaign)
+    template = probe.sms_template
     errors = template_errors(template) if template else []
     if errors or not template:
         return {"errors": errors, "template": template}
     text, segments = template_sample(template, value=probe.value_number, valid_to=probe.valid_to)
     return {"errors": [], "template": template, "text": text, "segments": segments}
+
+
+def _provider_sample(probe: Campaign, raw_mapping: object, campaign: Campaign | None) -> dict:
+    """The approved template filled in for a sample customer, as the provider will send it."""
+    try:
+        mapping = json.loads(raw_mapping) if isinstance(raw_mapping, str) else (
+            raw_mapping if raw_mapping is not None else (campaign.provider_variables if campaign else {}))
+    except ValueError:
+        return {"errors": [_("the variable mapping is not valid JSON")], "template": probe.provider_template_text}
+    probe.provider_variables = mapping if isinstance(mapping, dict) else {}
+    if not probe.provider_template_text:
+        return {"errors": [], "template": ""}
+    problems = services.campaigns.provider_problems(probe)
+    text = campaign_message(probe, name=SAMPLE_NAME, code=SAMPLE_CODE)
+    limit = variable_limit(probe.provider)
+    return {"errors": problems, "template": probe.provider_template_text, "text": text,
+            "segments": segment_count(text), "cut": limit and len(SAMPLE_NAME) > limit, "limit": limit}
 
 
 @require_POST

@@ -2,12 +2,14 @@
 
 from coupons.messages import CouponError
 
+from . import provider_callbacks
 from .audience import SKIP_REASONS, Skip
 from .callbacks import delivery_receipt_apply, is_opt_out, sms_reply_apply
 from .campaigns import campaign_check_usable, campaign_create, campaign_update, campaign_validate
 from .care import care_rule_run, care_rules_run, care_segment
 from .codes import coupon_code_new
 from .outbox import outbox_relay
+from .resolve import coupon_issue_requeue_failed, coupon_issue_resolve_unknown, sms_alert_clear
 from .send import Preview, SendReport, coupon_campaign_send, send_preview
 from .worker import BatchResult, coupon_issue_expire_stale, coupon_issue_send_batch
 
@@ -15,5 +17,6 @@ __all__ = [
     "SKIP_REASONS", "BatchResult", "CouponError", "Preview", "SendReport", "Skip", "campaign_check_usable",
     "campaign_create", "campaign_update", "campaign_validate", "care_rule_run", "care_rules_run", "care_segment",
     "coupon_campaign_send", "coupon_code_new", "coupon_issue_expire_stale", "coupon_issue_send_batch",
-    "delivery_receipt_apply", "is_opt_out", "outbox_relay", "send_preview", "sms_reply_apply",
+    "coupon_issue_requeue_failed", "coupon_issue_resolve_unknown", "delivery_receipt_apply", "is_opt_out",
+    "outbox_relay", "provider_callbacks", "send_preview", "sms_alert_clear", "sms_reply_apply",
 ]
