@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "SMS_ALIYUN_ENDPOINT": "",  # default https://dysmsapi.aliyuncs.com
     "SMS_ALIYUN_REGION": "cn-hangzhou",
     "SMS_ALIYUN_VARIABLE_MAX_LENGTH": 35,  # characters per template variable (Aliyun's limit for text variables)
+    "SMS_ALIYUN_BATCH_SIZE": 100,  # messages per SendBatchSms (Aliyun's maximum is 100)
     "SMS_TENCENT_SECRET_ID": "",
     "SMS_TENCENT_SECRET_KEY": "",
     "SMS_TENCENT_SDK_APP_ID": "",

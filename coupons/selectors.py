@@ -14,7 +14,7 @@ from customers.selectors import scoped
 from sales.models import Order
 
 from . import conf
-from .models import Campaign, CareRule, CareRun, CouponIssue, SendRequest
+from .models import Campaign, CareRule, CareRun, CouponIssue, SendRequest, SmsAlert
 
 Status = CouponIssue.Status
 IN_FLIGHT = (Status.QUEUED, Status.SENDING)
@@ -216,3 +216,21 @@ def care_run_list(*, user: Any, rule: CareRule | None = None) -> QuerySet[CareRu
     if user_role(user) is None:
         return qs.none()
     return qs.filter(rule=rule) if rule is not None else qs
+
+
+def sms_alert_list() -> QuerySet[SmsAlert]:
+    """Open SMS alerts: while one is open, nothing is sent through its provider."""
+    return SmsAlert.objects.filter(cleared_at__isnull=True).order_by("raised_at")
+
+
+def sms_health() -> dict[str, Any]:
+    """What /healthz shows of SMS sending (issue 19): `ok` is False while an alert stops the sends.
+
+    `alerts`: open alerts (exhausted balance, refused account); `held_campaigns`: campaigns stopped by a refused
+    template or signature; `unknown`: messages whose fate the provider's records have not settled yet.
+    """
+    alerts = [{"provider": a.provider or "gateway", "code": a.code, "message": a.message,
+               "raised_at": a.raised_at.isoformat()} for a in sms_alert_list()]
+    return {"ok": not alerts, "alerts": alerts,
+            "held_campaigns": Campaign.objects.exclude(sms_error="").count(),
+            "unknown": CouponIssue.objects.filter(status=Status.UNKNOWN).count()}

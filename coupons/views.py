@@ -51,7 +51,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     )}
     rows = [(c, counts.get(c.pk, {})) for c in campaigns]
     return render(request, "coupons/campaign_list.html",
-                  {"rows": rows, "can_edit": is_manager_or_admin(request.user), "today": timezone.localdate()})
+                  {"rows": rows, "can_edit": is_manager_or_admin(request.user), "today": timezone.localdate(),
+                   "alerts": selectors.sms_alert_list()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,6 +141,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coupons/campaign_detail.html", {
         "campaign": campaign, "results": results, "can_edit": is_manager_or_admin(request.user),
         "usable": selectors.campaign_usable_list(user=request.user).filter(pk=campaign.pk).exists(),
+        "alerts": selectors.sms_alert_list(), "own_mobile": services.test_send_mobile(user=request.user),
+        "figures": [(label, results.counts[value]) for value, label in selectors.Status.choices],
         **_issue_table(request, issues=selectors.coupon_issue_list(user=request.user, campaign=campaign),
                        poll_url=request.path + "issues/"),
     })
@@ -269,3 +272,47 @@ def send_request_issues(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     issues = selectors.coupon_issue_list(user=request.user, send_request=sent)
     return render(request, "coupons/_issue_table.html", _issue_table(request, issues=issues, poll_url=request.path))
+
+
+@require_POST
+def campaign_requeue_failed(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager sends the campaign's failed messages again (issue 19 point 5)."""
+    if not is_manager_or_admin(request.user):
+        raise PermissionDenied
+    campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
+    n = services.coupon_issue_requeue_failed(user=request.user, campaign=campaign)
+    if n:
+        services.outbox_send_soon()
+    messages.success(request, _("%(n)d failed messages queued again.") % {"n": n})
+    return redirect("coupons:campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def campaign_test_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the campaign's message, with a sample code, to the user's own phone (issue 19 point 5)."""
+    _require_role(request)
+    campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
+    try:
+        result = services.campaign_test_send(user=request.user, campaign=campaign,
+                                             mobile=request.POST.get("mobile", ""))
+    except CouponError as exc:
+        messages.error(request, str(exc))
+    else:
+        if result.accepted:
+            messages.success(request, _("Test message sent to %(mobile)s.") % {"mobile": result.to})
+        else:
+            messages.error(request, _("The test message was not sent: %(status)s %(error)s")
+                           % {"status": result.status, "error": result.error})
+    return redirect("coupons:campaign_detail", pk=campaign.pk)
+
+
+@require_POST
+def sms_alert_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager says the balance was topped up: the held messages go out."""
+    if not is_manager_or_admin(request.user):
+        raise PermissionDenied
+    alert = get_object_or_404(selectors.sms_alert_list(), pk=pk)
+    services.sms_alert_clear(user=request.user, alert=alert)
+    services.outbox_send_soon()
+    messages.success(request, _("Sending resumed."))
+    return redirect("coupons:campaign_list")

@@ -229,6 +229,10 @@ def _send_claimed(rows: list[CouponIssue], token: str, backend: Any, limiter: Ra
     return statuses + [_apply(row, token, result) for row, result in zip(ready, results, strict=True)]
 
 
+def _claim_size(backend: Any) -> int:
+    return int(getattr(backend, "claim_size", getattr(backend, "batch_size", 1)))
+
+
 def coupon_issue_send_batch(
     *, send_request_id: int | None = None, limit: int | None = None, backend: Any = None,
 ) -> BatchResult:
@@ -256,7 +260,7 @@ def coupon_issue_send_batch(
     try:
         while outcome.claimed < limit:
             rows = _claim_batch(token, send_request_id,
-                                lambda p: min(getattr(backend_of(p), "batch_size", 1), limit - outcome.claimed))
+                                lambda p: min(_claim_size(backend_of(p)), limit - outcome.claimed))
             if not rows:
                 break
             for status in _send_claimed(rows, token, backend_of(rows[0].campaign.provider), limiter):

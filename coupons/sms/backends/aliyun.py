@@ -65,6 +65,7 @@ class SmsBackend(ProviderBackend):
         self.key_id = self.credential("SMS_ALIYUN_ACCESS_KEY_ID")
         self.secret = self.credential("SMS_ALIYUN_ACCESS_KEY_SECRET")
         self.region = str(conf.get("SMS_ALIYUN_REGION"))
+        self.batch_size = self.claim_size = max(1, min(100, int(conf.get("SMS_ALIYUN_BATCH_SIZE"))))
 
     def request(self, action: str, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """POST one signed RPC call; (HTTP status, JSON answer). Raises NotSent / AnswerLost."""

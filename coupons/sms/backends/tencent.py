@@ -49,6 +49,9 @@ def authorization(*, secret_id: str, secret_key: str, host: str, payload: bytes,
 class SmsBackend(ProviderBackend):
     provider = "tencent"
     batch_size = 200  # numbers per SendSms; only messages with identical variables share one
+    # Coupon messages differ (each carries its own code), so each is its own SendSms: the worker claims them
+    # one at a time, and a crash leaves at most one message unknown instead of a whole claimed batch.
+    claim_size = 1
     endpoint_setting = "SMS_TENCENT_ENDPOINT"
     default_endpoint = "https://sms.tencentcloudapi.com"
     throttled = ("LimitExceeded.", "RequestLimitExceeded", "FailedOperation.MarketingSendTimeConstraint")
