@@ -93,7 +93,9 @@ def _claim_batch(token: str, send_request_id: int | None, size_of: Any) -> list[
         due = _due(send_request_id, now)
         with transaction.atomic():
             if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True)
+                # Lock the issue rows only: locking the joined campaign row too would collide with the key-share
+                # locks of concurrent sends inserting rows of that campaign, and SKIP LOCKED would skip them all.
+                due = due.select_for_update(skip_locked=True, of=("self",), no_key=True)
             first = due.order_by("id").values_list("id", "campaign_id", "campaign__provider").first()
             if first is None:
                 return []
