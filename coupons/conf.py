@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "SMS_TENCENT_REGION": "ap-guangzhou",
     "SMS_TENCENT_VARIABLE_MAX_LENGTH": 12,  # characters per template variable (check your template's type)
     "SMS_TENCENT_ABSENT_AFTER": 7200.0,  # seconds without a receipt before Tencent "never had" a message
+    "SMS_TENCENT_PULL": False,  # pull receipts and replies every minute (for an account without callbacks)
     # A throttled or unreachable provider: the message waits this long (seconds) before each next try; after
     # the last it is failed (a manager can requeue it). About 20 hours in all.
     "SMS_DEFER_BACKOFF": "60,300,1800,3600,7200,21600,43200",

@@ -125,3 +125,26 @@ def sms_alert_clear(*, user: Any, alert: SmsAlert) -> None:
     if not is_manager_or_admin(user):
         raise PermissionDenied(_("only managers and admins resume sending"))
     SmsAlert.objects.filter(pk=alert.pk, cleared_at__isnull=True).update(cleared_at=timezone.now(), cleared_by=user)
+
+
+def sms_pull() -> dict[str, int]:
+    """Tencent Cloud without callbacks (SMS_TENCENT_PULL): drain receipts and replies by PullSmsSendStatus /
+    PullSmsReplyStatus; each record is handed out once by Tencent, and applying one twice changes nothing."""
+    if not conf.get("SMS_TENCENT_PULL"):
+        return {}
+    from coupons.sms.backends.tencent import SmsBackend
+
+    from .provider_callbacks import tencent_reply_apply, tencent_status_apply
+
+    backend = SmsBackend()
+    pulled = {"receipts": 0, "replies": 0}
+    try:
+        receipts = backend.pull("PullSmsSendStatus")
+        if receipts:
+            pulled["receipts"] = tencent_status_apply(receipts)
+        replies = backend.pull("PullSmsReplyStatus")
+        if replies:
+            pulled["replies"] = tencent_reply_apply(replies)
+    except (LookupUnavailable, ValueError, OSError) as exc:
+        log.warning("Tencent pull failed: %r", exc)
+    return pulled
