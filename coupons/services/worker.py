@@ -205,7 +205,8 @@ def _apply(row: CouponIssue, token: str, result: SendResult) -> str:
 
 def _send_claimed(rows: list[CouponIssue], token: str, backend: Any, limiter: RateLimiter) -> list[str]:
     """Send one claimed batch; returns the statuses it recorded."""
-    statuses, ready = [], []
+    statuses: list[str] = []
+    ready: list[CouponIssue] = []
     for row in rows:
         if row.customer.sms_opt_out_at is not None:
             _record(row, token, status=Status.SKIPPED, error="opted out before the message went out")
