@@ -284,6 +284,41 @@ class SmsReplyApi(_CallbackApi):
         return Response({"action": reply.action, "customers": reply.customers}, status=status.HTTP_200_OK)
 
 
+PROVIDER_CALLBACKS: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {
+    ("aliyun", "report"): (services.provider_callbacks.aliyun_report_apply, {"code": 0, "msg": "成功"}),
+    ("aliyun", "up"): (services.provider_callbacks.aliyun_up_apply, {"code": 0, "msg": "成功"}),
+    ("tencent", "status"): (services.provider_callbacks.tencent_status_apply, {"result": 0, "errmsg": "OK"}),
+    ("tencent", "reply"): (services.provider_callbacks.tencent_reply_apply, {"result": 0, "errmsg": "OK"}),
+}
+
+
+class ProviderCallbackApi(APIView):
+    """Receipts and replies pushed by Aliyun (SmsReport, SmsUp) and Tencent Cloud (status, reply callbacks).
+
+    Neither provider signs its pushes, so the callback URL carries the shared secret SMS_CALLBACK_TOKEN:
+    /api/v1/sms/<provider>/<token>/<kind>/. A wrong token, provider or kind is a 404 and a payload of the
+    wrong shape a 400; either changes nothing. The answer is the one each provider documents.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    parser_classes = [JSONParser]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(request=OpenApiTypes.OBJECT, auth=[], responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, provider: str, token: str, kind: str) -> Response:
+        expected = str(conf.get("SMS_CALLBACK_TOKEN") or "")
+        handler = PROVIDER_CALLBACKS.get((provider, kind))
+        if not expected or handler is None or not hmac.compare_digest(token.encode(), expected.encode()):
+            return Response({"detail": "unknown callback"}, status=status.HTTP_404_NOT_FOUND)
+        apply, answer = handler
+        try:
+            apply(request.data)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(answer)
+
+
 def _domain(func: Any, **kwargs: Any) -> Any:
     """Call a service, turning its domain errors into DRF's 400 / 403."""
     try:

@@ -11,4 +11,5 @@ urlpatterns = [
     *router.urls,
     path("sms/receipts/", api.SmsReceiptApi.as_view(), name="sms-receipts"),
     path("sms/replies/", api.SmsReplyApi.as_view(), name="sms-replies"),
+    path("sms/<str:provider>/<str:token>/<str:kind>/", api.ProviderCallbackApi.as_view(), name="sms-provider-callback"),
 ]

@@ -32,6 +32,28 @@ DEFAULTS: dict[str, Any] = {
     "SMS_CALLBACK_TOKEN": "",  # shared secret of the receipt and reply callbacks; empty rejects every call
     "SMS_SENDING_STALE_AFTER": 0,  # seconds before a row stuck in "sending" becomes "unknown"; 0 = computed
     "SMS_SEND_BATCH_LIMIT": 500,  # rows one send_pending task handles before it re-enqueues itself
+    "SMS_GATEWAY_IDEMPOTENT": False,  # the generic gateway honours Idempotency-Key: a 5xx may be retried
+    # Issue 19: the providers. Secrets only from the environment (never in the database).
+    "SMS_ALIYUN_ACCESS_KEY_ID": "",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": "",
+    "SMS_ALIYUN_ENDPOINT": "",  # default https://dysmsapi.aliyuncs.com
+    "SMS_ALIYUN_REGION": "cn-hangzhou",
+    "SMS_ALIYUN_VARIABLE_MAX_LENGTH": 35,  # characters per template variable (Aliyun's limit for text variables)
+    "SMS_ALIYUN_BATCH_SIZE": 100,  # messages per SendBatchSms (Aliyun's maximum is 100)
+    "SMS_TENCENT_SECRET_ID": "",
+    "SMS_TENCENT_SECRET_KEY": "",
+    "SMS_TENCENT_SDK_APP_ID": "",
+    "SMS_TENCENT_ENDPOINT": "",  # default https://sms.tencentcloudapi.com
+    "SMS_TENCENT_REGION": "ap-guangzhou",
+    "SMS_TENCENT_VARIABLE_MAX_LENGTH": 12,  # characters per template variable (check your template's type)
+    "SMS_TENCENT_ABSENT_AFTER": 7200.0,  # seconds without a receipt before Tencent "never had" a message
+    "SMS_TENCENT_PULL": False,  # pull receipts and replies every minute (for an account without callbacks)
+    # A throttled or unreachable provider: the message waits this long (seconds) before each next try; after
+    # the last it is failed (a manager can requeue it). About 20 hours in all.
+    "SMS_DEFER_BACKOFF": "60,300,1800,3600,7200,21600,43200",
+    "SMS_UNKNOWN_RESOLVE_AFTER": 60.0,  # seconds before an `unknown` message is looked up at the provider
+    # Any reply containing one of these opts the number out; Latin ones must stand alone (T, TD), not in a word.
+    "SMS_OPT_OUT_PHRASES": "退订,TD,T,不要再发,拒收",
     "COUPON_CODE_LENGTH": 10,
     "COUPON_RESULTS_WINDOW_DAYS": 30,
 }
@@ -81,3 +103,14 @@ def sending_stale_after() -> float:
     worst = tries * (float(get("SMS_GATEWAY_CONNECT_TIMEOUT")) + float(get("SMS_GATEWAY_READ_TIMEOUT")))
     worst += tries * float(get("SMS_GATEWAY_BACKOFF_CAP"))
     return worst + 60.0
+
+
+def defer_backoff() -> list[float]:
+    """Seconds to wait before each next try of a deferred message (SMS_DEFER_BACKOFF)."""
+    return [float(x) for x in str(get("SMS_DEFER_BACKOFF")).split(",") if x.strip()]
+
+
+def opt_out_phrases() -> list[str]:
+    raw = get("SMS_OPT_OUT_PHRASES")
+    items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    return [str(p).strip() for p in items if str(p).strip()]

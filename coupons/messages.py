@@ -28,6 +28,8 @@ def template_errors(template: str) -> list[str]:
     for name, _spec, _conv in parsed:
         if name not in VARIABLES:
             errors.append(_("unknown variable {%(name)s}; use %(allowed)s") % {"name": name, "allowed": allowed})
+    if template.strip() and not errors and "code" not in {name for name, _spec, _conv in parsed}:
+        errors.append(_("the template must contain {code}: each customer gets their own coupon code"))
     if any(spec or conv for _name, spec, conv in parsed):
         errors.append(_("variables take no format: write {name}, not {name:...} or {name!r}"))
     if not template.strip():
@@ -49,9 +51,38 @@ def message_render(template: str, *, name: str, code: str, value: str, valid_to:
     return f"{signature}{body}"
 
 
+def campaign_values(campaign: Any, *, name: str, code: str) -> dict[str, str]:
+    """The product's variables for one customer of a campaign."""
+    valid_to = campaign.valid_to
+    return {"name": name, "code": code, "value": campaign.value_number, "company": conf.company_name(),
+            "valid_to": valid_to.isoformat() if hasattr(valid_to, "isoformat") else str(valid_to or "")}
+
+
+def campaign_params(campaign: Any, *, name: str, code: str) -> dict[str, Any]:
+    """What a queued row keeps for the provider: template, signature, the variables (empty for free text).
+
+    Frozen at queue time like the text, so editing the campaign never changes a message already queued.
+    """
+    if not campaign.provider:
+        return {}
+    from .sms.templates import template_params
+
+    values = campaign_values(campaign, name=name, code=code)
+    return {"provider": campaign.provider, "template": campaign.provider_template_id,
+            "sign": campaign.provider_sign_name,
+            "vars": template_params(campaign.provider, campaign.provider_variables or {}, values)}
+
+
 def campaign_message(campaign: Any, *, name: str, code: str) -> str:
+    """The text the customer reads: the approved provider template filled in, or the free-text template."""
+    if campaign.provider:
+        from .sms.templates import template_render
+
+        params = campaign_params(campaign, name=name, code=code)
+        return template_render(campaign.provider, campaign.provider_template_text, campaign.provider_sign_name,
+                               params["vars"])
     return message_render(
-        campaign.sms_template, name=name, code=code, value=campaign.value_display, valid_to=campaign.valid_to
+        campaign.sms_template, name=name, code=code, value=campaign.value_number, valid_to=campaign.valid_to
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+PROVIDERS = [("", _("free text (HTTP gateway)")), ("aliyun", _("Aliyun SMS")), ("tencent", _("Tencent Cloud SMS"))]
 
 
 class Campaign(models.Model):
@@ -28,8 +29,17 @@ class Campaign(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to (inclusive)"))
     sms_template = models.TextField(
-        _("SMS template"), help_text=_("variables: {name} {code} {value} {valid_to} {company}")
+        _("SMS template"), blank=True, help_text=_("variables: {name} {code} {value} {valid_to} {company}")
     )
+    # Issue 19: a campaign sent through Aliyun or Tencent Cloud names a template the provider approved.
+    provider = models.CharField(_("SMS provider"), max_length=16, choices=PROVIDERS, blank=True, default="")
+    provider_template_id = models.CharField(_("provider template code / id"), max_length=64, blank=True)
+    provider_sign_name = models.CharField(_("signature (sign name)"), max_length=64, blank=True)
+    provider_template_text = models.TextField(_("approved template text"), blank=True)
+    provider_variables = models.JSONField(_("variable mapping"), default=dict, blank=True)
+    marketing = models.BooleanField(_("marketing message"), default=True)
+    sms_error = models.TextField(_("sending stopped"), blank=True,
+                                 help_text=_("the provider refused the template or signature; saving clears it"))
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -59,6 +69,16 @@ class Campaign(models.Model):
             tenths = ((Decimal(100) - self.value) / Decimal(10)).normalize()
             return f"{tenths:f}折"
         return f"¥{self.value.normalize():f}"
+
+    @property
+    def value_number(self) -> str:
+        """The bare number the SMS variable {value} stands for: 50 (for ¥50 off), 8.5 (for 8.5折).
+
+        A template reads "送您{value}元优惠券" or "{value}折": the unit is the template's, so it is never doubled.
+        """
+        if self.kind == self.Kind.DISCOUNT:
+            return f"{((Decimal(100) - self.value) / Decimal(10)).normalize():f}"
+        return f"{self.value.normalize():f}"
 
 
 class SendRequest(models.Model):
@@ -163,6 +183,7 @@ class CouponIssue(models.Model):
         DELIVERED = "delivered", _("delivered")
         UNDELIVERED = "undelivered", _("undelivered")
         SKIPPED = "skipped", _("skipped")
+        INVALID = "invalid", _("invalid number")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="issues")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="coupon_issues")
@@ -173,6 +194,14 @@ class CouponIssue(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    params = models.JSONField(_("template variables"), default=dict, blank=True,
+                              help_text=_("the provider template's variables, fixed when queued"))
+    batch_ref = models.CharField(_("batch reference"), max_length=40, blank=True,
+                                 help_text=_("OutId / SessionContext of the provider call that carried it"))
+    deferrals = models.PositiveSmallIntegerField(_("deferrals"), default=0,
+                                                 help_text=_("times it was put back for later (throttled, outage)"))
+    resends = models.PositiveSmallIntegerField(_("automatic resends"), default=0,
+                                               help_text=_("resent because the provider had no record of it"))
     claim_token = models.CharField(max_length=32, blank=True, help_text=_("the worker claim that holds the row"))
     queued_at = models.DateTimeField(_("queued"), default=timezone.now)
     scheduled_for = models.DateTimeField(_("not before"), default=timezone.now, help_text=_("after quiet hours"))
@@ -201,6 +230,7 @@ class CouponIssue(models.Model):
             models.Index(
                 fields=["provider_message_id"], name="issue_provider_id", condition=~Q(provider_message_id="")
             ),
+            models.Index(fields=["batch_ref"], name="issue_batch_ref", condition=~Q(batch_ref="")),
         ]
 
     def __str__(self) -> str:
@@ -259,3 +289,25 @@ class SmsReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile}: {self.text[:20]}"
+
+
+class SmsAlert(models.Model):
+    """A provider problem that stops every send until someone acts: an exhausted balance, a refused account."""
+
+    provider = models.CharField(_("SMS provider"), max_length=16, blank=True)
+    code = models.CharField(_("error code"), max_length=64)
+    message = models.TextField(_("message"))
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = _("SMS alert")
+        verbose_name_plural = _("SMS alerts")
+        constraints = [models.UniqueConstraint(fields=["provider"], condition=Q(cleared_at__isnull=True),
+                                               name="sms_alert_one_open_per_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider or 'gateway'} {self.code}"

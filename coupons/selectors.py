@@ -14,7 +14,7 @@ from customers.selectors import scoped
 from sales.models import Order
 
 from . import conf
-from .models import Campaign, CareRule, CareRun, CouponIssue, SendRequest
+from .models import Campaign, CareRule, CareRun, CouponIssue, SendRequest, SmsAlert
 
 Status = CouponIssue.Status
 IN_FLIGHT = (Status.QUEUED, Status.SENDING)
@@ -34,6 +34,28 @@ def campaign_list(*, user: Any, active: bool | None = None) -> QuerySet[Campaign
 def campaign_usable_list(*, user: Any) -> QuerySet[Campaign]:
     """Active campaigns still valid today: the choices of the send dialog."""
     return campaign_list(user=user, active=True).filter(valid_to__gte=timezone.localdate())
+
+
+def campaign_creators_for(*, user: Any) -> list[str]:
+    """Who `user` can ask for a campaign: the managers whose regions hold their customers, else the admins.
+
+    A manager with no assigned region sees every customer, so they count for everyone. Names as people know them.
+    """
+    from django.contrib.auth import get_user_model
+
+    from customers.models import ManagerRegion
+    from customers.selectors import customer_list
+
+    users = get_user_model().objects.filter(is_active=True)
+    paths = {p for p in customer_list(user=user).exclude(region=None).values_list("region__path", flat=True)}
+    managers = []
+    for manager in users.filter(groups__name="manager").order_by("username").distinct():
+        assigned = list(ManagerRegion.objects.filter(user=manager).values_list("region__path", flat=True))
+        if not assigned or any(p == a or p.startswith(a + "/") for p in paths for a in assigned):
+            managers.append(manager)
+    if not managers:
+        managers = list(users.filter(Q(is_superuser=True) | Q(groups__name="admin")).order_by("username").distinct())
+    return [m.get_full_name() or m.username for m in managers]
 
 
 def coupon_issue_list(*, user: Any, campaign: Campaign | int | None = None, status: str | None = None,
@@ -194,3 +216,21 @@ def care_run_list(*, user: Any, rule: CareRule | None = None) -> QuerySet[CareRu
     if user_role(user) is None:
         return qs.none()
     return qs.filter(rule=rule) if rule is not None else qs
+
+
+def sms_alert_list() -> QuerySet[SmsAlert]:
+    """Open SMS alerts: while one is open, nothing is sent through its provider."""
+    return SmsAlert.objects.filter(cleared_at__isnull=True).order_by("raised_at")
+
+
+def sms_health() -> dict[str, Any]:
+    """What /healthz shows of SMS sending (issue 19): `ok` is False while an alert stops the sends.
+
+    `alerts`: open alerts (exhausted balance, refused account); `held_campaigns`: campaigns stopped by a refused
+    template or signature; `unknown`: messages whose fate the provider's records have not settled yet.
+    """
+    alerts = [{"provider": a.provider or "gateway", "code": a.code, "message": a.message,
+               "raised_at": a.raised_at.isoformat()} for a in sms_alert_list()]
+    return {"ok": not alerts, "alerts": alerts,
+            "held_campaigns": Campaign.objects.exclude(sms_error="").count(),
+            "unknown": CouponIssue.objects.filter(status=Status.UNKNOWN).count()}

@@ -30,8 +30,14 @@ def send_pending(send_request_id: int | None = None) -> dict:
     outcome = coupon_issue_send_batch(send_request_id=send_request_id, limit=limit)
     if outcome.claimed >= limit:  # more may be waiting: continue in a fresh task
         send_pending.delay(send_request_id=send_request_id)
-    return {"claimed": outcome.claimed, "statuses": outcome.statuses, "expired": outcome.expired,
-            "quiet_hours": outcome.quiet_hours}
+    result = {"claimed": outcome.claimed, "statuses": outcome.statuses, "expired": outcome.expired,
+              "quiet_hours": outcome.quiet_hours}
+    if send_request_id is None:  # the periodic sweep also settles unknown messages from the providers' records
+        from coupons.services import coupon_issue_resolve_unknown, sms_pull
+
+        result["resolved"] = coupon_issue_resolve_unknown().outcomes
+        result["pulled"] = sms_pull()
+    return result
 
 
 @coupon_task("coupons.tasks.relay_outbox")

@@ -13,4 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
     path("<int:pk>/issues/", views.campaign_issues, name="campaign_issues"),
+    path("<int:pk>/requeue-failed/", views.campaign_requeue_failed, name="campaign_requeue_failed"),
+    path("<int:pk>/test-send/", views.campaign_test_send, name="campaign_test_send"),
+    path("alerts/<int:pk>/clear/", views.sms_alert_clear, name="sms_alert_clear"),
 ]

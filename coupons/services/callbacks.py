@@ -5,6 +5,7 @@ through customers.selectors, which scopes reads for a signed-in user.
 """
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coupons import conf
 from coupons.models import CouponIssue, SmsReply
 from customers.models import Customer
 from customers.phones import normalize_mobile
@@ -20,7 +22,6 @@ from customers.phones import normalize_mobile
 from .worker import customer_mark_coupon_sent
 
 Status = CouponIssue.Status
-OPT_OUT_WORDS = frozenset({"T", "TD", "退订"})
 RECEIPT_STATUSES = {
     "delivered": Status.DELIVERED, "success": Status.DELIVERED, "undelivered": Status.UNDELIVERED,
     "failed": Status.UNDELIVERED, "expired": Status.UNDELIVERED, "rejected": Status.UNDELIVERED,
@@ -29,21 +30,40 @@ RECEIPT_STATUSES = {
 RECEIPT_FROM = [Status.SENT, Status.UNKNOWN, Status.DELIVERED, Status.UNDELIVERED, Status.SENDING]
 
 
-def delivery_receipt_apply(
-    *, status: str, message_id: str = "", reference: str = "", delivered_at: dt.datetime | None = None,
-    error: str = "",
-) -> int:
-    """Mark the row `delivered` or `undelivered` from a receipt (by provider id or our reference); idempotent."""
-    new = RECEIPT_STATUSES.get((status or "").strip().lower())
-    if new is None:
-        raise ValueError(f"unknown receipt status {status!r}")
+def _receipt_rows(*, message_id: str, reference: str, mobile: str, batch: str, provider: str) -> list[CouponIssue]:
     match = Q(pk__in=[])
     if message_id:
         match |= Q(provider_message_id=message_id)
     if reference.startswith("coupon-issue-") and reference[13:].isdigit():
         match |= Q(pk=int(reference[13:]))
+    if batch:
+        match |= Q(batch_ref=batch)
+    qs = CouponIssue.objects.filter(match, status__in=RECEIPT_FROM)
+    if mobile:  # an Aliyun BizId and OutId name a whole batch: the number picks the message out
+        qs = qs.filter(mobile=mobile)
+    rows = list(qs.only("id", "customer_id", "sent_at"))
+    if not rows and mobile and message_id and provider:
+        # A receipt that carries only the provider's id, for a message whose answer was lost (so we never
+        # learnt that id): it settles the one message in flight to that number, if there is exactly one.
+        recent = timezone.now() - dt.timedelta(days=3)
+        candidates = list(CouponIssue.objects.filter(
+            mobile=mobile, provider_message_id="", status__in=[Status.UNKNOWN, Status.SENDING],
+            campaign__provider=provider, sending_at__gte=recent).only("id", "customer_id", "sent_at")[:2])
+        rows = candidates if len(candidates) == 1 else []
+    return rows
+
+
+def delivery_receipt_apply(
+    *, status: str, message_id: str = "", reference: str = "", delivered_at: dt.datetime | None = None,
+    error: str = "", mobile: str = "", batch: str = "", provider: str = "",
+) -> int:
+    """Mark the row `delivered` or `undelivered` from a receipt (by provider id, our reference or batch and
+    number); idempotent."""
+    new = RECEIPT_STATUSES.get((status or "").strip().lower())
+    if new is None:
+        raise ValueError(f"unknown receipt status {status!r}")
     when = delivered_at or timezone.now()
-    rows = list(CouponIssue.objects.filter(match, status__in=RECEIPT_FROM).only("id", "customer_id", "sent_at"))
+    rows = _receipt_rows(message_id=message_id, reference=reference, mobile=mobile, batch=batch, provider=provider)
     for row in rows:
         values: dict[str, Any] = {"status": new, "updated_at": timezone.now()}
         if new == Status.DELIVERED:
@@ -60,9 +80,22 @@ def delivery_receipt_apply(
 
 
 def is_opt_out(text: str) -> bool:
-    """T, TD or 退订, whatever the case, width (Ｔ) or surrounding spaces and punctuation."""
-    cleaned = "".join(unicodedata.normalize("NFKC", text or "").split()).strip(".。!！,，;；")
-    return cleaned.upper() in OPT_OUT_WORDS
+    """Does a reply ask to stop? Issue 19: any reply containing one of SMS_OPT_OUT_PHRASES (退订, 不要再发,
+    拒收: anywhere; TD: as a word of its own, not inside another word; a single letter such as T: the whole
+    reply), whatever the case, width (Ｔ) or surrounding spaces and punctuation."""
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    bare = "".join(folded.split()).strip(".。!！,，;；?？~～")
+    for raw in conf.opt_out_phrases():
+        phrase = unicodedata.normalize("NFKC", raw).upper()
+        if not phrase.isascii():
+            if phrase in folded:
+                return True
+        elif len(phrase) == 1:
+            if bare == phrase or bare in {f"回{phrase}", f"回复{phrase}"}:
+                return True
+        elif re.search(rf"(?<![A-Z0-9]){re.escape(phrase)}(?![A-Z0-9])", folded):
+            return True
+    return False
 
 
 def sms_reply_apply(

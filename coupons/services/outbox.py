@@ -60,3 +60,10 @@ def outbox_relay(*, limit: int = 200) -> int:
     ids = list(OutboxEvent.objects.filter(dispatched_at__isnull=True).order_by("id").values_list("pk", flat=True)
                [:limit])
     return sum(1 for event_id in ids if _dispatch(event_id))
+
+
+def outbox_send_soon() -> None:
+    """Ask for a sweep of every due queued row after commit (requeued or released messages)."""
+    with transaction.atomic():
+        event = OutboxEvent.objects.create(topic=OutboxEvent.Topic.SEND, payload={})
+        outbox_dispatch_on_commit(event.pk)

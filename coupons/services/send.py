@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from coupons.messages import CouponError, campaign_message
+from coupons.messages import CouponError, campaign_message, campaign_params
 from coupons.models import Campaign, CareRun, CouponIssue, OutboxEvent, SendRequest
 from coupons.sms.segments import Segments, segment_count
 from customers.models import Customer
@@ -159,6 +159,7 @@ def _insert_issues(request: SendRequest, audience: Any, care_run: CareRun | None
             rows.append(CouponIssue(
                 campaign=request.campaign, customer=customer, code=code, mobile=customer.mobile,
                 message=campaign_message(request.campaign, name=customer.name, code=code),
+                params=campaign_params(request.campaign, name=customer.name, code=code),
                 scheduled_for=audience.scheduled_for, send_day=audience.send_day,
                 send_request=request, care_run=care_run,
             ))

@@ -91,9 +91,16 @@ def _db_env(gateway_url=None):
     return env
 
 
-def _claim_process(gateway):
-    return subprocess.Popen([sys.executable, str(ROOT / "tests/coupons/claim_worker.py"), gateway.url],
-                            cwd=ROOT, env=_db_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _claim_process(gateway, provider=""):
+    env = _db_env()
+    args = [gateway.url]
+    if provider:  # the provider backend against its fake, with the fake's credentials, small Aliyun batches
+        args = [provider, gateway.url]
+        env.update(SMS_ALIYUN_ACCESS_KEY_ID=gateway.key_id, SMS_ALIYUN_ACCESS_KEY_SECRET=gateway.secret,
+                   SMS_TENCENT_SECRET_ID=gateway.key_id, SMS_TENCENT_SECRET_KEY=gateway.secret,
+                   SMS_TENCENT_SDK_APP_ID=getattr(gateway, "app_id", ""), SMS_ALIYUN_BATCH_SIZE="5")
+    return subprocess.Popen([sys.executable, str(ROOT / "tests/coupons/claim_worker.py"), *args],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _queue(campaign, user, n):

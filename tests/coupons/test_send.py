@@ -36,7 +36,7 @@ def mixed(book):
 def test_preview_shows_the_message_segments_recipients_and_skips(mixed, campaign):
     user = mixed["sp1"].user
     preview = send_preview(user=user, campaign=campaign, customers_qs=customer_list(user=user))
-    assert preview.message.startswith("【示例商贸】天河便利店您好，送您¥20优惠券")
+    assert preview.message.startswith("【示例商贸】天河便利店您好，送您20元优惠券")
     assert preview.message.endswith(" 回T退订")
     assert campaign.valid_to.isoformat() in preview.message
     assert (preview.segments.encoding, preview.segments.count) == ("UCS-2", 1)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from coupons.sms import FAILED, INVALID, REJECTED, SENT, UNKNOWN, SmsMessage, get_backend
+from coupons.sms import DEFER, FAILED, INVALID, REJECTED, SENT, UNKNOWN, SmsMessage, get_backend
 
 MSG = SmsMessage(to="+8613800138000", body="【示例商贸】测试 回T退订", reference="coupon-issue-1")
 
@@ -29,18 +29,28 @@ def test_200_is_sent_with_the_provider_id_and_our_headers(gateway):
     assert request["headers"]["Idempotency-Key"] == "coupon-issue-1"
 
 
-@pytest.mark.parametrize("code", ["500", "502", "503", "429"])
-def test_transient_answers_are_retried_then_sent(gateway, code):
+@pytest.mark.parametrize(("code", "idempotent"), [("500", True), ("502", True), ("503", True), ("429", False)])
+def test_transient_answers_are_retried_then_sent(gateway, code, idempotent):
     gateway.behaviours = [code, code]
-    [result] = backend(gateway.url).send_messages([MSG])
+    [result] = backend(gateway.url, idempotent=idempotent).send_messages([MSG])
     assert (result.status, result.attempts) == (SENT, 3)
     assert [r["behaviour"] for r in gateway.requests] == [code, code, "ok"]
+    assert {r["headers"]["Idempotency-Key"] for r in gateway.requests} == {"coupon-issue-1"}
 
 
-def test_500_every_time_fails_after_the_last_retry(gateway):
-    gateway.default = "500"
+@pytest.mark.parametrize("code", ["500", "502", "503"])
+def test_a_5xx_after_the_request_was_written_is_unknown_not_retried(gateway, code):
+    # Issue 19: a gateway that took the message and answered 502/503 got it twice when we retried.
+    gateway.behaviours = [code]
+    [result] = backend(gateway.url).send_messages([MSG])
+    assert result.status == UNKNOWN
+    assert len(gateway.requests) == 1
+
+
+def test_429_every_time_is_deferred_after_the_last_retry_not_failed(gateway):
+    gateway.default = "429"
     [result] = backend(gateway.url, max_retries=2).send_messages([MSG])
-    assert result.status == FAILED
+    assert result.status == DEFER
     assert "gave up after 3 attempts" in result.error
     assert len(gateway.requests) == 3
 
@@ -48,7 +58,7 @@ def test_500_every_time_fails_after_the_last_retry(gateway):
 def test_backoff_sleeps_grow_with_jitter_and_honour_the_cap(gateway):
     gateway.behaviours = ["503", "503", "503"]
     sleeps = []
-    b = backend(gateway.url, backoff_base=1.0, backoff_cap=3.0, sleep=sleeps.append)
+    b = backend(gateway.url, backoff_base=1.0, backoff_cap=3.0, sleep=sleeps.append, idempotent=True)
     [result] = b.send_messages([MSG])
     assert result.status == SENT
     assert len(sleeps) == 3
@@ -88,12 +98,12 @@ def test_504_from_a_proxy_is_unknown_not_retried(gateway):
     assert len(gateway.requests) == 1
 
 
-def test_connection_refused_is_retried_then_failed():
+def test_connection_refused_is_retried_then_deferred():
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     [result] = backend(f"http://127.0.0.1:{port}/sms", max_retries=2).send_messages([MSG])
-    assert result.status == FAILED
+    assert result.status == DEFER
     assert result.attempts == 3
     assert "connection error" in result.error
 

@@ -13,10 +13,15 @@ from coupons.services import (
     coupon_issue_send_batch,
     outbox_relay,
 )
-from coupons.services.worker import _claim_one, _record
+from coupons.services.worker import _claim_batch, _record
 from coupons.sms import get_backend
 from customers.models import Customer
 from customers.selectors import customer_list
+
+
+def _claim_one(token, send_request_id):
+    rows = _claim_batch(token, send_request_id, lambda provider: 1)
+    return rows[0] if rows else None
 
 
 def queue(book, campaign, key="k"):
@@ -50,7 +55,7 @@ def test_rejected_number_is_failed_with_the_reason(book, campaign, gateway):
     queue(book, campaign)
     gateway.default = "invalid"
     coupon_issue_send_batch(backend=http_backend(gateway.url))
-    assert set(CouponIssue.objects.values_list("status", flat=True)) == {"failed"}
+    assert set(CouponIssue.objects.values_list("status", flat=True)) == {"invalid"}
     assert CouponIssue.objects.first().error.startswith("invalid: HTTP 400")
     assert len(gateway.requests) == 2
     assert Customer.objects.get(pk=book["c1"].pk).last_coupon_date is None

@@ -29,7 +29,7 @@ def test_salesperson_sends_a_coupon_to_three_customers_from_the_list(open_page, 
     today = timezone.localdate()
     summer = Campaign.objects.create(
         name="夏季特惠", kind=Campaign.Kind.FACE_VALUE, value=Decimal("30.00"), min_spend=Decimal("300.00"),
-        valid_from=today, valid_to=today + dt.timedelta(days=20), sms_template="{name}您好，{value}券{code}",
+        valid_from=today, valid_to=today + dt.timedelta(days=20), sms_template="{name}您好，{value}元券{code}",
         created_by=campaign.created_by,
     )
     base = live_server.url

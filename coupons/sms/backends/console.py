@@ -12,6 +12,8 @@ from .base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):
+    provider = "*"  # records provider template messages too (development, tests)
+
     def __init__(self, *args: Any, stream: TextIO | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stream = stream or sys.stdout

@@ -13,8 +13,14 @@ Default wire format (one POST per message)::
 What happens on each answer (the exactly-once rule lives in the phases of one attempt):
 
 * connecting fails or the request cannot be written -> nothing reached the gateway: retried;
-* 429, 500, 502, 503 -> the gateway says it did not take it: retried with exponential backoff and full jitter
-  (a Retry-After header is honoured up to the backoff cap); after the last retry -> ``failed``;
+* 429 -> the gateway says it did not take it: retried with exponential backoff and full jitter (a Retry-After
+  header is honoured up to the backoff cap);
+* 500, 502, 503 came after the request was written: a gateway (or a proxy in front of it) may have taken the
+  message and failed afterwards (issue 19 found 53 of 228 sent twice by retrying them), so they are
+  ``unknown`` and never resent, unless SMS_GATEWAY_IDEMPOTENT says the gateway honours Idempotency-Key:
+  then they are retried with the same key like a 429;
+* after the last retry -> ``defer``: certainly not sent; the worker tries again later, over hours
+  (an outage of a minute no longer fails messages for good);
 * 504, a read timeout or a dropped connection AFTER the request was written -> the gateway may have accepted:
   ``unknown``, never resent;
 * other 4xx -> ``invalid`` (the number) or ``rejected`` (the message): never retried; 401/403 -> ``failed``
@@ -40,7 +46,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from coupons import conf
-from coupons.sms import FAILED, INVALID, QUEUED, REJECTED, SENT, UNKNOWN, SendResult, SmsMessage
+from coupons.sms import DEFER, FAILED, INVALID, QUEUED, REJECTED, SENT, UNKNOWN, SendResult, SmsMessage
 
 from .base import BaseSmsBackend
 
@@ -55,7 +61,8 @@ class _Retry(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 
 class SmsBackend(BaseSmsBackend):
-    retry_statuses = frozenset({429, 500, 502, 503})
+    retry_statuses = frozenset({429})
+    server_errors = frozenset({500, 502, 503})
     # A gateway timeout from a proxy in front of the provider: the provider may have accepted the message.
     ambiguous_statuses = frozenset({504})
     auth_statuses = frozenset({401, 403})
@@ -71,6 +78,7 @@ class SmsBackend(BaseSmsBackend):
         backoff_base: float | None = None,
         backoff_cap: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        idempotent: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +92,7 @@ class SmsBackend(BaseSmsBackend):
         self.backoff_base = float(_pick(backoff_base, "SMS_GATEWAY_BACKOFF_BASE"))
         self.backoff_cap = float(_pick(backoff_cap, "SMS_GATEWAY_BACKOFF_CAP"))
         self.sleep = sleep
+        self.idempotent = bool(idempotent if idempotent is not None else conf.get("SMS_GATEWAY_IDEMPOTENT"))
 
     # ---- hooks for provider adapters -------------------------------------------------------------------
     def build_request(self, message: SmsMessage) -> tuple[str, str, dict[str, str], bytes]:
@@ -112,9 +121,9 @@ class SmsBackend(BaseSmsBackend):
         """The result of a non-2xx answer, or None to retry it."""
         data = _json(body)
         error = f"HTTP {status}: {data.get('error') or body[:200].decode('utf-8', 'replace')}"
-        if status in self.retry_statuses:
+        if status in self.retry_statuses or (status in self.server_errors and self.idempotent):
             return None
-        if status in self.ambiguous_statuses:
+        if status in self.ambiguous_statuses or status in self.server_errors:
             return SendResult(message.to, UNKNOWN, error=error, reference=message.reference)
         if status in self.auth_statuses:
             return SendResult(message.to, FAILED, error=error, reference=message.reference)
@@ -139,7 +148,7 @@ class SmsBackend(BaseSmsBackend):
                 continue
             result.attempts = attempt + 1
             return result
-        return SendResult(message.to, FAILED, error=f"gave up after {self.max_retries + 1} attempts: {last_error}",
+        return SendResult(message.to, DEFER, error=f"gave up after {self.max_retries + 1} attempts: {last_error}",
                           attempts=self.max_retries + 1, reference=message.reference)
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:

@@ -10,6 +10,8 @@ from .base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):
+    provider = "*"  # records provider template messages too (development, tests)
+
     def send_messages(self, messages: Sequence[SmsMessage]) -> list[SendResult]:
         results = []
         for message in messages:
