@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
 @login_not_required
@@ -18,7 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI from the sidecar's static files, its start-up script a separate request (?script): the CSP allows
+    # scripts from this site only, neither a CDN nor an inline <script>.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("coupons/", include("coupons.urls")),
     path("settings/", include("analytics.urls")),
@@ -28,3 +30,4 @@ urlpatterns = [
 ]
 
 handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -1,7 +1,8 @@
 """`manage.py seed_demo`: a realistic, deterministic demo book for a Chinese wholesale distributor (DESIGN 4).
 
 Safety rules:
-- refuses when settings.DEBUG is off unless --force (a demo must not land in production by accident);
+- refuses when settings.DEBUG is off unless --force or the settings say they are the demo's own
+  (DEMO_SEED_ALLOWED, set only by config/settings/local.py): a demo must not land in production by accident;
 - --if-empty does nothing when any customer or order exists (`make run` calls it every time);
 - otherwise a non-empty database is refused unless --force, which first DELETES the demo's tables (orders,
   lines, payments, visits, customers, products) and every row referencing them (snapshot rows, coupon issues),
@@ -55,7 +56,8 @@ class Command(BaseCommand):
         if opts["if_empty"] and exists:
             self.stdout.write("seed_demo: the database already has customers or orders; nothing to do (--if-empty)")
             return
-        if not settings.DEBUG and not opts["force"]:
+        demo_settings = settings.DEBUG or getattr(settings, "DEMO_SEED_ALLOWED", False)
+        if not demo_settings and not opts["force"]:
             raise CommandError("seed_demo refuses to run with DEBUG off; pass --force if this really is a demo")
         if exists and not opts["force"]:
             raise CommandError(

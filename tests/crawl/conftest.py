@@ -1,0 +1,66 @@
+"""The demo book, seeded once per test module and rolled back after it, as `make run` prepares it.
+
+`make run` seeds 2,000 customers; the crawl uses the same generator with fewer customers (CRAWL_CUSTOMERS,
+default 300) over the same 24 months ending last month, so every state computes in seconds and every page kind
+still has rows. Seed 7 is one where, as in `make run`'s book, the churn model beats days-since-last-order and its
+scores are shown: the pages that explain risk are crawled too (with seed 42 at this size the model loses, the
+lists show days since last order instead, and those code paths would go unvisited).
+Each test runs inside its own savepoint: a state it creates (a policy change, an import) is gone for the next test.
+"""
+
+import io
+import os
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, TestCase
+
+from analytics.models import ChurnModel
+from sales.demo.people import PASSWORD
+
+ROLES = ("manager", "manager_south", "sales1", "admin")
+CUSTOMERS = int(os.environ.get("CRAWL_CUSTOMERS", "300"))
+SEED = int(os.environ.get("CRAWL_SEED", "7"))
+MONTHS = 24
+
+
+def run_commands(*commands: list[str]) -> str:
+    """Management commands as `make run` calls them; what they leave to after-commit runs at once."""
+    out = io.StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for name, *args in commands:
+            call_command(name, *args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_book(django_db_setup, django_db_blocker):
+    """The fresh demo (seed, every missing snapshot, churn model, pulse), committed for this module only."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            started = time.monotonic()
+            log = run_commands(
+                ["seed_demo", "--customers", str(CUSTOMERS), "--months", str(MONTHS), "--seed", str(SEED), "--force"],
+                ["compute_snapshots", "--missing"],
+                ["churn_backtest", "--save", "--if-missing"],
+                ["compute_pulse"],
+            )
+            model = ChurnModel.objects.first()
+            assert model is not None and model.beats_baseline, (
+                f"the crawl's demo book (seed {SEED}) should have a churn model in use, as make run's has:\n{log}")
+            print(f"\ndemo book: {CUSTOMERS} customers x {MONTHS} months ready in {time.monotonic() - started:.1f} s")
+            yield {"log": log}
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def login(role: str) -> Client:
+    """A browser-like client signed in with the demo password; errors become responses, as a user sees them."""
+    client = Client(raise_request_exception=False)
+    assert client.login(username=role, password=PASSWORD), f"demo login {role}/{PASSWORD} failed"
+    return client
