@@ -180,10 +180,14 @@ class Visit(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ONSITE)
+    # Blank only on imported history (another system's records, kept as they were); the form and the API require it.
     note = models.TextField(_("outcome"), blank=True)
     next_date = models.DateField(_("next follow-up"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    # Who typed it in: a manager logging a call for a salesperson's customer is not that salesperson
+    # (`salesperson` stays the customer's owner, whose follow-up it is). The importing user for imported rows.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -84,15 +84,21 @@ class VisitError(ValueError):
 def visit_log(
     *, customer: Customer, user: Any, date: dt.date, kind: str, note: str = "", next_date: dt.date | None = None
 ) -> Visit:
-    """Log a visit, call or message; the customer's last visit date moves forward, never back."""
+    """Log a visit, call or message; the customer's last visit date moves forward, never back.
+
+    The outcome is required: a visit without one tells the next person nothing. `logged_by` is the user; the
+    visit's salesperson is theirs when they are one, else the customer's owner (a manager logging for them).
+    """
     if kind not in Visit.Kind.values:
         raise VisitError(f"kind: must be one of {', '.join(Visit.Kind.values)}")
+    if not note.strip():
+        raise VisitError("note: an outcome is required (what was said, agreed or ordered)")
     if next_date is not None and next_date < date:
         raise VisitError("next_date: must not be before the visit date")
     salesperson = Salesperson.objects.filter(user=user).first()
     visit = Visit.objects.create(
-        customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note,
-        next_date=next_date, created_by=user,
+        customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note.strip(),
+        next_date=next_date, logged_by=user if getattr(user, "is_authenticated", False) else None,
     )
     if customer.last_visit_date is None or date > customer.last_visit_date:
         Customer.objects.filter(pk=customer.pk).update(last_visit_date=date)

@@ -22,10 +22,9 @@ from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services import VisitError, visit_log
 
-from .visit_timeline import visit_timeline
-
 QUADRANT_GRID = (("develop", "strategic_partner"), ("build_relationship", "retain"))
 CROSSSELL_LIMIT = 5
+VISITS_OPEN = 10
 
 
 def _customer(request: HttpRequest, code: str) -> Customer:
@@ -37,8 +36,9 @@ def _customer(request: HttpRequest, code: str) -> Customer:
 
 def _visits_context(customer: Customer, form: VisitForm | None = None, saved: bool = False) -> dict[str, Any]:
     visits = sel.visits(customer)
-    return {"customer": customer, "visits": visits, "timeline": visit_timeline(visits),
-            "visit_form": form or VisitForm(), "saved": saved}
+    # the newest VISITS_OPEN are open; the rest fold under "N earlier visits"
+    return {"customer": customer, "visits": visits, "visits_open": VISITS_OPEN,
+            "visits_folded": max(len(visits) - VISITS_OPEN, 0), "visit_form": form or VisitForm(), "saved": saved}
 
 
 def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
