@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import GRADES, Region, Salesperson
-from .roles import ADMIN, MANAGER, SALESPERSON, user_role
+from .roles import MANAGER, ROLE_LABELS, ROLES, user_role
 from .selectors import salespeople_visible
 
-ROLE_CHOICES = [("", _("no role (cannot see anything)")), (ADMIN, _("admin")), (MANAGER, _("manager")),
-                (SALESPERSON, _("salesperson"))]
+ROLE_CHOICES = [("", _("No role (cannot see anything)")), *[(r, ROLE_LABELS[r]) for r in ROLES]]
 
 
 def codes_of(text: str) -> list[str]:
@@ -51,9 +50,9 @@ class AdminErrorMixin:
 
 
 class OverrideForm(AdminErrorMixin, forms.Form):
-    grade = forms.ChoiceField(label=_("grade"), choices=GRADES)
-    reason = forms.CharField(label=_("reason"), max_length=255)
-    until = forms.DateField(label=_("until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    grade = forms.ChoiceField(label=_("Grade"), choices=GRADES)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+    until = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_until(self) -> Any:
         until = self.cleaned_data["until"]
@@ -64,12 +63,12 @@ class OverrideForm(AdminErrorMixin, forms.Form):
 
 class ReassignForm(AdminErrorMixin, forms.Form):
     from_salesperson = forms.ModelChoiceField(
-        label=_("all customers of"), queryset=Salesperson.objects.none(), required=False,
+        label=_("All customers of"), queryset=Salesperson.objects.none(), required=False,
         help_text=_("e.g. a salesperson who is leaving"))
-    codes = forms.CharField(label=_("customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text=_("one per line, or separated by commas"))
-    to = forms.ModelChoiceField(label=_("move to"), queryset=Salesperson.objects.none())
-    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+    codes = forms.CharField(label=_("Customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("One per line, or separated by commas"))
+    to = forms.ModelChoiceField(label=_("Move to"), queryset=Salesperson.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,21 +85,21 @@ class ReassignForm(AdminErrorMixin, forms.Form):
 
 
 class UserRoleForm(AdminErrorMixin, forms.Form):
-    first_name = forms.CharField(label=_("name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("email"), required=False)
-    role = forms.ChoiceField(label=_("role"), choices=ROLE_CHOICES, required=False)
+    first_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
     regions = forms.ModelMultipleChoiceField(
-        label=_("regions (managers; none = all)"), queryset=Region.objects.all(), required=False,
+        label=_("Regions (managers; none = all)"), queryset=Region.objects.all(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}))
     salesperson_name = forms.CharField(
-        label=_("salesperson name (as in the ERP)"), max_length=64, required=False,
-        help_text=_("for the salesperson role: links the imported salesperson of that name, or creates one"))
+        label=_("Salesperson name (as in the ERP)"), max_length=64, required=False,
+        help_text=_("For the salesperson role: links the imported salesperson of that name, or creates one"))
 
 
 class UserCreateForm(UserRoleForm):
-    username = forms.CharField(label=_("username"), max_length=150)
-    password1 = forms.CharField(label=_("password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("password again"), widget=forms.PasswordInput, strip=False)
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     field_order = ["username", "first_name", "email", "password1", "password2", "role", "regions",
                    "salesperson_name"]
@@ -113,8 +112,8 @@ class UserCreateForm(UserRoleForm):
 
 
 class PasswordForm(AdminErrorMixin, forms.Form):
-    password1 = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("new password again"), widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -124,8 +123,8 @@ class PasswordForm(AdminErrorMixin, forms.Form):
 
 
 class DeactivateForm(AdminErrorMixin, forms.Form):
-    reassign_to = forms.ModelChoiceField(label=_("hand their customers to"), queryset=Salesperson.objects.none(),
-                                         required=False, help_text=_("leave empty to keep them where they are"))
+    reassign_to = forms.ModelChoiceField(label=_("Hand their customers to"), queryset=Salesperson.objects.none(),
+                                         required=False, help_text=_("Leave empty to keep them where they are"))
 
     def __init__(self, *args: Any, salesperson: Salesperson | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +135,6 @@ class DeactivateForm(AdminErrorMixin, forms.Form):
 
 
 class MergeForm(AdminErrorMixin, forms.Form):
-    survivor = forms.CharField(label=_("keep this customer (code)"), max_length=32)
-    merged = forms.CharField(label=_("merge this duplicate into it (code)"), max_length=32)
-    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+    survivor = forms.CharField(label=_("Keep this customer (code)"), max_length=32)
+    merged = forms.CharField(label=_("Merge this duplicate into it (code)"), max_length=32)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)

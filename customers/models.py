@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .phones import validate_mobile
 
@@ -166,9 +167,9 @@ class Visit(models.Model):
     """A visit, call or message to a customer, with its outcome and the next follow-up."""
 
     class Kind(models.TextChoices):
-        ONSITE = "onsite", _("on-site")
-        PHONE = "phone", _("phone")
-        MESSAGE = "message", _("message")
+        ONSITE = "onsite", _("On-site")
+        PHONE = "phone", _("Phone")
+        MESSAGE = "message", pgettext_lazy("visit kind", "Message")  # 消息 (WeChat too), not 短信
 
     visit_no = models.CharField(_("visit number"), max_length=64, null=True, blank=True, unique=True)
     row_key = models.CharField(

@@ -2,10 +2,19 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 ADMIN = "admin"
 MANAGER = "manager"
 SALESPERSON = "salesperson"
 ROLES = (ADMIN, MANAGER, SALESPERSON)
+# The roles as people say them; the codes above are group names and API values, never shown on a page.
+ROLE_LABELS = {ADMIN: _("Administrator"), MANAGER: _("Manager"), SALESPERSON: _("Salesperson")}
+
+
+def role_label(role: str | None) -> str:
+    """A role code in the user's language ("" for none)."""
+    return str(ROLE_LABELS.get(role, role)) if role else ""
 
 
 def user_role(user: Any) -> str | None:

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm
 from customers.models import ManagerRegion, Salesperson
-from customers.roles import user_role
+from customers.roles import role_label, user_role
 from customers.services_admin import (
     AdminError,
     salesperson_deactivate,
@@ -46,7 +46,7 @@ def _role(user: Any) -> str | None:
 @admin_required
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
-    rows = [{"user": u, "role": _role(u), "regions": [m.region.path for m in u.managed_regions.all()],
+    rows = [{"user": u, "role": role_label(_role(u)), "regions": [m.region.path for m in u.managed_regions.all()],
              "salesperson": getattr(u, "salesperson", None), "token": getattr(u, "auth_token", None)}
             for u in _users()]
     return render(request, "settings/users.html", {"rows": rows})

@@ -201,7 +201,7 @@ def test_visit_timeline_newest_first_with_the_rest_folded(client, graded):
     client.cookies["django_language"] = "en"
     english = client.get("/customers/00101/").content.decode()
     assert "<summary>1 earlier visit</summary>" in english and "Next follow-up: 2025-04-01" in english
-    assert '<span class="chip">phone</span>' in english
+    assert '<span class="chip">Phone</span>' in english
 
 
 dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))

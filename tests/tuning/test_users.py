@@ -155,3 +155,19 @@ def test_users_api(admin_user, book, regions):
     assert api.post(f"/api/v1/users/{book['sp1'].user.pk}/activate/").json()["is_active"] is True
     listing = api.get("/api/v1/users/?ordering=username").json()
     assert [u["username"] for u in listing["results"]][:2] == ["boss", "bot"]
+
+
+@pytest.mark.django_db
+def test_roles_are_shown_in_words_not_codes(client, admin_user, book):
+    manager = user_create(username="boss2", password=GOOD, role="manager", first_name="总经理", by=admin_user)
+    client.force_login(manager)
+    page = client.get("/").content.decode()
+    assert '<span class="who">总经理 · 经理</span>' in page and "· manager" not in page
+    client.force_login(admin_user)
+    users = client.get("/settings/users/").content.decode()
+    assert "<td>经理</td>" in users and "<td>业务员</td>" in users and "<td>manager</td>" not in users
+    form = client.get(f"/settings/users/{manager.pk}/").content.decode()
+    assert '<option value="manager" selected>经理</option>' in form
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/settings/users/{manager.pk}/").content.decode()
+    assert '<option value="admin">Administrator</option>' in english
