@@ -78,9 +78,11 @@ class ReassignForm(AdminErrorMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["code_list"] = codes_of(data.get("codes", ""))
+        # codes typed, then those ticked in the customer search (name="picked", outside the declared fields)
+        picked = self.data.getlist("picked") if hasattr(self.data, "getlist") else []
+        data["code_list"] = codes_of("\n".join([data.get("codes", ""), *picked]))
         if not data.get("from_salesperson") and not data["code_list"]:
-            raise forms.ValidationError(_("Choose a salesperson whose customers move, or enter customer codes."))
+            raise forms.ValidationError(_("Choose a salesperson whose customers move, or find or enter customers."))
         return data
 
 
