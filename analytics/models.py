@@ -113,6 +113,8 @@ class StalePeriod(models.Model):
 
     class Meta:
         ordering = ["period"]
+        verbose_name = _("period to recompute")
+        verbose_name_plural = _("periods to recompute")
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} stale"
@@ -212,6 +214,8 @@ class CustomerPulse(models.Model):
     orders_plunge = models.BooleanField()
 
     class Meta:
+        verbose_name = _("customer pulse")
+        verbose_name_plural = _("customer pulses")
         indexes = [models.Index(fields=["as_of", "lifecycle"], name="pulse_asof_lifecycle")]
 
     def __str__(self) -> str:
@@ -251,6 +255,8 @@ class BackgroundJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.done}/{self.total}"
@@ -274,6 +280,8 @@ class ChurnModel(models.Model):
 
     class Meta:
         ordering = ["-trained_at", "-id"]
+        verbose_name = _("churn model")
+        verbose_name_plural = _("churn models")
 
     def __str__(self) -> str:
         return f"{self.algorithm} as of {self.as_of}"

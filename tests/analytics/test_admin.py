@@ -42,6 +42,8 @@ def test_admin_sees_every_analytics_table_read_only(client, computed):
     assert client.post(f"/admin/analytics/customersnapshot/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert CustomerSnapshot.objects.filter(pk=row.pk).exists()
     assert "销售" in index and "销售额" not in index  # the Sales app's name, not the column word
+    for name in ("客户本月动态", "后台任务", "流失模型", "待重新计算的期间", "分级策略", "客户快照"):
+        assert f">{name}</a>" in index, name
 
 
 @pytest.mark.django_db
