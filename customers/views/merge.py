@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from customers.forms import MergeForm
@@ -21,14 +21,14 @@ from .access import admin_required
 # What a merge moves, as the page names it: the models' verbose names are column words ("orders" is 订单数, a count)
 # or untranslated, so the rows a customer owns get their own names here; any other model falls back to its own.
 MOVED_LABELS = {
-    "customers.customeralias": _lazy("Former codes (aliases)"),
-    "customers.ownershipchange": _lazy("Ownership changes"),
-    "customers.visit": _lazy("Visits, calls and messages"),
-    "sales.order": _lazy("Sales orders"),
-    "sales.payment": _lazy("Payments received"),
-    "analytics.customersnapshot": _lazy("Monthly snapshots"),
-    "analytics.customerpulse": _lazy("Month-to-date pulse rows"),
-    "coupons.couponissue": _lazy("Coupons sent"),
+    "customers.customeralias": gettext_lazy("Former codes (aliases)"),
+    "customers.ownershipchange": gettext_lazy("Ownership changes"),
+    "customers.visit": gettext_lazy("Visits, calls and messages"),
+    "sales.order": gettext_lazy("Sales orders"),
+    "sales.payment": gettext_lazy("Payments received"),
+    "analytics.customersnapshot": gettext_lazy("Monthly snapshots"),
+    "analytics.customerpulse": gettext_lazy("Month-to-date pulse rows"),
+    "coupons.couponissue": gettext_lazy("Coupons sent"),
 }
 
 
