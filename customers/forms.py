@@ -41,12 +41,40 @@ def reassign_targets(user: Any) -> QuerySet[Salesperson]:
     return active.filter(q)
 
 
+# The admin services' messages (customers.services_admin: English, as the API returns them) as the settings pages
+# say them; anything else (Django's password and username validators) is already in the user's language.
+ADMIN_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern), text) for pattern, text in (
+    (r"^required$", _("This field is required.")),
+    (r"^must not be in the past$", _("Must not be in the past.")),
+    (r"^must be one of .*$", _("Choose one of the options.")),
+    (r"^must be another customer than the survivor$", _("Choose a different customer from the one that stays.")),
+    (r"^no such customer$", _("No such customer.")),
+    (r"^(?P<name>.+) is deactivated$", _("%(name)s is deactivated.")),
+    (r"^must be another salesperson$", _("Choose another salesperson.")),
+    (r"^(?P<name>.+) is already the salesperson of login (?P<login>.+)$",
+     _("%(name)s is already the salesperson of the login %(login)s.")),
+    (r"^you cannot remove your own admin role$", _("You cannot remove your own administrator role.")),
+    (r"^a user with that username already exists$", _("A user with that username already exists.")),
+    (r"^you cannot deactivate yourself$", _("You cannot deactivate yourself.")),
+    (r"^the user is deactivated$", _("The user is deactivated.")),
+)]
+
+
+def admin_error_text(message: str) -> str:
+    """An admin service's message in the user's language (unknown messages as they are)."""
+    for pattern, text in ADMIN_MESSAGES:
+        found = pattern.match(str(message))
+        if found:
+            return str(text) % found.groupdict() if found.groupdict() else str(text)
+    return str(message)
+
+
 class AdminErrorMixin:
-    """Put a service's AdminError on the field it names (or on the form)."""
+    """Put a service's AdminError on the field it names (or on the form), in the user's language."""
 
     def add_admin_error(self, exc: Any) -> None:
         field = exc.field if exc.field in self.fields else None  # type: ignore[attr-defined]
-        self.add_error(field, exc.message)  # type: ignore[attr-defined]
+        self.add_error(field, admin_error_text(exc.message))  # type: ignore[attr-defined]
 
 
 class OverrideForm(AdminErrorMixin, forms.Form):
@@ -57,7 +85,7 @@ class OverrideForm(AdminErrorMixin, forms.Form):
     def clean_until(self) -> Any:
         until = self.cleaned_data["until"]
         if until < timezone.localdate():
-            raise forms.ValidationError(_("must not be in the past"))
+            raise forms.ValidationError(_("Must not be in the past."))
         return until
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm
+from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm, admin_error_text
 from customers.models import ManagerRegion, Salesperson
 from customers.roles import role_label, user_role
 from customers.services_admin import (
@@ -116,7 +116,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             user_password_set(user=target, password=form.cleaned_data["password1"], by=request.user)
         except AdminError as exc:
-            form.add_error("password1", exc.message)
+            form.add_error("password1", admin_error_text(exc.message))
         else:
             messages.success(request, _("Password changed."))
             return redirect("settings_people:user", pk=target.pk)
@@ -132,7 +132,7 @@ def user_token(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         key = user_token_create(user=target, by=request.user)
     except AdminError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, admin_error_text(exc.message))
         return redirect("settings_people:user", pk=target.pk)
     return render(request, "settings/user_token.html", {"target": target, "key": key})
 

@@ -2,6 +2,7 @@
 Django's validators; API tokens shown once and revocable; deactivation."""
 
 import pytest
+from django.utils import translation
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -171,3 +172,19 @@ def test_roles_are_shown_in_words_not_codes(client, admin_user, book):
     client.cookies["django_language"] = "en"
     english = client.get(f"/settings/users/{manager.pk}/").content.decode()
     assert '<option value="admin">Administrator</option>' in english
+
+
+@pytest.mark.django_db
+def test_settings_pages_say_the_services_refusals_in_the_users_language(admin_client, admin_user, book):
+    from customers.forms import admin_error_text
+
+    mine = admin_client.post(f"/settings/users/{admin_user.pk}/", {"first_name": "", "email": "", "role": "manager"})
+    assert mine.status_code == 400 and "你不能取消自己的管理员角色。" in mine.content.decode()
+    taken = admin_client.post("/settings/users/new/", {"username": "sales1", "password1": GOOD, "password2": GOOD,
+                                                       "role": "salesperson"})
+    assert "you cannot" not in taken.content.decode() and "already exists" not in taken.content.decode()
+    with translation.override("zh-hans"):
+        assert admin_error_text("张三 is already the salesperson of login sales1") == "张三 已是登录名 sales1 的业务员。"
+        assert admin_error_text("something new") == "something new"
+    with translation.override("en"):
+        assert admin_error_text("must be another salesperson") == "Choose another salesperson."
