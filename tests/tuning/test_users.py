@@ -2,8 +2,8 @@
 Django's validators; API tokens shown once and revocable; deactivation."""
 
 import pytest
-from django.utils import translation
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -184,7 +184,8 @@ def test_settings_pages_say_the_services_refusals_in_the_users_language(admin_cl
                                                        "role": "salesperson"})
     assert "you cannot" not in taken.content.decode() and "already exists" not in taken.content.decode()
     with translation.override("zh-hans"):
-        assert admin_error_text("张三 is already the salesperson of login sales1") == "张三 已是登录名 sales1 的业务员。"
+        taken_name = admin_error_text("张三 is already the salesperson of login sales1")
+        assert taken_name == "张三 已是登录名 sales1 的业务员。"
         assert admin_error_text("something new") == "something new"
     with translation.override("en"):
         assert admin_error_text("must be another salesperson") == "Choose another salesperson."
