@@ -194,6 +194,16 @@ class VisitLine(NamedTuple):
     def kind_text(self) -> str:
         return labels.text(_VISIT_KINDS, self.kind)
 
+    # ISO days for the template: the `date` filter's locale-aware formatting, twice per visit, was most of the
+    # timeline's rendering time
+    @property
+    def day(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def next_day(self) -> str:
+        return self.next_date.isoformat() if self.next_date else ""
+
     def logger(self) -> str:
         """Who logged it, when that is not the salesperson it is filed under (a manager, an import); else ""."""
         if self.logged_by_id is None or self.logged_by_id == self.salesperson_user_id:

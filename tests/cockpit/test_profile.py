@@ -254,3 +254,19 @@ def test_visit_form_writes_what_djangos_widgets_write(data):
     with translation.override("en"):
         assert str(VisitForm(data)) == str(StockVisitForm(data))
         assert "<select" in str(VisitForm(data)) and 'type="date"' in str(VisitForm(data))
+
+
+@pytest.mark.django_db
+def test_the_cached_timeline_follows_every_change_and_the_language(client, graded):
+    sp = graded["sp1"]
+    visit = Visit.objects.create(customer=graded["c1"], salesperson=sp, date=dt.date(2025, 3, 1), kind="phone",
+                                 note="第一次")
+    client.force_login(sp.user)
+    assert "第一次" in client.get("/customers/00101/").content.decode()
+    Visit.objects.filter(pk=visit.pk).update(note="改过了")  # an edit in the back office or a re-import
+    page = client.get("/customers/00101/").content.decode()
+    assert "改过了" in page and "第一次" not in page
+    client.cookies["django_language"] = "en"
+    assert '<span class="chip">Phone</span>' in client.get("/customers/00101/").content.decode()
+    Visit.objects.filter(pk=visit.pk).delete()
+    assert "改过了" not in client.get("/customers/00101/").content.decode()
