@@ -35,23 +35,23 @@ class GradingPolicy(models.Model):
 
 
 class Lifecycle(models.TextChoices):
-    NEVER = "never", _("never bought")
-    CHURNED = "churned", _("churned")
-    AT_RISK = "at_risk", _("about to churn")
-    ACTIVE = "active", _("active")
+    NEVER = "never", _("Never bought")
+    CHURNED = "churned", _("Churned")
+    AT_RISK = "at_risk", _("About to churn")
+    ACTIVE = "active", _("Active")
 
 
 class SnapshotRun(models.Model):
     """One computation of one period: what ran, with which policy, how long each stage took, how it ended."""
 
     class Kind(models.TextChoices):
-        MONTH = "month", _("monthly close")
-        PULSE = "pulse", _("daily pulse")
+        MONTH = "month", _("Monthly close")
+        PULSE = "pulse", _("Daily pulse")
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.MONTH)
     period = models.DateField(_("period"), help_text=_("first day of the month"))
@@ -237,10 +237,10 @@ class BackgroundJob(models.Model):
     """Long work started from a page (recompute N months, a big export): its progress, for a progress bar."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=32)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
