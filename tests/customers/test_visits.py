@@ -46,3 +46,16 @@ def test_service_refuses_a_blank_outcome(book):
     with pytest.raises(VisitError, match="^note: an outcome is required"):
         visit_log(customer=book["c1"], user=book["sp1"].user, date=dt.date(2025, 3, 1), kind="phone", note=" \n")
     assert not Visit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_visit_added_in_the_back_office_is_logged_by_the_staff_user(client, book):
+    from tests.factories import UserFactory
+
+    boss = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    response = client.post("/admin/customers/visit/add/", {
+        "customer": book["c1"].pk, "salesperson": book["sp1"].pk, "date": "2025-03-01", "kind": "phone",
+        "note": "补录", "next_date": ""})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Visit.objects.get().logged_by == boss
