@@ -35,23 +35,23 @@ class GradingPolicy(models.Model):
 
 
 class Lifecycle(models.TextChoices):
-    NEVER = "never", _("never bought")
-    CHURNED = "churned", _("churned")
-    AT_RISK = "at_risk", _("about to churn")
-    ACTIVE = "active", _("active")
+    NEVER = "never", _("Never bought")
+    CHURNED = "churned", _("Churned")
+    AT_RISK = "at_risk", _("About to churn")
+    ACTIVE = "active", _("Active")
 
 
 class SnapshotRun(models.Model):
     """One computation of one period: what ran, with which policy, how long each stage took, how it ended."""
 
     class Kind(models.TextChoices):
-        MONTH = "month", _("monthly close")
-        PULSE = "pulse", _("daily pulse")
+        MONTH = "month", _("Monthly close")
+        PULSE = "pulse", _("Daily pulse")
 
     class Status(models.TextChoices):
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.MONTH)
     period = models.DateField(_("period"), help_text=_("first day of the month"))
@@ -113,6 +113,8 @@ class StalePeriod(models.Model):
 
     class Meta:
         ordering = ["period"]
+        verbose_name = _("period to recompute")
+        verbose_name_plural = _("periods to recompute")
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} stale"
@@ -212,6 +214,8 @@ class CustomerPulse(models.Model):
     orders_plunge = models.BooleanField()
 
     class Meta:
+        verbose_name = _("customer pulse")
+        verbose_name_plural = _("customer pulses")
         indexes = [models.Index(fields=["as_of", "lifecycle"], name="pulse_asof_lifecycle")]
 
     def __str__(self) -> str:
@@ -233,10 +237,10 @@ class BackgroundJob(models.Model):
     """Long work started from a page (recompute N months, a big export): its progress, for a progress bar."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=32)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
@@ -251,6 +255,8 @@ class BackgroundJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.done}/{self.total}"
@@ -274,6 +280,8 @@ class ChurnModel(models.Model):
 
     class Meta:
         ordering = ["-trained_at", "-id"]
+        verbose_name = _("churn model")
+        verbose_name_plural = _("churn models")
 
     def __str__(self) -> str:
         return f"{self.algorithm} as of {self.as_of}"

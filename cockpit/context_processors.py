@@ -1,6 +1,6 @@
 from typing import Any
 
-from customers.roles import user_role
+from customers.roles import role_label, user_role
 
 # URL prefix -> top-nav section (longest prefix first; "/" only matches the dashboard itself).
 NAV_SECTIONS = (("/customers/", "customers"), ("/worklist/", "worklist"), ("/coupons/", "coupons"),
@@ -17,5 +17,6 @@ def nav_section(path: str) -> str:
 def roles(request: Any) -> dict[str, Any]:
     """The signed-in user's role, for menus, and the top-nav section of the page."""
     role = user_role(getattr(request, "user", None))
-    return {"role": role, "is_admin_role": role == "admin", "is_manager_role": role in ("admin", "manager"),
+    return {"role": role, "role_label": role_label(role), "is_admin_role": role == "admin",
+            "is_manager_role": role in ("admin", "manager"),
             "nav_section": nav_section(getattr(request, "path", "") or "")}

@@ -52,7 +52,8 @@ class VisitForm(forms.Form):
     # The written-out widgets (cockpit/widgets.py): the same markup as Django's, without a template per input.
     date = forms.DateField(label=_("Date"), widget=DateBox(attrs={"type": "date"}, format=ISO))
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices, widget=ChoiceSelect)
-    note = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}), error_messages={
+        "required": _("Write down the outcome: what was said, agreed or ordered.")})
     next_date = forms.DateField(label=_("Next follow-up"), required=False,
                                 widget=DateBox(attrs={"type": "date"}, format=ISO))
 

@@ -110,12 +110,18 @@ class OwnershipChangeAdmin(ScopedCustomerAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(ScopedCustomerAdmin):
-    list_display = ["date", "customer", "salesperson", "kind", "next_date", "short_note"]
+    list_display = ["date", "customer", "salesperson", "kind", "next_date", "short_note", "logged_by"]
     list_filter = ["kind", "salesperson", "date"]
     search_fields = ["customer__code", "customer__name", "note", "visit_no"]
-    list_select_related = ["customer", "salesperson"]
+    list_select_related = ["customer", "salesperson", "logged_by"]
     autocomplete_fields = ["customer", "salesperson"]
+    readonly_fields = ["logged_by", "created_at"]
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # who typed it in, as on the profile and the API
+            obj.logged_by = request.user
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("outcome"))
     def short_note(self, obj: Visit) -> str:

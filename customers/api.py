@@ -57,11 +57,14 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
 class VisitSerializer(serializers.ModelSerializer):
     customer = serializers.CharField(source="customer.code")
     salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
+    # The caller when logged through the API; the importing user (or null) for imported visits.
+    logged_by = serializers.CharField(source="logged_by.username", default=None, allow_null=True, read_only=True)
+    note = serializers.CharField(trim_whitespace=True, help_text="The outcome: what was said, agreed or ordered.")
 
     class Meta:
         model = Visit
-        fields = ["id", "customer", "salesperson", "date", "kind", "note", "next_date", "created_at"]
-        read_only_fields = ["id", "salesperson", "created_at"]
+        fields = ["id", "customer", "salesperson", "logged_by", "date", "kind", "note", "next_date", "created_at"]
+        read_only_fields = ["id", "salesperson", "logged_by", "created_at"]
 
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -74,7 +77,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     ordering = ["-date", "-id"]
 
     def get_queryset(self):
-        return scoped(Visit.objects.select_related("customer", "salesperson"), user=self.request.user)
+        return scoped(Visit.objects.select_related("customer", "salesperson", "logged_by"), user=self.request.user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -84,7 +87,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         try:
             serializer.instance = visit_log(
                 customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
-                note=data.get("note", ""), next_date=data.get("next_date"),
+                note=data["note"], next_date=data.get("next_date"),
             )
         except VisitError as exc:
             raise ValidationError(str(exc)) from exc

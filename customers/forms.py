@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import GRADES, Region, Salesperson
-from .roles import ADMIN, MANAGER, SALESPERSON, is_company_wide_manager, user_role
+from .roles import MANAGER, ROLE_LABELS, ROLES, is_company_wide_manager, user_role
 from .selectors import salespeople_visible
 
-ROLE_CHOICES = [("", _("no role (cannot see anything)")), (ADMIN, _("admin")), (MANAGER, _("manager")),
-                (SALESPERSON, _("salesperson"))]
+ROLE_CHOICES = [("", _("No role (cannot see anything)")), *[(r, ROLE_LABELS[r]) for r in ROLES]]
 
 
 def codes_of(text: str) -> list[str]:
@@ -49,34 +48,62 @@ def reassign_targets(user: Any) -> QuerySet[Salesperson]:
     return active.filter(q)
 
 
+# The admin services' messages (customers.services_admin: English, as the API returns them) as the settings pages
+# say them; anything else (Django's password and username validators) is already in the user's language.
+ADMIN_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern), text) for pattern, text in (
+    (r"^required$", _("This field is required.")),
+    (r"^must not be in the past$", _("Must not be in the past.")),
+    (r"^must be one of .*$", _("Choose one of the options.")),
+    (r"^must be another customer than the survivor$", _("Choose a different customer from the one that stays.")),
+    (r"^no such customer$", _("No such customer.")),
+    (r"^(?P<name>.+) is deactivated$", _("%(name)s is deactivated.")),
+    (r"^must be another salesperson$", _("Choose another salesperson.")),
+    (r"^(?P<name>.+) is already the salesperson of login (?P<login>.+)$",
+     _("%(name)s is already the salesperson of the login %(login)s.")),
+    (r"^you cannot remove your own admin role$", _("You cannot remove your own administrator role.")),
+    (r"^a user with that username already exists$", _("A user with that username already exists.")),
+    (r"^you cannot deactivate yourself$", _("You cannot deactivate yourself.")),
+    (r"^the user is deactivated$", _("The user is deactivated.")),
+)]
+
+
+def admin_error_text(message: str) -> str:
+    """An admin service's message in the user's language (unknown messages as they are)."""
+    for pattern, text in ADMIN_MESSAGES:
+        found = pattern.match(str(message))
+        if found:
+            return str(text) % found.groupdict() if found.groupdict() else str(text)
+    return str(message)
+
+
 class AdminErrorMixin:
-    """Put a service's AdminError on the field it names (or on the form)."""
+    """Put a service's AdminError on the field it names (or on the form), in the user's language."""
 
     def add_admin_error(self, exc: Any) -> None:
         field = exc.field if exc.field in self.fields else None  # type: ignore[attr-defined]
-        self.add_error(field, exc.message)  # type: ignore[attr-defined]
+        self.add_error(field, admin_error_text(exc.message))  # type: ignore[attr-defined]
 
 
 class OverrideForm(AdminErrorMixin, forms.Form):
-    grade = forms.ChoiceField(label=_("grade"), choices=GRADES)
-    reason = forms.CharField(label=_("reason"), max_length=255)
-    until = forms.DateField(label=_("until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    grade = forms.ChoiceField(label=_("Grade"), choices=GRADES)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+    until = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_until(self) -> Any:
         until = self.cleaned_data["until"]
         if until < timezone.localdate():
-            raise forms.ValidationError(_("must not be in the past"))
+            raise forms.ValidationError(_("Must not be in the past."))
         return until
 
 
 class ReassignForm(AdminErrorMixin, forms.Form):
     from_salesperson = forms.ModelChoiceField(
-        label=_("all customers of"), queryset=Salesperson.objects.none(), required=False,
+        label=_("All customers of"), queryset=Salesperson.objects.none(), required=False,
         help_text=_("e.g. a salesperson who is leaving"))
-    codes = forms.CharField(label=_("customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text=_("one per line, or separated by commas"))
-    to = forms.ModelChoiceField(label=_("move to"), queryset=Salesperson.objects.none())
-    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+    codes = forms.CharField(label=_("Customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=_("One per line, or separated by commas"))
+    to = forms.ModelChoiceField(label=_("Move to"), queryset=Salesperson.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,32 +113,34 @@ class ReassignForm(AdminErrorMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["code_list"] = codes_of(data.get("codes", ""))
+        # codes typed, then those ticked in the customer search (name="picked", outside the declared fields)
+        picked = self.data.getlist("picked") if hasattr(self.data, "getlist") else []
+        data["code_list"] = codes_of("\n".join([data.get("codes", ""), *picked]))
         if not data.get("from_salesperson") and not data["code_list"]:
-            raise forms.ValidationError(_("Choose a salesperson whose customers move, or enter customer codes."))
+            raise forms.ValidationError(_("Choose a salesperson whose customers move, or find or enter customers."))
         return data
 
 
 class UserRoleForm(AdminErrorMixin, forms.Form):
-    first_name = forms.CharField(label=_("name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("email"), required=False)
-    role = forms.ChoiceField(label=_("role"), choices=ROLE_CHOICES, required=False)
+    first_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
     regions = forms.ModelMultipleChoiceField(
-        label=_("regions (regional managers)"), queryset=Region.objects.all(), required=False,
+        label=_("Regions (regional managers)"), queryset=Region.objects.all(), required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}))
     company_wide = forms.BooleanField(
-        label=_("company-wide manager"), required=False,
-        help_text=_("a manager sees every customer only when ticked here, otherwise only their regions' customers; "
+        label=_("Company-wide manager"), required=False,
+        help_text=_("A manager sees every customer only when ticked here, otherwise only their regions' customers; "
                     "a manager with neither sees nothing"))
     salesperson_name = forms.CharField(
-        label=_("salesperson name (as in the ERP)"), max_length=64, required=False,
-        help_text=_("for the salesperson role: links the imported salesperson of that name, or creates one"))
+        label=_("Salesperson name (as in the ERP)"), max_length=64, required=False,
+        help_text=_("For the salesperson role: links the imported salesperson of that name, or creates one"))
 
 
 class UserCreateForm(UserRoleForm):
-    username = forms.CharField(label=_("username"), max_length=150)
-    password1 = forms.CharField(label=_("password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("password again"), widget=forms.PasswordInput, strip=False)
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     field_order = ["username", "first_name", "email", "password1", "password2", "role", "regions", "company_wide",
                    "salesperson_name"]
@@ -124,8 +153,8 @@ class UserCreateForm(UserRoleForm):
 
 
 class PasswordForm(AdminErrorMixin, forms.Form):
-    password1 = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("new password again"), widget=forms.PasswordInput, strip=False)
+    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -135,8 +164,8 @@ class PasswordForm(AdminErrorMixin, forms.Form):
 
 
 class DeactivateForm(AdminErrorMixin, forms.Form):
-    reassign_to = forms.ModelChoiceField(label=_("hand their customers to"), queryset=Salesperson.objects.none(),
-                                         required=False, help_text=_("leave empty to keep them where they are"))
+    reassign_to = forms.ModelChoiceField(label=_("Hand their customers to"), queryset=Salesperson.objects.none(),
+                                         required=False, help_text=_("Leave empty to keep them where they are"))
 
     def __init__(self, *args: Any, salesperson: Salesperson | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,6 +176,6 @@ class DeactivateForm(AdminErrorMixin, forms.Form):
 
 
 class MergeForm(AdminErrorMixin, forms.Form):
-    survivor = forms.CharField(label=_("keep this customer (code)"), max_length=32)
-    merged = forms.CharField(label=_("merge this duplicate into it (code)"), max_length=32)
-    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+    survivor = forms.CharField(label=_("Keep this customer (code)"), max_length=32)
+    merged = forms.CharField(label=_("Merge this duplicate into it (code)"), max_length=32)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .dates import future_date_problem
 from .phones import validate_mobile
@@ -174,9 +175,9 @@ class Visit(models.Model):
     """A visit, call or message to a customer, with its outcome and the next follow-up."""
 
     class Kind(models.TextChoices):
-        ONSITE = "onsite", _("on-site")
-        PHONE = "phone", _("phone")
-        MESSAGE = "message", _("message")
+        ONSITE = "onsite", _("On-site")
+        PHONE = "phone", _("Phone")
+        MESSAGE = "message", pgettext_lazy("visit kind", "Message")  # 消息 (WeChat too), not 短信
 
     visit_no = models.CharField(_("visit number"), max_length=64, null=True, blank=True, unique=True)
     row_key = models.CharField(
@@ -188,10 +189,14 @@ class Visit(models.Model):
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ONSITE)
+    # Blank only on imported history (another system's records, kept as they were); the form and the API require it.
     note = models.TextField(_("outcome"), blank=True)
     next_date = models.DateField(_("next follow-up"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    # Who typed it in: a manager logging a call for a salesperson's customer is not that salesperson
+    # (`salesperson` stays the customer's owner, whose follow-up it is). The importing user for imported rows.
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,11 +7,20 @@ a manager's last region once made them company-wide (issue 17 item 2).
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 ADMIN = "admin"
 MANAGER = "manager"
 SALESPERSON = "salesperson"
 ROLES = (ADMIN, MANAGER, SALESPERSON)
 COMPANY_WIDE = "company_wide"  # a group: the manager sees every customer (not a role of its own)
+# The roles as people say them; the codes above are group names and API values, never shown on a page.
+ROLE_LABELS = {ADMIN: _("Administrator"), MANAGER: _("Manager"), SALESPERSON: _("Salesperson")}
+
+
+def role_label(role: str | None) -> str:
+    """A role code in the user's language ("" for none)."""
+    return str(ROLE_LABELS.get(role, role)) if role else ""
 
 
 def user_role(user: Any) -> str | None:

@@ -93,9 +93,15 @@ def visit_log(
     *, customer: Customer, user: Any, date: dt.date, kind: str, note: str = "", next_date: dt.date | None = None
 ) -> Visit:
     """Log a visit, call or message dated at the latest tomorrow; the customer's last visit date is their latest
-    visit's (customers.dates: a future date would have frozen it)."""
+    visit's (customers.dates: a future date would have frozen it).
+
+    The outcome is required: a visit without one tells the next person nothing. `logged_by` is the user; the
+    visit's salesperson is theirs when they are one, else the customer's owner (a manager logging for them).
+    """
     if kind not in Visit.Kind.values:
         raise VisitError(f"kind: must be one of {', '.join(Visit.Kind.values)}")
+    if not note.strip():
+        raise VisitError("note: an outcome is required (what was said, agreed or ordered)")
     problem = future_date_problem(date)
     if problem:
         raise VisitError(f"date: {problem}")
@@ -103,8 +109,8 @@ def visit_log(
         raise VisitError("next_date: must not be before the visit date")
     salesperson = Salesperson.objects.filter(user=user).first()
     visit = Visit.objects.create(
-        customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note,
-        next_date=next_date, created_by=user,
+        customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note.strip(),
+        next_date=next_date, logged_by=user if getattr(user, "is_authenticated", False) else None,
     )
     customer_last_visit_refresh(customer_ids=[customer.pk])
     customer.last_visit_date = Customer.objects.values_list("last_visit_date", flat=True).get(pk=customer.pk)

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/<str:code>/override/", overrides.override, name="override"),
     path("customers/<str:code>/override/clear/", overrides.override_clear, name="override_clear"),
     path("reassign/", reassign.reassign, name="reassign"),
+    path("reassign/customers/", reassign.reassign_picker, name="reassign_picker"),
     path("merge/", merge.merge, name="merge"),
     path("users/", users.users, name="users"),
     path("users/new/", users.user_new, name="user_new"),

@@ -16,12 +16,53 @@ METHODS = ("fixed_amount", "cumulative_share", "rank_percentile", "weighted_scor
 D = Decimal
 
 
-class PolicyError(Exception):
-    """A policy that cannot be used; `.errors` lists every problem, each naming its key path."""
+# Each problem's English text, by code; `PolicyError.problems` carries the code and values so a page can say it in
+# the user's language and name the field as the page does (analytics/tuning/forms.py), while `errors` stays the
+# English `key.path: message` lines that set_policy prints and integrators read.
+MESSAGES = {
+    "object": "must be an object",
+    "unknown_key": "unknown key",
+    "boolean": "must be true or false",
+    "text": "must be a non-empty text",
+    "number": "must be a number",
+    "whole_min": "must be a whole number >= {minimum}",
+    "whole_range": "must be a whole number between {low} and {high}",
+    "between": "must be between {low} and {high}",
+    "increasing": "{keys} must be increasing",
+    "decreasing": "a, b, c must be decreasing (a > b > c)",
+    "non_negative": "must be a number >= 0",
+    "positive": "must be a number > 0",
+    "sum_one": "must sum to 1 (got {total})",
+    "greater_than": "must be greater than {other}",
+    "down_range": "must be greater than 0 and at most 1",
+    "method": "must be one of {methods}",
+    "json": "invalid JSON: {detail}",
+}
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: the key path it is about, its MESSAGES code and the values in its text."""
+
+    path: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if self.code == "unknown_key":
+            return f"unknown key: {self.path}"
+        text = MESSAGES[self.code].format(**self.params)
+        return f"{self.path}: {text}" if self.path else text
+
+
+class PolicyError(Exception):
+    """A policy that cannot be used; `.errors` lists every problem, each naming its key path (`.problems`: the same,
+    structured)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        self.errors = [str(p) for p in problems]
+        super().__init__("; ".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -155,19 +196,19 @@ class _Reader:
     """Reads one policy dict against the defaults, collecting every error instead of stopping at the first."""
 
     def __init__(self) -> None:
-        self.errors: list[str] = []
+        self.errors: list[Problem] = []
 
-    def err(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+    def err(self, path: str, code: str, **params: Any) -> None:
+        self.errors.append(Problem(path, code, params))
 
     def obj(self, path: str, raw: Any, default: Any) -> Any:
         if raw is None:  # an explicit null section means "use the defaults", like an omitted one
             return default
         if not isinstance(raw, dict):
-            self.err(path, "must be an object")
+            self.err(path, "object")
             return default
         known = {f.name for f in fields(default)}
-        self.errors.extend(f"unknown key: {path}.{key}" for key in raw if key not in known)
+        self.errors.extend(Problem(f"{path}.{key}", "unknown_key") for key in raw if key not in known)
         values = {}
         for f in fields(default):
             if f.name not in raw:
@@ -183,31 +224,31 @@ class _Reader:
         name = path.rsplit(".", 1)[-1]
         if isinstance(default, bool):
             if not isinstance(raw, bool):
-                self.err(path, "must be true or false")
+                self.err(path, "boolean")
                 return None
             return raw
         if isinstance(default, str):
             if not isinstance(raw, str) or not raw.strip():
-                self.err(path, "must be a non-empty text")
+                self.err(path, "text")
                 return None
             return raw.strip()
         if name in _INT_FIELDS:
             return self.whole(path, raw, _INT_MINIMUM.get(name, 0))
         dec = _to_decimal(raw)
         if dec is None:
-            self.err(path, "must be a number")
+            self.err(path, "number")
         return dec
 
     def whole(self, path: str, raw: Any, minimum: int) -> int | None:
         dec = _to_decimal(raw)
         if dec is None or dec != dec.to_integral_value() or dec < minimum:
-            self.err(path, f"must be a whole number >= {minimum}")
+            self.err(path, "whole_min", minimum=minimum)
             return None
         return int(dec)
 
     def between(self, path: str, value: Decimal, low: int = 0, high: int = 1) -> bool:
         if not low <= value <= high:
-            self.err(path, f"must be between {low} and {high}")
+            self.err(path, "between", low=low, high=high)
             return False
         return True
 
@@ -220,7 +261,7 @@ def _check_cuts(reader: _Reader, name: str, section: Any, keys: str) -> None:
     values = [getattr(section, k) for k in keys]
     if all([reader.between(f"{name}.{k}", v) for k, v in zip(keys, values, strict=True)]):
         if any(x >= y for x, y in zip(values, values[1:], strict=False)):
-            reader.err(name, f"{', '.join(keys)} must be increasing")
+            reader.err(name, "increasing", keys=", ".join(keys))
 
 
 def _check(reader: _Reader, p: Policy, clean: set[str]) -> None:
@@ -229,9 +270,9 @@ def _check(reader: _Reader, p: Policy, clean: set[str]) -> None:
         fa = p.fixed_amount
         negative = [k for k in "abc" if getattr(fa, k) < 0]
         for k in negative:
-            reader.err(f"fixed_amount.{k}", "must be a number >= 0")
+            reader.err(f"fixed_amount.{k}", "non_negative")
         if not negative and not fa.a > fa.b > fa.c:
-            reader.err("fixed_amount", "a, b, c must be decreasing (a > b > c)")
+            reader.err("fixed_amount", "decreasing")
     if "cumulative_share" in clean:
         _check_cuts(reader, "cumulative_share", p.cumulative_share, "ab")
     if "rank_percentile" in clean:
@@ -241,21 +282,21 @@ def _check(reader: _Reader, p: Policy, clean: set[str]) -> None:
         parts = [getattr(w, f.name) for f in fields(w)]
         if all([reader.between(f"weighted_score.weights.{f.name}", getattr(w, f.name)) for f in fields(w)]):
             if sum(parts) != 1:
-                reader.err("weighted_score.weights", f"must sum to 1 (got {fmt_decimal(sum(parts, D(0)))})")
+                reader.err("weighted_score.weights", "sum_one", total=fmt_decimal(sum(parts, D(0))))
         _check_cuts(reader, "weighted_score", p.weighted_score, "ab")
     if "lifecycle" in clean:
         lc = p.lifecycle
         if lc.churn_days <= lc.active_days:
-            reader.err("lifecycle.churn_days", "must be greater than lifecycle.active_days")
+            reader.err("lifecycle.churn_days", "greater_than", other="lifecycle.active_days")
         if lc.rhythm_factor <= 0:
-            reader.err("lifecycle.rhythm_factor", "must be a number > 0")
+            reader.err("lifecycle.rhythm_factor", "positive")
     if "surge" in clean:
         if p.surge.up <= 0:
-            reader.err("surge.up", "must be a number > 0")
+            reader.err("surge.up", "positive")
         if not 0 < p.surge.down <= 1:
-            reader.err("surge.down", "must be greater than 0 and at most 1")
+            reader.err("surge.down", "down_range")
         if p.surge.min_base_amount < 0:
-            reader.err("surge.min_base_amount", "must be a number >= 0")
+            reader.err("surge.min_base_amount", "non_negative")
     if "control" in clean:
         reader.between("control.drop", p.control.drop)
 
@@ -269,21 +310,21 @@ def parse_policy(data: dict[str, Any] | str) -> Policy:
         try:
             data = json.loads(data, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            raise PolicyError([f"invalid JSON: {exc}"]) from exc
+            raise PolicyError([Problem("", "json", {"detail": str(exc)})]) from exc
     if not isinstance(data, dict):
-        raise PolicyError(["policy: must be an object"])
+        raise PolicyError([Problem("policy", "object")])
     reader = _Reader()
     top = {"method", "window_months", *_SECTIONS}
-    reader.errors.extend(f"unknown key: {key}" for key in data if key not in top)
+    reader.errors.extend(Problem(key, "unknown_key") for key in data if key not in top)
     method = data.get("method", Policy.method)
     if method not in METHODS:
-        reader.err("method", f"must be one of {', '.join(METHODS)}")
+        reader.err("method", "method", methods=", ".join(METHODS))
         method = Policy.method
     months = None
     if data.get("window_months") is not None:
         months = reader.whole("window_months", data["window_months"], 1)
         if months is not None and months > MAX_WINDOW_MONTHS:
-            reader.err("window_months", f"must be a whole number between 1 and {MAX_WINDOW_MONTHS}")
+            reader.err("window_months", "whole_range", low=1, high=MAX_WINDOW_MONTHS)
     sections: dict[str, Any] = {}
     clean: set[str] = set()
     for name, cls in _SECTIONS.items():

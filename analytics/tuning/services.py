@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from analytics.models import BackgroundJob, GradingPolicy
 from analytics.periods import add_months, fmt, last_closed_period, parse_period
@@ -20,6 +21,7 @@ from customers.models import AuditLog
 from customers.services import audit
 
 from .diff import policy_diff
+from .forms import METHOD_LABELS, Change, changes_described
 
 POLICY_SAVED = "policy_set"
 RECOMPUTE_KIND = "policy_recompute"
@@ -50,7 +52,8 @@ def policy_restore(*, version: int, user: Any) -> GradingPolicy:
         old = GradingPolicy.objects.get(version=version)
     except GradingPolicy.DoesNotExist as exc:
         raise TuningError(f"no policy version {version}") from exc
-    return policy_save(data=old.data, user=user, comment=f"restore of v{version}")
+    # the comment is stored text: written in the language of whoever restored it, as a comment they typed would be
+    return policy_save(data=old.data, user=user, comment=gettext("Restore of version %(v)s") % {"v": version})
 
 
 @dataclass
@@ -58,6 +61,16 @@ class VersionEntry:
     row: GradingPolicy
     diff: dict[str, list[Any]]
     previous_version: int | None
+
+    @property
+    def changes(self) -> list[Change]:
+        """The diff as the page shows it: field labels and readable values, not JSON keys."""
+        return changes_described(self.diff)
+
+    @property
+    def method_label(self) -> str:
+        method = self.row.data.get("method", "")
+        return str(METHOD_LABELS.get(method, method))
 
 
 def policy_history(*, limit: int = 100) -> list[VersionEntry]:

@@ -24,11 +24,11 @@ from .services import (
 )
 
 
-def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200, comment: str = "") -> HttpResponse:
     active = policy_active()
     jobs = BackgroundJob.objects.filter(kind=RECOMPUTE_KIND).order_by("-created_at", "-id")[:3]
     context = {"form": form, "sections": form.sections(), "active": active, "period": preview_period(),
-               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs}
+               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs, "comment": comment}
     return render(request, "settings/grading.html", context, status=status)
 
 
@@ -39,11 +39,12 @@ def grading(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, PolicyForm.from_stored(policy_active().data))
     form = PolicyForm.from_post(request.POST)
+    comment = request.POST.get("comment", "").strip()[:255]
     try:
-        row = policy_save(data=form.data(), user=request.user, comment=request.POST.get("comment", "").strip()[:255])
+        row = policy_save(data=form.data(), user=request.user, comment=comment)
     except PolicyError as exc:
-        form.errors = list(exc.errors)
-        return _page(request, form, status=400)
+        form.fail(exc)
+        return _page(request, form, status=400, comment=comment)  # the "what and why" is kept for the retry
     messages.success(request, _("Policy version %(version)s is active.") % {"version": row.version})
     return redirect("settings_grading:grading")
 
@@ -85,9 +86,9 @@ def recompute(request: HttpRequest) -> HttpResponse:
     try:
         months = int(request.POST.get("months", ""))
         job = recompute_start(months=months, user=request.user)
-    except (ValueError, TuningError) as exc:
-        message = str(exc) if isinstance(exc, TuningError) else _("months: must be a whole number")
-        messages.error(request, message)
+    except (ValueError, TuningError):  # the only thing the service refuses is the count of months
+        messages.error(request, _("The number of months to recompute must be a whole number from 1 to %(max)s.")
+                       % {"max": MAX_RECOMPUTE_MONTHS})
         return redirect("settings_grading:grading")
     if is_htmx(request):
         return render(request, "settings/job.html", {"job": job})

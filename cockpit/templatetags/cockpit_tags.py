@@ -1,36 +1,21 @@
 """Formatting for the cockpit pages: money as ¥ with thousands separators, growth as signed percent, codes as words."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.utils import timezone
 
 from cockpit import labels
+from config.money import format_yuan
 
 register = template.Library()
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 @register.filter
 def yuan(value: Any, places: int = 2) -> str:
-    """¥1,234.56 (negative: -¥1,234.56); blank stays blank."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    quantum = Decimal(1).scaleb(-int(places))
-    amount = amount.quantize(quantum)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.{int(places)}f}"
+    """¥1,234.56 (negative: -¥1,234.56); blank stays blank. The site's one money format (config.money)."""
+    return format_yuan(value, places)
 
 
 @register.filter

@@ -5,7 +5,9 @@ from typing import Any
 from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from customers.forms import MergeForm
@@ -16,10 +18,26 @@ from customers.services_admin.merge import merge_preview
 
 from .access import admin_required
 
+# What a merge moves, as the page names it: the models' verbose names are column words ("orders" is 订单数, a count)
+# or untranslated, so the rows a customer owns get their own names here; any other model falls back to its own.
+MOVED_LABELS = {
+    "customers.customeralias": gettext_lazy("Former codes (aliases)"),
+    "customers.ownershipchange": gettext_lazy("Ownership changes"),
+    "customers.visit": gettext_lazy("Visits, calls and messages"),
+    "sales.order": gettext_lazy("Sales orders"),
+    "sales.payment": gettext_lazy("Payments received"),
+    "analytics.customersnapshot": gettext_lazy("Monthly snapshots"),
+    "analytics.customerpulse": gettext_lazy("Month-to-date pulse rows"),
+    "coupons.couponissue": gettext_lazy("Coupons sent"),
+}
+
 
 def _named(counts: dict[str, int]) -> list[tuple[str, str, int]]:
-    """(model label, its plural name in the user's language, count) for the page."""
-    return [(label, str(apps.get_model(label)._meta.verbose_name_plural), n) for label, n in counts.items()]
+    """(model label, its name in the user's language, count) for the page."""
+    def name(label: str) -> str:
+        known = MOVED_LABELS.get(label)
+        return str(known) if known is not None else capfirst(str(apps.get_model(label)._meta.verbose_name_plural))
+    return [(label, name(label), n) for label, n in counts.items()]
 
 
 def _pair(request: HttpRequest, form: MergeForm) -> tuple[Customer, Customer] | None:

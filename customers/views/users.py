@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm
+from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm, admin_error_text
 from customers.models import ManagerRegion, Salesperson
-from customers.roles import COMPANY_WIDE, is_company_wide_manager, user_role
+from customers.roles import COMPANY_WIDE, is_company_wide_manager, role_label, user_role
 from customers.services_admin import (
     AdminError,
     salesperson_deactivate,
@@ -46,7 +46,7 @@ def _role(user: Any) -> str | None:
 @admin_required
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
-    rows = [{"user": u, "role": _role(u), "regions": [m.region.path for m in u.managed_regions.all()],
+    rows = [{"user": u, "role": role_label(_role(u)), "regions": [m.region.path for m in u.managed_regions.all()],
              "company_wide": _role(u) == "manager" and any(g.name == COMPANY_WIDE for g in u.groups.all()),
              "salesperson": getattr(u, "salesperson", None), "token": getattr(u, "auth_token", None)}
             for u in _users()]
@@ -120,7 +120,7 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             user_password_set(user=target, password=form.cleaned_data["password1"], by=request.user)
         except AdminError as exc:
-            form.add_error("password1", exc.message)
+            form.add_error("password1", admin_error_text(exc.message))
         else:
             messages.success(request, _("Password changed."))
             return redirect("settings_people:user", pk=target.pk)
@@ -136,7 +136,7 @@ def user_token(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         key = user_token_create(user=target, by=request.user)
     except AdminError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, admin_error_text(exc.message))
         return redirect("settings_people:user", pk=target.pk)
     return render(request, "settings/user_token.html", {"target": target, "key": key})
 

@@ -70,7 +70,7 @@ def visits_write(*, period: Period, visits: Visits, ids: np.ndarray, owners: np.
     next_dates = [None if d < 0 else period.start + dt.timedelta(days=d) for d in visits.next_day.tolist()]
     visit_dates = writer.dates(period.start, visits.day)
     return writer.write(Visit, [
-        "visit_no", "row_key", "customer_id", "salesperson_id", "date", "kind", "note", "next_date", "created_by_id",
+        "visit_no", "row_key", "customer_id", "salesperson_id", "date", "kind", "note", "next_date", "logged_by_id",
         "created_at",
     ], [
         [f"VS{i + 1:08d}" for i in range(k)], [None] * k, ids[visits.customer].tolist(),

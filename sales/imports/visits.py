@@ -2,6 +2,9 @@
 
 Without a visit_no the whole row is the key (`Visit.row_key`, a hash of every cell), so re-importing a file changes
 nothing and the same row twice in one file is one visit. A customer's last_visit_date moves to its latest visit.
+Each visit is logged_by the importing user (None from the command line without one). An empty note is accepted,
+unlike the form and the API: a file is history kept elsewhere, and refusing the whole file over a blank cell would
+lose the rest of it; the profile shows such a visit as "no outcome recorded".
 """
 
 import datetime as dt
@@ -145,7 +148,7 @@ def visits_write(*, plan: VisitsPlan, batch: Any, ctx: Context) -> dict[str, int
         v = plan.rows[key]
         return Visit(id=pk, visit_no=key[1] if key[0] == "no" else None, row_key=key[1] if key[0] == "row" else None,
                      customer_id=v["customer_id"], salesperson=people.get(v["salesperson"]), date=v["date"],
-                     kind=v["kind"], note=v["note"], next_date=v["next_date"], created_by=ctx.user)  # fmt: skip
+                     kind=v["kind"], note=v["note"], next_date=v["next_date"], logged_by=ctx.user)  # fmt: skip
 
     for keys in chunks(plan.created):
         Visit.objects.bulk_create([build(k) for k in keys])

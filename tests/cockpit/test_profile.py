@@ -100,7 +100,7 @@ def test_log_a_visit_with_htmx_returns_the_timeline(client, graded):
     html = response.content.decode()
     assert html.startswith('<section id="visits"') and "问了补货" in html
     visit = Visit.objects.get()
-    assert (visit.customer.code, visit.kind, visit.salesperson, visit.created_by) == (
+    assert (visit.customer.code, visit.kind, visit.salesperson, visit.logged_by) == (
         "00101", "phone", graded["sp1"], graded["sp1"].user)
     graded["c1"].refresh_from_db()
     assert graded["c1"].last_visit_date == today
@@ -112,14 +112,51 @@ def test_visit_errors_in_plain_words(client, graded):
     today = timezone.localdate()
     response = client.post("/customers/00101/visits/", {
         "date": today.isoformat(), "kind": "phone", "next_date": (today - dt.timedelta(days=1)).isoformat(),
+        "note": "没人接",
     }, HTTP_HX_REQUEST="true")
     assert response.status_code == 200  # htmx 2 swaps only 2xx: the form comes back with its error
     assert response.context["visit_form"].errors == {"next_date": ["下次跟进日期不能早于拜访日期。"]}  # zh-hans default
     assert not Visit.objects.exists()
-    plain = client.post("/customers/00101/visits/", {"date": "", "kind": "phone"})
+    plain = client.post("/customers/00101/visits/", {"date": "", "kind": "phone", "note": "没人接"})
     assert plain.status_code == 400
-    ok = client.post("/customers/00101/visits/", {"date": today.isoformat(), "kind": "onsite"})
+    ok = client.post("/customers/00101/visits/", {"date": today.isoformat(), "kind": "onsite", "note": "没人接"})
     assert ok.status_code == 302 and ok["Location"] == "/customers/00101/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("note", ["", "  \n "])
+def test_a_visit_needs_an_outcome(client, graded, note):
+    client.force_login(graded["sp1"].user)
+    today = timezone.localdate()
+    response = client.post("/customers/00101/visits/", {"date": today.isoformat(), "kind": "phone", "note": note},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.context["visit_form"].errors == {"note": ["请填写拜访结果：谈了什么、约定了什么或下了什么单。"]}
+    assert " required" in re.search(r'<textarea[^>]*name="note"[^>]*>', response.content.decode()).group(0)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_visit_logged_by_a_manager_says_so(client, graded, manager_user):
+    manager_user.first_name = "总经理"
+    manager_user.save()
+    client.force_login(manager_user)
+    today = timezone.localdate()
+    response = client.post("/customers/00101/visits/", {"date": today.isoformat(), "kind": "phone",
+                                                         "note": "催了回款"}, HTTP_HX_REQUEST="true")
+    visit = Visit.objects.get()
+    assert (visit.salesperson, visit.logged_by) == (graded["sp1"], manager_user)  # filed under the owner
+    html = response.content.decode()
+    assert f'<span class="muted">{graded["sp1"].name} · 由总经理记录</span>' in html
+    # the owner's own visit names only them; an imported one without a note says so
+    Visit.objects.create(customer=graded["c1"], salesperson=graded["sp1"], date=today, kind="onsite", note="谈新品",
+                         logged_by=graded["sp1"].user)
+    Visit.objects.create(customer=graded["c1"], salesperson=graded["sp1"], date=today - dt.timedelta(days=1),
+                         kind="onsite", note="")
+    client.cookies["django_language"] = "en"
+    english = client.get("/customers/00101/").content.decode()
+    assert english.count("logged by") == 1 and f'{graded["sp1"].name} · logged by 总经理' in english
+    assert english.count("No outcome recorded.") == 1
 
 
 @pytest.mark.django_db
@@ -164,7 +201,7 @@ def test_visit_timeline_newest_first_with_the_rest_folded(client, graded):
     client.cookies["django_language"] = "en"
     english = client.get("/customers/00101/").content.decode()
     assert "<summary>1 earlier visit</summary>" in english and "Next follow-up: 2025-04-01" in english
-    assert '<span class="chip">phone</span>' in english
+    assert '<span class="chip">Phone</span>' in english
 
 
 dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
@@ -217,3 +254,19 @@ def test_visit_form_writes_what_djangos_widgets_write(data):
     with translation.override("en"):
         assert str(VisitForm(data)) == str(StockVisitForm(data))
         assert "<select" in str(VisitForm(data)) and 'type="date"' in str(VisitForm(data))
+
+
+@pytest.mark.django_db
+def test_the_cached_timeline_follows_every_change_and_the_language(client, graded):
+    sp = graded["sp1"]
+    visit = Visit.objects.create(customer=graded["c1"], salesperson=sp, date=dt.date(2025, 3, 1), kind="phone",
+                                 note="第一次")
+    client.force_login(sp.user)
+    assert "第一次" in client.get("/customers/00101/").content.decode()
+    Visit.objects.filter(pk=visit.pk).update(note="改过了")  # an edit in the back office or a re-import
+    page = client.get("/customers/00101/").content.decode()
+    assert "改过了" in page and "第一次" not in page
+    client.cookies["django_language"] = "en"
+    assert '<span class="chip">Phone</span>' in client.get("/customers/00101/").content.decode()
+    Visit.objects.filter(pk=visit.pk).delete()
+    assert "改过了" not in client.get("/customers/00101/").content.decode()

@@ -57,7 +57,7 @@ def test_visit_logging_is_scoped(book):
     assert ok.json()["salesperson"] == "张三"
     book["c1"].refresh_from_db()
     assert str(book["c1"].last_visit_date) == "2025-03-01"
-    other = api.post("/api/v1/visits/", {"customer": "00201", "date": "2025-03-01", "kind": "phone"})
+    other = api.post("/api/v1/visits/", {"customer": "00201", "date": "2025-03-01", "kind": "phone", "note": "x"})
     assert other.status_code == 400
     assert other.json() == {"customer": ["no such customer"]}
 

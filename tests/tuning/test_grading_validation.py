@@ -86,14 +86,54 @@ def test_messages_are_shown_inline_next_to_their_field(admin_client, url):
     with pytest.raises(PolicyError) as direct:
         parse_policy(PolicyForm.from_post(querydict(data)).data())
     slots = error_slots(response.content)
-    assert slots["err-f-fixed_amount-a"] == ["fixed_amount.a: must be a number"]
-    assert slots["err-f-lifecycle-churn_days"] == ["lifecycle.churn_days: must be greater than lifecycle.active_days"]
-    assert slots["err-f-labels-A"] == ["labels.A: must be a non-empty text"]
-    assert slots["err-f-surge-window_days"] == ["surge.window_days: must be a whole number >= 1"]
-    assert slots["err-section-cumulative_share"] == ["cumulative_share: a, b must be increasing"]
-    assert slots["err-section-weighted_score"] == ["weighted_score.weights: must sum to 1 (got 1.1)"]
-    shown = sorted(m for ident, msgs in slots.items() if ident.startswith("err-") for m in msgs)
-    assert shown == sorted(direct.value.errors)
+    # In the user's language (zh-hans by default), each field named by its label on the page, not its JSON key
+    assert slots["err-f-fixed_amount-a"] == ["A 级起点：必须是数字"]
+    assert slots["err-f-lifecycle-churn_days"] == ["超过多少天算流失：必须大于“活跃上限（距上次下单天数）”"]
+    assert slots["err-f-labels-A"] == ["A 级名称：不能为空"]
+    assert slots["err-f-surge-window_days"] == ["窗口（天）：必须是不小于 1 的整数"]
+    assert slots["err-f-window_months"] == ["窗口（月；留空时加权评分为 12，其余为 1）：必须是 1 到 24 之间的整数"]
+    assert slots["err-section-cumulative_share"] == ["累计占比分界：必须按等级依次递增（A < B）"]
+    assert slots["err-section-weighted_score"] == ["权重：合计必须为 1（当前合计为 1.1）"]
+    shown = [m for ident, msgs in slots.items() if ident.startswith("err-") for m in msgs]
+    assert len(shown) == len(direct.value.errors)
+    assert not [m for m in shown if re.search(r"[a-z]+[._][a-z]+|must", m)]  # no key path, no English
+
+
+@pytest.mark.django_db
+def test_messages_in_english_name_the_fields_too(admin_client):
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post("/settings/grading/", post_data(BAD))
+    slots = error_slots(response.content)
+    assert slots["err-f-fixed_amount-a"] == ["A from: must be a number"]
+    assert slots["err-f-lifecycle-churn_days"] == [
+        "Churned after (days): must be greater than “Active up to (days since last order)”"]
+    assert slots["err-section-weighted_score"] == ["Weights: must add up to 1 (they add up to 1.1)"]
+    assert '<label for="f-method">Grading method</label>' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_key_and_method_are_said_in_words():
+    from django.utils import translation
+
+    from analytics.tuning.forms import problem_text
+
+    with pytest.raises(PolicyError) as exc:
+        parse_policy({"method": "median", "surge": {"upp": 1}})
+    with translation.override("zh-hans"):
+        texts = [problem_text(p) for p in exc.value.problems]
+    assert texts == [
+        "分级方法：必须是以下之一：固定金额（窗口期销售额） / 销售额累计占比（帕累托） / 排名百分位 / 加权评分",
+        "surge.upp：不是分级策略中的设置项",
+    ]
+    assert exc.value.errors == ["method: must be one of fixed_amount, cumulative_share, rank_percentile, "
+                                "weighted_score", "unknown key: surge.upp"]
+
+
+@pytest.mark.django_db
+def test_a_failed_save_keeps_what_changed_and_why(admin_client):
+    response = admin_client.post("/settings/grading/", {**post_data(BAD), "comment": "旺季前 \"提高\" A 门槛"})
+    assert response.status_code == 400
+    assert 'name="comment" maxlength="255" value="旺季前 &quot;提高&quot; A 门槛"' in response.content.decode()
 
 
 @pytest.mark.django_db

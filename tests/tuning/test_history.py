@@ -60,7 +60,11 @@ def test_history_shows_each_diff_and_restore_makes_a_new_equal_version(admin_cli
     assert entries[v1.version].diff == policy_diff(None, v1.data)
 
     page = admin_client.get("/settings/grading/history/").content.decode()
-    assert "<code>rank_percentile.a</code>: 0.05 → 0.01" in page
+    # each change named as the editor names the field, in the user's language; the method by its label
+    assert ('<li data-key="rank_percentile.a"><span class="key">排名百分位分界 · A：前多少比例的购买客户</span> '
+            "0.05 → 0.01</li>") in page
+    assert '<span class="key">分级方法</span> 销售额累计占比（帕累托） → 排名百分位</li>' in page
+    assert "<code>" not in page and "rank_percentile</td>" not in page
     restorable = re.findall(r'action="/settings/grading/history/(\d+)/restore/"', page)
     assert sorted(map(int, restorable)) == [v1.version, v2.version, v3.version]  # not the active one
 
@@ -69,7 +73,7 @@ def test_history_shows_each_diff_and_restore_makes_a_new_equal_version(admin_cli
     restored = GradingPolicy.objects.get(is_active=True)
     assert restored.version == v3.version + 2
     assert restored.data == v2.data
-    assert restored.comment == f"restore of v{v2.version}"
+    assert restored.comment == f"恢复第 {v2.version} 版"
     assert policy_history()[0].diff == {"method": ["weighted_score", "rank_percentile"]}
     assert GradingPolicy.objects.count() == 5  # nothing rewritten
     assert admin_client.post("/settings/grading/history/999/restore/").status_code == 404
@@ -100,9 +104,14 @@ def test_recompute_last_months_runs_as_a_job_with_progress(admin_client, admin_u
     # The progress partial: polls while the job runs, stops once it is done.
     partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert '<progress max="3" value="3"' in partial and "every 1s" not in partial
+    assert f"完成\n  · 已用第 {v.version} 版分级策略重新计算 3 个月" in partial  # in words, not "3 periods recomputed"
     BackgroundJob.objects.filter(pk=job.pk).update(status="running", done=1)
     partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' in partial and re.search(r'value="1"', partial)
+    assert f"{periods[0]} 至 {periods[-1]}，使用第 {v.version} 版分级策略" in partial
+    admin_client.cookies["django_language"] = "en"
+    partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert f"{periods[0]} to {periods[-1]} with policy version {v.version}" in partial
     assert admin_client.get(f"/settings/jobs/{job.pk}/").status_code == 200
 
 
@@ -124,5 +133,5 @@ def test_a_redelivered_job_resumes_after_what_is_done(admin_user, django_capture
 @pytest.mark.django_db
 def test_recompute_refuses_bad_month_counts(admin_client):
     response = admin_client.post("/settings/grading/recompute/", {"months": "0"}, follow=True)
-    assert "months: must be a whole number between 1 and 60" in response.content.decode()
+    assert "要重新计算的月数必须是 1 到 60 之间的整数。" in response.content.decode()
     assert not BackgroundJob.objects.exists()

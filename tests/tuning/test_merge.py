@@ -1,7 +1,6 @@
 """Merging duplicates moves everything to the survivor in one transaction; later imports of the old code land on it."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -152,7 +151,13 @@ def test_merge_page_confirms_then_merges_and_api(duplicate, admin_client, admin_
     first = admin_client.post("/settings/merge/", {"survivor": "00101", "merged": "K-101"})
     text = first.content.decode()
     assert first.status_code == 200 and 'name="confirm"' in text
-    assert re.search(r'<li data-model="sales.order">[^<]*: 2</li>', text)
+    # what moves, named in the user's words: not the model's column word (订单数 is "number of orders")
+    assert '<li data-model="sales.order">销售订单：2</li>' in text
+    assert '<li data-model="sales.payment">回款记录：1</li>' in text
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.post("/settings/merge/", {"survivor": "00101", "merged": "K-101"}).content.decode()
+    assert '<li data-model="sales.order">Sales orders: 2</li>' in english
+    del admin_client.cookies["django_language"]
     assert Customer.objects.filter(code="K-101").exists()
     done = admin_client.post("/settings/merge/", {"survivor": "00101", "merged": "K-101", "confirm": "1"})
     assert done.status_code == 200 and 'id="merge-report"' in done.content.decode()

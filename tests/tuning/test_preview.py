@@ -12,6 +12,7 @@ from analytics.services.policies import policy_active, policy_of, policy_set
 from analytics.services.snapshots import snapshot_compute
 from analytics.tuning import preview as preview_module
 from analytics.tuning.preview import policy_preview, preview_period
+from cockpit.templatetags.cockpit_tags import yuan
 from customers.services_admin import customer_override_set
 
 from .conftest import P, order
@@ -81,6 +82,8 @@ def test_preview_page_shows_the_same_numbers(graded, admin_client, admin_user):
         row = re.search(rf'<tr data-grade="{g.grade}">(.*?)</tr>', text, re.S).group(1)
         cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
         assert cells[:2] == [str(g.active_customers), str(g.draft_customers)]
+        assert cells[3:] == [yuan(g.active_sales), yuan(g.draft_sales)]  # the site's one money format
+        assert cells[3].startswith("¥")
     assert re.search(r'id="preview-up">(\d+)', text).group(1) == str(expected.up)  # any language
     assert re.search(r'id="preview-down">(\d+)', text).group(1) == str(expected.down)
     assert len(re.findall(r"<tr><td>", text)) == len(expected.sample)

@@ -1,5 +1,7 @@
 """Reassignment keeps the ownership history and scoping follows at once; deactivation keeps the book."""
 
+import re
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -55,10 +57,11 @@ def test_reassign_page_selection_and_whole_book(book, admin_client):
     sp1, sp2 = book["sp1"], book["sp2"]
     page = admin_client.get("/settings/reassign/?codes=00101,00102")
     assert page.status_code == 200 and "00101\n00102" in page.content.decode()
-    response = admin_client.post("/settings/reassign/", {"codes": "00101, 00201", "to": sp2.pk, "reason": "r"})
+    response = admin_client.post("/settings/reassign/", {"codes": "00101, 00201", "to": sp2.pk, "reason": "r",
+                                                         "confirm": "1"})
     assert response.status_code == 302
     assert codes(sp2.user) == ["00101", "00201", "00202"]
-    response = admin_client.post("/settings/reassign/", {"from_salesperson": sp2.pk, "to": sp1.pk})
+    response = admin_client.post("/settings/reassign/", {"from_salesperson": sp2.pk, "to": sp1.pk, "confirm": "1"})
     assert response.status_code == 302
     assert codes(sp1.user) == ["00101", "00102", "00201", "00202"] and codes(sp2.user) == []
     assert OwnershipChange.objects.count() == 4
@@ -69,13 +72,46 @@ def test_reassign_page_selection_and_whole_book(book, admin_client):
 
 
 @pytest.mark.django_db
+def test_reassign_shows_what_would_move_before_moving(book, admin_client):
+    sp1, sp2 = book["sp1"], book["sp2"]
+    # 00102 typed, 00201 ticked in the customer search, 00101 already with 张三 (stays)
+    response = admin_client.post("/settings/reassign/", {"codes": "00102\n00101", "picked": ["00201"], "to": sp1.pk})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 个客户将转给张三：" in text and "2 个客户已属于张三，保持不变。" in text
+    assert "<li>1 个客户来自李四</li>" in text and "<li>1 个客户来自张三</li>" not in text
+    moving = re.search(r'<table class="data compact" id="reassign-moving">(.*?)</table>', text, re.S).group(1)
+    assert re.findall(r"<tr><td>(\w+)</td>", moving) == ["00201"]  # only those that change owner
+    assert '<input type="checkbox" name="picked" value="00201" checked>' in text  # the pick survives the preview
+    assert 'name="confirm"' in text
+    assert codes(sp1.user) == ["00101", "00102"] and not OwnershipChange.objects.exists()  # nothing moved yet
+    done = admin_client.post("/settings/reassign/", {"codes": "00102\n00101", "picked": ["00201"], "to": sp1.pk,
+                                                     "confirm": "1"})
+    assert done.status_code == 302
+    assert codes(sp1.user) == ["00101", "00102", "00201"] and codes(sp2.user) == ["00202"]
+
+
+@pytest.mark.django_db
+def test_the_customer_picker_searches_in_scope_and_keeps_the_picked(book, south_manager, client):
+    client.force_login(south_manager)
+    found = client.get("/settings/reassign/customers/", {"q": "0020"}).content.decode()
+    assert re.findall(r'value="(\w+)"', found) == ["00202"]  # 00201 (北京) is not theirs to see
+    kept = client.get("/settings/reassign/customers/", {"q": "超市", "picked": ["00202", "00201"]}).content.decode()
+    assert '<input type="checkbox" name="picked" value="00202" checked>' in kept
+    assert re.findall(r'value="(\w+)"', kept) == ["00202", "00102"] and "00201" not in kept
+    assert "没有匹配“无此店”的客户。" in client.get("/settings/reassign/customers/", {"q": "无此店"}).content.decode()
+    client.force_login(book["sp1"].user)
+    assert client.get("/settings/reassign/customers/", {"q": "0"}).status_code in (403, 404)
+
+
+@pytest.mark.django_db
 def test_a_regional_manager_moves_only_customers_in_scope(book, south_manager, client):
     client.force_login(south_manager)
     sp1, sp2 = book["sp1"], book["sp2"]
-    outside = client.post("/settings/reassign/", {"codes": "00201", "to": sp1.pk})  # 北京
+    outside = client.post("/settings/reassign/", {"codes": "00201", "to": sp1.pk, "confirm": "1"})  # 北京
     assert outside.status_code == 400
     assert codes(sp1.user) == ["00101", "00102"]
-    whole = client.post("/settings/reassign/", {"from_salesperson": sp2.pk, "to": sp1.pk})
+    whole = client.post("/settings/reassign/", {"from_salesperson": sp2.pk, "to": sp1.pk, "confirm": "1"})
     assert whole.status_code == 302
     assert codes(sp1.user) == ["00101", "00102", "00202"]  # 00201 (北京) stays with 李四
     assert codes(sp2.user) == ["00201"]

@@ -3,6 +3,7 @@ Django's validators; API tokens shown once and revocable; deactivation."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -155,3 +156,36 @@ def test_users_api(admin_user, book, regions):
     assert api.post(f"/api/v1/users/{book['sp1'].user.pk}/activate/").json()["is_active"] is True
     listing = api.get("/api/v1/users/?ordering=username").json()
     assert [u["username"] for u in listing["results"]][:2] == ["boss", "bot"]
+
+
+@pytest.mark.django_db
+def test_roles_are_shown_in_words_not_codes(client, admin_user, book):
+    manager = user_create(username="boss2", password=GOOD, role="manager", first_name="总经理", by=admin_user)
+    client.force_login(manager)
+    page = client.get("/").content.decode()
+    assert '<span class="who">总经理 · 经理</span>' in page and "· manager" not in page
+    client.force_login(admin_user)
+    users = client.get("/settings/users/").content.decode()
+    assert "<td>经理</td>" in users and "<td>业务员</td>" in users and "<td>manager</td>" not in users
+    form = client.get(f"/settings/users/{manager.pk}/").content.decode()
+    assert '<option value="manager" selected>经理</option>' in form
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/settings/users/{manager.pk}/").content.decode()
+    assert '<option value="admin">Administrator</option>' in english
+
+
+@pytest.mark.django_db
+def test_settings_pages_say_the_services_refusals_in_the_users_language(admin_client, admin_user, book):
+    from customers.forms import admin_error_text
+
+    mine = admin_client.post(f"/settings/users/{admin_user.pk}/", {"first_name": "", "email": "", "role": "manager"})
+    assert mine.status_code == 400 and "你不能取消自己的管理员角色。" in mine.content.decode()
+    taken = admin_client.post("/settings/users/new/", {"username": "sales1", "password1": GOOD, "password2": GOOD,
+                                                       "role": "salesperson"})
+    assert "you cannot" not in taken.content.decode() and "already exists" not in taken.content.decode()
+    with translation.override("zh-hans"):
+        taken_name = admin_error_text("张三 is already the salesperson of login sales1")
+        assert taken_name == "张三 已是登录名 sales1 的业务员。"
+        assert admin_error_text("something new") == "something new"
+    with translation.override("en"):
+        assert admin_error_text("must be another salesperson") == "Choose another salesperson."
