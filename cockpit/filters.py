@@ -19,7 +19,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .forms import ListedModelChoiceField
+from .forms import FastForm, ListedModelChoiceField
 
 GRADE_CHOICES = [(g, g) for g in labels.GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -100,6 +100,7 @@ class SnapshotFilter(df.FilterSet):
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
+        form = FastForm
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:
@@ -146,5 +147,7 @@ class SnapshotFilter(df.FilterSet):
 
 
 BASIC = ("q", "grade", "lifecycle", "region", "salesperson", "flag")
+# The pickers whose choices are only what the user may see (regions_visible, salespeople_visible).
+USER_CHOICES = ("region", "salesperson")
 # Shown only when the period has churn scores (churn_min) or has none (days_since_min): see the list view.
 RISK_FILTERS = {True: "churn_min", False: "days_since_min"}

@@ -6,30 +6,12 @@ its override, the churn risk with its reasons ...) are branches of the template,
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from cockpit import labels
 from cockpit.columns import Column, flags_of
 from cockpit.selectors.customers import ListRow
-
-
-@dataclass(frozen=True)
-class Cell:
-    column: Column
-    text: str
-    warn: bool = False
-
-
-@dataclass(frozen=True)
-class Line:
-    """One row of the table: the ListRow (for the template's rich cells), its cells, its churn-risk reasons."""
-
-    row: ListRow
-    cells: list[Cell]
-    reasons: list[str] = field(default_factory=list)
-    flags: list[tuple[str, str]] = field(default_factory=list)  # (code, word) of each flag, for its chip
 
 
 def querystring(params: Any, drop: Sequence[str] = ("page",), **extra: Any) -> str:
@@ -57,14 +39,25 @@ def headers(columns: Iterable[Column], sort: str, params: Any) -> list[dict[str,
 
 
 def lines(rows: Iterable[ListRow], columns: Sequence[Column], *, grade_labels: Mapping[str, str],
-          risk_reasons: Mapping[int, list[str]] | None = None) -> list[Line]:
-    """The page's rows with the shown columns' cells, and each row's churn-risk reasons when there are any."""
+          risk_reasons: Mapping[int, list[str]] | None = None) -> list[dict[str, Any]]:
+    """The page's rows for _table.html: each row (for the rich cells), its cells (text, CSS class, which kind of
+    cell), its churn-risk reasons and its flags as (code, word).
+
+    Dicts, not objects: the template engine tries `x["name"]` before `x.name`, and on an object every cell's
+    lookups would fail into an exception first (600 cells a page: 8 ms against 4.6 ms).
+    """
+    kinds = [(column, _css(column), column.cell) for column in columns]
     out = []
     for row in rows:
         cells = []
-        for column in columns:
+        for column, css, kind in kinds:
             value = column.value(row, grade_labels)
-            cells.append(Cell(column, column.text(value), column.warns(value)))
-        flags = [(f, labels.text(labels.FLAG_TEXT, f)) for f in flags_of(row)]
-        out.append(Line(row, cells, (risk_reasons or {}).get(row.customer_id, []), flags))
+            cells.append({"text": column.text(value), "css": f"{css} down" if column.warns(value) else css,
+                          "kind": kind})
+        out.append({"row": row, "cells": cells, "reasons": (risk_reasons or {}).get(row.customer_id, []),
+                    "flags": [(f, labels.text(labels.FLAG_TEXT, f)) for f in flags_of(row)]})
     return out
+
+
+def _css(column: Column) -> str:
+    return f"{column.width} num" if column.numeric else column.width
