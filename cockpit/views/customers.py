@@ -113,7 +113,8 @@ def _filters_key(data: CustomerRows, params: Any, scored: bool) -> str:
     its ~120 choice widgets' options through a template each (6 ms a page): the page caches the rendered form."""
     form = data.filterset.form
     asked = sorted((name, value) for name, values in params.lists() if name in form.fields for value in values)
-    choices = [[(o.pk, str(o)) for o in data.filterset.filters[name].queryset] for name in USER_CHOICES]
+    # The fields' own choices: their querysets keep what they read, so a render after this reads them no more.
+    choices = [[(str(value), str(label)) for value, label in form.fields[name].choices] for name in USER_CHOICES]
     return cache_key("list-filters", get_language(), asked, scored, choices)
 
 
