@@ -1,4 +1,7 @@
-"""export_snapshot's table (DESIGN 4): fixed columns, UTF-8 with BOM or XLSX, formula cells neutralised."""
+"""Tables written as CSV (UTF-8 with BOM, formula-looking text neutralised) or XLSX (typed cells, no formulas).
+
+export_snapshot's table (DESIGN 4) and the customer list's exports both write through here.
+"""
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
@@ -7,6 +10,9 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from analytics.models import CustomerSnapshot
 
@@ -17,6 +23,10 @@ EXPORT_COLUMNS = [
     "overdue", "last_order_date", "last_visit_date", "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment",
     "quadrant", "action", "churn_risk",
 ]
+MONEY, PERCENT = "#,##0.00", "0.0%"
+# Number formats of export_snapshot's XLSX (the rest: General, dates yyyy-mm-dd).
+EXPORT_FORMATS = {"sales": MONEY, "profit": MONEY, "receivable": MONEY, "overdue": MONEY, "mom_growth": PERCENT,
+                  "yoy_growth": PERCENT, "churn_risk": PERCENT}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -74,27 +84,43 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]
     return count
 
 
-def xlsx_value(value: Any) -> Any:
-    """XLSX keeps numbers and dates typed; text is neutralised exactly as in CSV."""
-    if value is None:
-        return None
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+    """One typed XLSX cell: numbers and dates as numbers and dates (with `number_format`), text as text.
+
+    Text is written as it is: a spreadsheet never runs a text cell, and a visible apostrophe before a phone number
+    is a defect. Only a string starting with "=" would become a formula in openpyxl: it is kept a string cell.
+    """
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return float(value.quantize(Decimal("0.01")))
-    if isinstance(value, int | float) or hasattr(value, "isoformat"):
-        return value
-    return neutralise(str(value))
+        value = "true" if value else "false"
+    elif isinstance(value, Decimal):
+        value = float(value.quantize(Decimal("0.01")))
+    elif value is not None and not isinstance(value, int | float) and not hasattr(value, "isoformat"):
+        value = str(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    if hasattr(value, "isoformat"):
+        cell.number_format = number_format or "yyyy-mm-dd"
+    elif number_format and value is not None and not isinstance(value, str):
+        cell.number_format = number_format
+    return cell
 
 
-def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> int:
-    """One sheet, header in row 1, streamed (write-only) so a big export stays small in memory."""
+def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes], *,
+               formats: Sequence[str | None] | None = None, widths: Sequence[int] | None = None) -> int:
+    """One sheet, header in row 1 (frozen, with an autofilter), typed cells with each column's number format;
+    streamed (write-only) so a big export stays small in memory. Returns the row count."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("snapshot")
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths or [], 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(list(header))
+    fmts = list(formats or [None] * len(header))
     count = 0
     for row in rows:
-        sheet.append([xlsx_value(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v, f) for v, f in zip(row, fmts, strict=True)])
         count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(header), 1))}{count + 1}"
     book.save(out)
     return count

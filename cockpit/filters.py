@@ -5,7 +5,6 @@ salesperson cannot even name another salesperson's book). Names are the URL's pa
 is a shareable link, and the dashboard's tiles and matrix cells link here with the same names.
 """
 
-import copy
 import re
 from typing import Any
 
@@ -20,7 +19,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .widgets import ChoiceCheckboxes, ChoiceSelect, DateBox, NumberBox, TextBox, listed
+from .forms import FastForm, ListedModelChoiceField
 
 GRADE_CHOICES = [(g, g) for g in labels.GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -29,41 +28,49 @@ SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] +
 QUADRANT_CHOICES = [(q, labels.QUADRANT_TEXT[q]) for q in QUADRANTS]
 ACTION_CHOICES = list(labels.ACTION_TEXT.items())
 YES_NO = [("true", _("yes")), ("false", _("no"))]
-DATE = DateBox(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whatever the language
-NUMBER = NumberBox(attrs={"step": "any"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO whatever the language
+NUMBER = forms.NumberInput(attrs={"step": "any"})
 
 
-def _checks() -> ChoiceCheckboxes:
-    return ChoiceCheckboxes(attrs={"class": "checks"})
+def _checks() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "checks"})
+
+
+class PickerFilter(df.ModelChoiceFilter):
+    """A region or salesperson picker: its choices are read with one plain SELECT (forms.ListedChoices)."""
+
+    field_class = ListedModelChoiceField
 
 
 class SnapshotFilter(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search name, code, contact or phone"),
-                      widget=TextBox(attrs={"type": "search", "autocomplete": "off"}))
+                      widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     # distinct=False: a test of the row's own column cannot duplicate a row (no SELECT DISTINCT sort).
     grade = df.MultipleChoiceFilter(choices=GRADE_CHOICES, label=_("Grade"), widget=_checks(), distinct=False)
     lifecycle = df.MultipleChoiceFilter(choices=Lifecycle.choices, label=_("Lifecycle"), widget=_checks(),
                                    distinct=False)
     flag = df.MultipleChoiceFilter(choices=FLAG_CHOICES, method="flags", label=_("Flags (all of)"), widget=_checks())
-    region = df.ModelChoiceFilter(queryset=Region.objects.none(), method="in_region", label=_("Region"),
-                                  empty_label=_("All regions"), widget=ChoiceSelect)
-    salesperson = df.ModelChoiceFilter(queryset=Salesperson.objects.none(), field_name="customer__owner",
-                                       label=_("Salesperson"), empty_label=_("All salespeople"), widget=ChoiceSelect)
+    region = PickerFilter(queryset=Region.objects.none(), method="in_region", label=_("Region"),
+                                  empty_label=_("All regions"), widget=forms.Select)
+    salesperson = PickerFilter(queryset=Salesperson.objects.none(), field_name="customer__owner",
+                                       label=_("Salesperson"), empty_label=_("All salespeople"), widget=forms.Select)
     previous_grade = df.ChoiceFilter(choices=[*GRADE_CHOICES, ("none", _("not covered"))], method="previous",
-                                     label=_("Previous grade"), empty_label=_("Any"), widget=ChoiceSelect)
+                                     label=_("Previous grade"), empty_label=_("Any"), widget=forms.Select)
     computed_grade = df.ChoiceFilter(choices=GRADE_CHOICES, label=_("Computed grade"), empty_label=_("Any"),
-                                     widget=ChoiceSelect)
-    movement = df.ChoiceFilter(choices=MOVEMENT_CHOICES, label=_("Movement"), empty_label=_("Any"), widget=ChoiceSelect)
+                                     widget=forms.Select)
+    movement = df.ChoiceFilter(choices=MOVEMENT_CHOICES, label=_("Movement"), empty_label=_("Any"), widget=forms.Select)
     override = df.ChoiceFilter(choices=YES_NO, method="overridden", label=_("Grade override"), empty_label=_("Any"),
-                               widget=ChoiceSelect)
+                               widget=forms.Select)
     segment = df.ChoiceFilter(choices=SEGMENT_CHOICES, field_name="rfm_segment", label=_("RFM segment"),
-                              empty_label=_("Any"), widget=ChoiceSelect)
+                              empty_label=_("Any"), widget=forms.Select)
     quadrant = df.ChoiceFilter(choices=QUADRANT_CHOICES, label=_("Value × loyalty"), empty_label=_("Any"),
-                               widget=ChoiceSelect)
+                               widget=forms.Select)
     action = df.ChoiceFilter(choices=ACTION_CHOICES, label=_("Recommended action"), empty_label=_("Any"),
-                             widget=ChoiceSelect)
-    orders_min = df.NumberFilter(field_name="orders", lookup_expr="gte", label=_("Orders at least"), widget=NumberBox)
-    orders_max = df.NumberFilter(field_name="orders", lookup_expr="lte", label=_("Orders at most"), widget=NumberBox)
+                             widget=forms.Select)
+    orders_min = df.NumberFilter(field_name="orders", lookup_expr="gte", label=_("Orders at least"),
+                                 widget=forms.NumberInput)
+    orders_max = df.NumberFilter(field_name="orders", lookup_expr="lte", label=_("Orders at most"),
+                                 widget=forms.NumberInput)
     sales_min = df.NumberFilter(field_name="sales", lookup_expr="gte", label=_("Sales at least (¥)"), widget=NUMBER)
     sales_max = df.NumberFilter(field_name="sales", lookup_expr="lte", label=_("Sales at most (¥)"), widget=NUMBER)
     mom_min = df.NumberFilter(method="growth", label=_("Month-over-month at least (%)"), widget=NUMBER)
@@ -76,7 +83,7 @@ class SnapshotFilter(df.FilterSet):
                                   widget=NUMBER)
     churn_min = df.NumberFilter(method="churn_at_least", label=_("Churn risk at least (%)"), widget=NUMBER)
     days_since_min = df.NumberFilter(field_name="days_since_last_order", lookup_expr="gte",
-                                     label=_("Days since last order at least"), widget=NumberBox)
+                                     label=_("Days since last order at least"), widget=forms.NumberInput)
     last_order_from = df.DateFilter(field_name="last_order_date", lookup_expr="gte", label=_("Last order from"),
                                     widget=DATE)
     last_order_to = df.DateFilter(field_name="last_order_date", lookup_expr="lte", label=_("Last order to"),
@@ -91,11 +98,12 @@ class SnapshotFilter(df.FilterSet):
                                    label=_("Last coupon to (or never)"), widget=DATE)
     # The dashboard's month-to-date numbers open the customers behind them: today's pulse state, not the period's.
     pulse = df.ChoiceFilter(choices=[*Lifecycle.choices, *FLAG_CHOICES], method="in_pulse",
-                            label=_("Month to date (pulse)"), empty_label=_("Any"), widget=ChoiceSelect)
+                            label=_("Month to date (pulse)"), empty_label=_("Any"))
 
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
+        form = FastForm
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:
@@ -103,25 +111,6 @@ class SnapshotFilter(df.FilterSet):
         self.user = user
         self.filters["region"].queryset = regions_visible(user=user)
         self.filters["salesperson"].queryset = salespeople_visible(user=user)
-
-    def get_form_class(self) -> type[forms.Form]:
-        """The form class, built once per process rather than 33 fields and a class on every request (1.5 ms).
-
-        Its fields depend on neither the user nor the language (labels and choices are lazy); the user's regions
-        and salespeople go on each form's own copies of the fields (`form`).
-        """
-        cls = type(self)
-        if cls not in _FORMS:
-            _FORMS[cls] = _form_class(cls)
-        return _FORMS[cls]
-
-    @property
-    def form(self) -> forms.Form:
-        if not hasattr(self, "_form"):
-            form = super().form
-            for name in USER_CHOICES:
-                listed(form.fields[name], self.filters[name].queryset)  # type: ignore[attr-defined]
-        return self._form
 
     def search(self, qs: QuerySet[CustomerSnapshot], name: str, value: str) -> QuerySet[CustomerSnapshot]:
         value = value.strip()
@@ -167,18 +156,8 @@ class SnapshotFilter(df.FilterSet):
         return qs.filter(Q(**{f"{field}__lte": value}) | Q(**{f"{field}__isnull": True})) if value else qs
 
 
-_FORMS: dict[type[SnapshotFilter], type[forms.Form]] = {}
-
-
-def _form_class(filterset: type[SnapshotFilter]) -> type[forms.Form]:
-    # The class's own filters, not a request's: their fields hold the class's empty querysets, never a user's.
-    filters = copy.deepcopy(filterset.base_filters)
-    fields = {name: f.field for name, f in filters.items()}
-    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
-
-
 BASIC = ("q", "grade", "lifecycle", "region", "salesperson", "flag")
-# Choices that are only what the user may see, set per request.
+# The pickers whose choices are only what the user may see (regions_visible, salespeople_visible).
 USER_CHOICES = ("region", "salesperson")
 # Shown only when the period has churn scores (churn_min) or has none (days_since_min): see the list view.
 RISK_FILTERS = {True: "churn_min", False: "days_since_min"}

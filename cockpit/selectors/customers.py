@@ -15,21 +15,13 @@ from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
+from cockpit.columns import exported, sort_fields
 from cockpit.filters import SnapshotFilter
 
 from .churn import period_scored
 from .common import Scope, cache_key, cached, period_pick, periods_available, snapshots
 
-# Sort key -> ORM field; every column sorts. Blanks go last both ways; the code breaks ties.
-SORTS: dict[str, str] = {
-    "customer": "customer__name", "code": "code", "region": "customer__region__path",
-    "salesperson": "customer__owner__name", "contact": "customer__contact", "phone": "customer__mobile",
-    "grade": "grade", "previous_grade": "previous_grade", "orders": "orders", "sales": "sales",
-    "mom": "mom_growth", "yoy": "yoy_growth", "receivable": "receivable", "overdue": "overdue",
-    "last_order": "last_order_date", "last_visit": "customer__last_visit_date",
-    "last_coupon": "customer__last_coupon_date", "lifecycle": "lifecycle", "flags": "sales_plunge",
-    "segment": "rfm_segment", "action": "action", "churn_risk": "churn_risk", "days_since": "days_since_last_order",
-}
+# Every column sorts (cockpit.columns.sort_fields); blanks go last both ways; the code breaks ties.
 DEFAULT_SORT = "-sales"
 
 
@@ -95,7 +87,7 @@ CACHE_SECONDS = 24 * 3600  # a bound on the cache size: the keys carry the rows'
 def sort_key(text: str | None) -> str:
     """The sort asked for when it names a column (optionally '-' for descending), else sales descending."""
     key = (text or "").strip()
-    return key if key.lstrip("-") in SORTS else DEFAULT_SORT
+    return key if key.lstrip("-") in sort_fields() else DEFAULT_SORT
 
 
 def _nullable(field: str) -> bool:
@@ -104,7 +96,7 @@ def _nullable(field: str) -> bool:
 
 
 def sorted_rows(qs: QuerySet[CustomerSnapshot], key: str) -> QuerySet[CustomerSnapshot]:
-    field = SORTS[key.lstrip("-")]
+    field = sort_fields()[key.lstrip("-")]
     # NULLS LAST only where the column can be blank: on a NOT NULL column it changes nothing, and without it
     # PostgreSQL reads the (period, grade, sales) or (period, sales) index backwards for the default sort
     # instead of sorting every row of the period (200 ms at 50,000 rows).
@@ -227,7 +219,7 @@ class RowPages:
         if isinstance(index, int):
             return ListRow._make(self.rows.rows.values_list(*ROW_COLUMNS)[index])
         rows = self.rows
-        live_sort = SORTS[rows.sort.lstrip("-")].startswith("customer__")
+        live_sort = sort_fields()[rows.sort.lstrip("-")].startswith("customer__")
         grades = rows.filterset.form.cleaned_data.get("grade") if rows.filterset.is_valid() else None
         key = None if live_sort else rows.cache_key("page", sorted(grades or []), rows.sort, index.start, index.stop)
         ids: Any = (
@@ -255,23 +247,8 @@ def customer_rows(*, user: Any, params: Any) -> CustomerRows:
                         company_wide=scope.company_wide())
 
 
-def flags_of(row: ListRow) -> list[str]:
-    return [f for f in ("is_new", "sales_surge", "sales_plunge", "orders_surge", "orders_plunge") if getattr(row, f)]
-
-
-EXPORT_HEADER = [
-    "customer_code", "customer_name", "region", "salesperson", "contact", "phone", "grade", "grade_label",
-    "previous_grade", "movement", "override", "orders", "sales", "mom_growth", "yoy_growth", "receivable", "overdue",
-    "last_order_date", "last_visit_date", "last_coupon_date", "lifecycle", "flags", "rfm_segment", "action",
-]
-
-
-def export_rows(rows: QuerySet[CustomerSnapshot], labels: dict[str, str]) -> Iterator[list[Any]]:
-    """The list's columns for every filtered row, in the list's order (values raw; the writer formats them)."""
-    for s in list_rows(rows):
-        yield [
-            s.code, s.name, s.region, s.salesperson, s.contact or None, s.phone or None, s.grade,
-            labels.get(s.grade, ""), s.previous_grade or None, s.movement or None, s.override_active, s.orders,
-            s.sales, s.mom_growth, s.yoy_growth, s.receivable, s.overdue, s.last_order_date, s.last_visit,
-            s.last_coupon, s.lifecycle, " ".join(flags_of(s)) or None, s.rfm_segment or None, s.action,
-        ]
+def export_rows(rows: QuerySet[CustomerSnapshot], grade_labels: dict[str, str]) -> Iterator[list[Any]]:
+    """The exported columns (cockpit.columns.exported) of every filtered row, in the list's order, values raw."""
+    columns = exported()
+    for row in list_rows(rows):
+        yield [column.value(row, grade_labels) for column in columns]

@@ -1,11 +1,11 @@
 """Cockpit pages: dashboard, customer list and exports, customer profile, and the plotly.js bundle."""
 
-from .customers import customer_export, customer_list
+from .customers import customer_columns, customer_export, customer_list
 from .dashboard import dashboard, dashboard_outcomes
 from .profile import customer_profile, visit_create
 from .vendor import plotly_js
 
 __all__ = [
-    "customer_export", "customer_list", "customer_profile", "dashboard", "dashboard_outcomes", "plotly_js",
-    "visit_create",
+    "customer_columns", "customer_export", "customer_list", "customer_profile", "dashboard", "dashboard_outcomes",
+    "plotly_js", "visit_create",
 ]

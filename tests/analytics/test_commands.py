@@ -69,8 +69,12 @@ def test_export_xlsx_keeps_types_and_neutralises(two_customers, tmp_path):
     sheet = load_workbook(target).active
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == EXPORT_COLUMNS
-    assert values[1][0] == "0007" and values[1][1] == "'+cmd|' /C calc'!A0"
+    # Text cells as they are (a text cell never runs; no visible apostrophe), none of them a formula.
+    assert values[1][0] == "0007" and values[1][1] == "+cmd|' /C calc'!A0"
+    assert values[1][EXPORT_COLUMNS.index("salesperson")] == '=HYPERLINK("http://x")'
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert values[1][EXPORT_COLUMNS.index("sales")] == 1200.0
+    assert sheet.freeze_panes == "A2" and sheet.cell(2, EXPORT_COLUMNS.index("sales") + 1).number_format == "#,##0.00"
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics.export import EXPORT_COLUMNS, snapshot_export_rows, write_csv, write_xlsx
+from analytics.export import EXPORT_COLUMNS, EXPORT_FORMATS, snapshot_export_rows, write_csv, write_xlsx
 from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import parse_period
 from customers.services import audit
@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 count = write_csv(EXPORT_COLUMNS, rows, fh)
         else:
             with out.open("wb") as fh:
-                count = write_xlsx(EXPORT_COLUMNS, rows, fh)
+                count = write_xlsx(EXPORT_COLUMNS, rows, fh, formats=[EXPORT_FORMATS.get(c) for c in EXPORT_COLUMNS])
         # Exports are audited like the list's (no user: a command run on the server), with the period.
         audit(user=None, action="export", target="snapshot", period=f"{period:%Y-%m}", rows=count,
               format=out.suffix.lower().lstrip("."), file=str(out))
