@@ -10,7 +10,14 @@ from customers.login import ThrottledLoginView
 
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """200 "ok" or 503 "unhealthy: <reasons>", then one line per check (config/health.py); no login, no data."""
+    from config.health import pipeline_checks, pipeline_report
+
+    checks = pipeline_checks()
+    status = 200 if all(c.ok for c in checks) else 503
+    response = HttpResponse(pipeline_report(checks), content_type="text/plain; charset=utf-8", status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics.engine.policy import PolicyError
 from analytics.models import BackgroundJob
+from analytics.services.jobs import job_active
 from analytics.services.policies import policy_active, policy_of
 from customers.views.access import admin_required, is_htmx
 
@@ -28,7 +29,7 @@ def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200) -> HttpR
     active = policy_active()
     jobs = BackgroundJob.objects.filter(kind=RECOMPUTE_KIND).order_by("-created_at", "-id")[:3]
     context = {"form": form, "sections": form.sections(), "active": active, "period": preview_period(),
-               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs}
+               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs, "running_job": job_active(kind=RECOMPUTE_KIND)}
     return render(request, "settings/grading.html", context, status=status)
 
 
@@ -81,7 +82,9 @@ def restore(request: HttpRequest, version: int) -> HttpResponse:
 @admin_required
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
-    """Queue 'recompute the last N months with the active policy'; the page then polls the job's progress."""
+    """Queue 'recompute the last N months with the active policy' and answer at once (a worker does the work); the
+    page then polls the job's progress. The same recompute while one runs answers with the running job."""
+    running = job_active(kind=RECOMPUTE_KIND)
     try:
         months = int(request.POST.get("months", ""))
         job = recompute_start(months=months, user=request.user)
@@ -89,9 +92,21 @@ def recompute(request: HttpRequest) -> HttpResponse:
         message = str(exc) if isinstance(exc, TuningError) else _("months: must be a whole number")
         messages.error(request, message)
         return redirect("settings_grading:grading")
-    if is_htmx(request):
-        return render(request, "settings/job.html", {"job": job})
-    return redirect("settings_grading:job", pk=job.pk)
+    if not is_htmx(request):
+        return redirect("settings_grading:job", pk=job.pk)
+    response = render(request, "settings/job.html", {"job": job})
+    if running is not None and running.pk == job.pk:
+        response["HX-Reswap"] = "none"  # its progress bar is on the page already
+    response["HX-Trigger"] = "job-started"  # the recompute box re-renders with its button disabled
+    return response
+
+
+@admin_required
+@require_GET
+def recompute_form(request: HttpRequest) -> HttpResponse:
+    """htmx: the recompute box, its button disabled while a recompute is queued or running."""
+    context = {"max_months": MAX_RECOMPUTE_MONTHS, "running_job": job_active(kind=RECOMPUTE_KIND)}
+    return render(request, "settings/recompute_form.html", context)
 
 
 @admin_required
@@ -102,4 +117,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404
     template = "settings/job.html" if is_htmx(request) else "settings/job_page.html"
-    return render(request, template, {"job": found})
+    response = render(request, template, {"job": found})
+    if is_htmx(request) and found.status in (BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED):
+        response["HX-Trigger"] = "job-finished"  # the recompute box gives its button back
+    return response

@@ -197,10 +197,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.daily_pulse",
         "schedule": crontab(minute=30, hour=2),
     },
+    # The fill step: every closed month never computed or stale since an import, oldest first.
     "recompute-stale-periods": {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
     },
+    # /healthz alerts when no worker has run this for 5 minutes.
+    "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
+    # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
+    "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
     # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
     "churn-retrain": {
         "task": "analytics.churn.tasks.churn_retrain",
