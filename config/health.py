@@ -18,7 +18,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from customers.views.access import admin_required
 
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=5)
 CLOSE_GRACE = dt.timedelta(hours=6)
@@ -35,7 +42,11 @@ class Check:
 
 def _ago(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+    if minutes < 120:
+        return _("%(m)s min") % {"m": minutes}
+    if minutes % 60 and minutes < 48 * 60:
+        return _("%(h)s h %(m)s min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(h)s h") % {"h": minutes // 60}
 
 
 def check_database() -> Check:
@@ -53,7 +64,9 @@ def check_broker() -> Check:
         folders = {settings.CELERY_BROKER_TRANSPORT_OPTIONS[k] for k in ("data_folder_in", "data_folder_out")}
         bad = [f for f in sorted(folders) if not (Path(f).is_dir() and os.access(f, os.W_OK))]
         if bad:
-            return Check("broker", False, f"broker folder missing or read-only: {', '.join(bad)}")
+            return Check(
+                "broker", False, _("broker folder missing or read-only: %(folders)s") % {"folders": ", ".join(bad)}
+            )
         return Check("broker", True, "filesystem")
     from config.celery import app
 
@@ -61,7 +74,7 @@ def check_broker() -> Check:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception as exc:  # noqa: BLE001 - any failure is the answer
-        return Check("broker", False, f"unreachable: {type(exc).__name__}")
+        return Check("broker", False, _("unreachable: %(error)s") % {"error": type(exc).__name__})
     return Check("broker", True, url.split("://", 1)[0])
 
 
@@ -70,10 +83,10 @@ def check_worker(now: dt.datetime) -> Check:
 
     last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
     if last is None:
-        return Check("worker", False, "no worker heartbeat yet (is the worker running, and the beat?)")
+        return Check("worker", False, _("no worker heartbeat yet (is the worker running, and the beat?)"))
     if now - last > HEARTBEAT_MAX_AGE:
-        return Check("worker", False, f"no worker heartbeat for {_ago(now - last)}")
-    return Check("worker", True, f"heartbeat {_ago(now - last)} ago")
+        return Check("worker", False, _("no worker heartbeat for %(ago)s") % {"ago": _ago(now - last)})
+    return Check("worker", True, _("heartbeat %(ago)s ago") % {"ago": _ago(now - last)})
 
 
 def check_close(now: dt.datetime) -> Check:
@@ -85,12 +98,21 @@ def check_close(now: dt.datetime) -> Check:
     period = last_closed_period(today)
     closed_at = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     if PeriodSummary.objects.filter(period=period).exists():
-        return Check("close", True, f"{fmt(period)} computed")
+        return Check("close", True, _("%(period)s computed") % {"period": fmt(period)})
     if not Order.objects.filter(order_date__lt=today.replace(day=1)).exists():
-        return Check("close", True, "no closed month with orders yet")
+        return Check("close", True, _("no closed month with orders yet"))
     if now - closed_at < CLOSE_GRACE:
-        return Check("close", True, f"{fmt(period)} closed {_ago(now - closed_at)} ago, not computed yet")
-    return Check("close", False, f"{fmt(period)} has no snapshot {_ago(now - closed_at)} after its close")
+        return Check(
+            "close",
+            True,
+            _("%(period)s closed %(ago)s ago, not computed yet")
+            % {"period": fmt(period), "ago": _ago(now - closed_at)},
+        )
+    return Check(
+        "close",
+        False,
+        _("%(period)s has no snapshot %(ago)s after its close") % {"period": fmt(period), "ago": _ago(now - closed_at)},
+    )
 
 
 def check_stale(now: dt.datetime) -> Check:
@@ -99,9 +121,13 @@ def check_stale(now: dt.datetime) -> Check:
 
     oldest = StalePeriod.objects.order_by("marked_at").first()
     if oldest is not None and now - oldest.marked_at > STALE_MAX_AGE:
-        return Check("stale", False, f"{fmt(oldest.period)} stale for {_ago(now - oldest.marked_at)}")
+        return Check(
+            "stale",
+            False,
+            _("%(period)s stale for %(ago)s") % {"period": fmt(oldest.period), "ago": _ago(now - oldest.marked_at)},
+        )
     count = StalePeriod.objects.count()
-    return Check("stale", True, f"{count} waiting" if count else "none")
+    return Check("stale", True, _("%(count)s waiting") % {"count": count} if count else _("none"))
 
 
 def check_sms(now: dt.datetime) -> Check:
@@ -111,11 +137,20 @@ def check_sms(now: dt.datetime) -> Check:
     due = CouponIssue.objects.filter(status=CouponIssue.Status.QUEUED, scheduled_for__lt=limit)
     oldest = due.order_by("scheduled_for").values_list("scheduled_for", flat=True).first()
     if oldest is not None:
-        return Check("sms", False, f"{due.count()} message(s) due {_ago(now - oldest)} ago still queued")
+        return Check(
+            "sms",
+            False,
+            _("%(count)s message(s) due %(ago)s ago still queued") % {"count": due.count(), "ago": _ago(now - oldest)},
+        )
     unsent = OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=limit)
     if unsent.exists():
-        return Check("sms", False, f"{unsent.count()} outbox event(s) unpublished for over {_ago(SMS_MAX_AGE)}")
-    return Check("sms", True, "nothing overdue")
+        return Check(
+            "sms",
+            False,
+            _("%(count)s outbox event(s) unpublished for over %(ago)s")
+            % {"count": unsent.count(), "ago": _ago(SMS_MAX_AGE)},
+        )
+    return Check("sms", True, _("nothing overdue"))
 
 
 def pipeline_checks(now: dt.datetime | None = None) -> list[Check]:
@@ -124,7 +159,7 @@ def pipeline_checks(now: dt.datetime | None = None) -> list[Check]:
     database = check_database()
     checks = [database, check_broker()]
     if not database.ok:
-        return [*checks, *(Check(name, False, "database down") for name in ("worker", "close", "stale", "sms"))]
+        return [*checks, *(Check(name, False, _("database down")) for name in ("worker", "close", "stale", "sms"))]
     return [*checks, check_worker(now), check_close(now), check_stale(now), check_sms(now)]
 
 
@@ -134,3 +169,21 @@ def pipeline_report(checks: list[Check]) -> str:
     head = "ok" if not failed else "unhealthy: " + "; ".join(f"{c.name}: {c.detail}" for c in failed)
     lines = [f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}" for c in checks]
     return "\n".join([head, *lines]) + "\n"
+
+
+NAMES = {
+    "database": gettext_lazy("database"),
+    "broker": gettext_lazy("broker"),
+    "worker": gettext_lazy("worker"),
+    "close": gettext_lazy("monthly close"),
+    "stale": gettext_lazy("stale periods"),
+    "sms": gettext_lazy("SMS outbox"),
+}
+
+
+@admin_required
+@require_GET
+def pipeline_health(request: HttpRequest) -> HttpResponse:
+    """htmx, on the settings page: the same checks as /healthz, in the admin's language."""
+    rows = [(NAMES[c.name], c) for c in pipeline_checks()]
+    return render(request, "settings/health.html", {"rows": rows, "healthy": all(c.ok for _n, c in rows)})

@@ -5,15 +5,19 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.health import pipeline_health
 from customers.login import ThrottledLoginView
 
 
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 "ok" or 503 "unhealthy: <reasons>", then one line per check (config/health.py); no login, no data."""
+    from django.utils import translation
+
     from config.health import pipeline_checks, pipeline_report
 
-    checks = pipeline_checks()
+    with translation.override("en"):  # for probes and pagers: one stable language
+        checks = pipeline_checks()
     status = 200 if all(c.ok for c in checks) else 503
     response = HttpResponse(pipeline_report(checks), content_type="text/plain; charset=utf-8", status=status)
     response["Cache-Control"] = "no-store"
@@ -29,6 +33,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("settings/health/", pipeline_health, name="pipeline_health"),
     path("coupons/", include("coupons.urls")),
     path("settings/", include("analytics.urls")),
     path("settings/", include("customers.urls")),

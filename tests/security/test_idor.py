@@ -127,6 +127,7 @@ NOT_CUSTOMER_BEARING = {
     "settings_grading:history": "admin", "settings_grading:restore": "admin, a policy version",
     "settings_grading:recompute": "admin", "settings_grading:job": "admin, a recompute job",
     "settings_grading:recompute_form": "admin, the recompute button",
+    "pipeline_health": "admin, the pipeline checks (no customer rows)",
     "period-list": "company-wide totals, managers and admins", "period-detail": "company-wide totals",
     "snapshot-run-list": "admin, runs", "snapshot-run-detail": "admin, a run", "policy-list": "policy versions",
     "policy-detail": "a policy version", "api-imports": "admin only, import batches",

@@ -3,6 +3,7 @@
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from config.health import pipeline_checks, pipeline_report
 
@@ -11,7 +12,8 @@ class Command(BaseCommand):
     help = "Check database, broker, worker heartbeat, monthly close, stale periods, SMS outbox; exit 1 on failure."
 
     def handle(self, *args, **options) -> None:
-        checks = pipeline_checks()
+        with translation.override("en"):
+            checks = pipeline_checks()
         self.stdout.write(pipeline_report(checks), ending="")
         if not all(c.ok for c in checks):
             sys.exit(1)
