@@ -1,4 +1,5 @@
-# The front door: `make run` sets up and serves the cockpit on the embedded default; `make test` runs the tests.
+# The front door: `make run` sets up and serves the cockpit on the embedded default (web server, Celery worker and
+# beat, from the Procfile); `make test` runs the tests.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,9 +13,13 @@ PYTEST_ARGS ?=
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
+# uv installs the dependencies (measured here on a fresh venv: 62 s with a cold cache where pip took 992 s, 18 s
+# with a warm one); pip itself only fetches uv, one wheel. Should uv fail, pip does the whole install.
+# uv does not read pip's configuration: a local wheel folder set in PIP_FIND_LINKS is passed on.
+UV_FLAGS := $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS))
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q 'uv>=0.13,<0.14' && $(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) -e ".[dev]" \
+		|| $(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,12 +33,15 @@ demo: migrate
 	$(MANAGE) churn_backtest --save --if-missing
 	$(MANAGE) compute_pulse
 
+# honcho runs web (gunicorn, 1 process x 8 threads: SQLite wants one writer process), worker and beat; each log
+# line starts with its name ("worker.1 | ... Task ... succeeded"). Ctrl-C stops all three.
 run: demo
 	@echo ""
 	@echo "  Demo logins (password: demo): manager, sales1, admin"
-	@echo "  Open http://127.0.0.1:$(PORT)/"
+	@echo "  Open http://127.0.0.1:$(PORT)/   (web, worker and beat below; Ctrl-C stops all)"
 	@echo ""
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} \
+		COCKPIT_PORT=$(PORT) $(BIN)/honcho start
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -51,4 +59,4 @@ bench: install
 	$(BIN)/python bench/run.py all $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .mypy_cache
+	rm -rf $(VENV) db.sqlite3* var staticfiles .pytest_cache .mypy_cache

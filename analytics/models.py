@@ -251,12 +251,16 @@ class BackgroundJob(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by every progress write (queryset updates skip auto_now): a queued or running job whose updated_at is
+    # old has lost its worker, and the job sweep enqueues it again (it resumes after `done`).
+    updated_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["kind", "status"], name="analytics_job_kind_status")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.done}/{self.total}"
@@ -264,6 +268,17 @@ class BackgroundJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a Celery worker ran the beat's heartbeat task: /healthz reads it (no heartbeat for 5 minutes
+    means no worker, or no beat, is running)."""
+
+    worker = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ChurnModel(models.Model):

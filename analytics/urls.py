@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("grading/history/", views.history, name="history"),
     path("grading/history/<int:version>/restore/", views.restore, name="restore"),
     path("grading/recompute/", views.recompute, name="recompute"),
+    path("grading/recompute/form/", views.recompute_form, name="recompute_form"),
     path("jobs/<int:pk>/", views.job, name="job"),
 ]

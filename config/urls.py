@@ -5,10 +5,22 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.health import pipeline_health
+
 
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
+    """200 "ok" or 503 "unhealthy: <reasons>", then one line per check (config/health.py); no login, no data."""
+    from django.utils import translation
+
+    from config.health import pipeline_checks, pipeline_report
+
+    with translation.override("en"):  # for probes and pagers: one stable language
+        checks = pipeline_checks()
+    status = 200 if all(c.ok for c in checks) else 503
+    response = HttpResponse(pipeline_report(checks), content_type="text/plain; charset=utf-8", status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 urlpatterns = [
@@ -22,6 +34,7 @@ urlpatterns = [
     # scripts from this site only, neither a CDN nor an inline <script>.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("settings/health/", pipeline_health, name="pipeline_health"),
     path("coupons/", include("coupons.urls")),
     path("settings/", include("analytics.urls")),
     path("settings/", include("customers.urls")),

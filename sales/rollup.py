@@ -3,10 +3,18 @@
 Why triggers: orders are written by COPY in imports and the demo seed, by bulk updates, by merges, by the admin
 and by hand. A rollup kept in Python by each of them goes stale the first time one forgets; a trigger cannot.
 - PostgreSQL: statement-level triggers with transition tables. An INSERT adds its sums to the months it touched
-  (one upsert per statement, so a 50,000-row COPY costs one GROUP BY); an UPDATE or DELETE recomputes the
-  touched (customer, month) keys from sales_order, since a MIN or MAX cannot be un-added; TRUNCATE empties it.
-- SQLite (the embedded default, small data): row-level triggers recompute the touched key from sales_order.
+  (one upsert with deltas per statement, so a 50,000-row COPY costs one GROUP BY); an UPDATE or DELETE recomputes
+  the touched (customer, month) keys from sales_order, since a MIN or MAX cannot be un-added; TRUNCATE empties it.
+- SQLite (the embedded default): row-level triggers; an INSERT upserts its deltas, an UPDATE or DELETE recomputes
+  the touched key (upsert, then drop the key if no live order is left).
 Both sides count what DESIGN counts: cancelled orders never; `orders` is the number of positive orders.
+
+Concurrent writers (issue 18): two transactions writing orders of one customer-month at once must both succeed
+and leave the right sums. A recompute that deleted then inserted the key raised a unique violation when the
+other transaction inserted it meanwhile. Now every write goes through `INSERT ... ON CONFLICT DO UPDATE`, keys in
+a fixed order: the recompute first upserts the keys (taking their row locks, so it waits for any other writer of
+them to commit), and only then reads the orders, in a new statement whose snapshot sees what that writer
+committed. A delta upsert that waited for a recompute adds its own orders, which the recompute could not see.
 
 `rollup_rebuild()` recomputes the whole table; `rollup_drift()` counts the keys where it and the orders disagree
 (tests assert 0 after every kind of write; `manage.py rollup --check` does it on a live database).
@@ -45,14 +53,27 @@ def _all_months_sql(vendor: str) -> str:
 # --- PostgreSQL ------------------------------------------------------------------------------------------------
 
 def _pg_recompute(keys: str) -> str:
-    """Replace the rollup rows of the (customer_id, month) keys that `keys` selects with fresh sums."""
+    """Refresh the rollup rows of the (customer_id, month) keys that `keys` selects from the live orders.
+
+    1. Upsert the keys in key order (a placeholder where none exists): this takes their row locks, waiting for any
+       other transaction writing them. 2. Set the fresh sums, read by a new statement after the locks, so they
+       include whatever that transaction committed. 3. Drop the keys with no live order left.
+    """
     return f"""
-    DELETE FROM {TABLE} r USING ({keys}) k WHERE r.customer_id = k.customer_id AND r.month = k.month;
-    INSERT INTO {TABLE} ({COLUMNS})
-    SELECT o.customer_id, k.month, {SUMS}
-    FROM ({keys}) k JOIN sales_order o ON o.customer_id = k.customer_id AND o.order_date >= k.month
-         AND o.order_date < (k.month + interval '1 month')::date
-    WHERE o.status <> 'cancelled' GROUP BY o.customer_id, k.month;"""
+    INSERT INTO {TABLE} AS r ({COLUMNS})
+    SELECT k.customer_id, k.month, 0, 0, 0, 0, k.month, NULL, NULL FROM ({keys}) k ORDER BY 1, 2
+    ON CONFLICT (customer_id, month) DO UPDATE SET orders = r.orders;
+    UPDATE {TABLE} r SET sales = f.sales, cost = f.cost, positive_sales = f.positive_sales, orders = f.orders,
+        first_any = f.first_any, first_positive = f.first_positive, last_positive = f.last_positive
+    FROM (SELECT o.customer_id, k.month, {SUMS}
+          FROM ({keys}) k JOIN sales_order o ON o.customer_id = k.customer_id AND o.order_date >= k.month
+               AND o.order_date < (k.month + interval '1 month')::date
+          WHERE o.status <> 'cancelled' GROUP BY o.customer_id, k.month) f
+    WHERE r.customer_id = f.customer_id AND r.month = f.month;
+    DELETE FROM {TABLE} r USING ({keys}) k
+    WHERE r.customer_id = k.customer_id AND r.month = k.month AND NOT EXISTS (
+        SELECT 1 FROM sales_order o WHERE o.customer_id = k.customer_id AND o.order_date >= k.month
+            AND o.order_date < (k.month + interval '1 month')::date AND o.status <> 'cancelled');"""
 
 
 def _pg_keys(*tables: str) -> str:
@@ -65,7 +86,7 @@ CREATE OR REPLACE FUNCTION sales_customermonth_insert() RETURNS trigger LANGUAGE
 BEGIN
     INSERT INTO {TABLE} AS r ({COLUMNS})
     SELECT o.customer_id, {_month("postgresql", "o.order_date")}, {SUMS}
-    FROM new_rows o WHERE o.status <> 'cancelled' GROUP BY 1, 2
+    FROM new_rows o WHERE o.status <> 'cancelled' GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (customer_id, month) DO UPDATE SET
         sales = r.sales + excluded.sales, cost = r.cost + excluded.cost,
         positive_sales = r.positive_sales + excluded.positive_sales, orders = r.orders + excluded.orders,
@@ -110,19 +131,43 @@ DROP FUNCTION IF EXISTS sales_customermonth_insert(), sales_customermonth_update
 # --- SQLite ----------------------------------------------------------------------------------------------------
 
 def _sqlite_recompute(ref: str) -> str:
-    """Statements that recompute the key of the row `ref` (NEW or OLD) inside a row trigger."""
+    """Statements that recompute the key of the row `ref` (NEW or OLD) inside a row trigger: upsert its fresh
+    sums, then drop the key if no live order is left in it."""
     month = _month("sqlite", f"{ref}.order_date")
+    live = (f"o.customer_id = {ref}.customer_id AND o.order_date >= {month} "
+            f"AND o.order_date < date({ref}.order_date, 'start of month', '+1 month') AND o.status <> 'cancelled'")
     return f"""
-    DELETE FROM {TABLE} WHERE customer_id = {ref}.customer_id AND month = {month};
     INSERT INTO {TABLE} ({COLUMNS})
-    SELECT o.customer_id, {month}, {SUMS} FROM sales_order o
-    WHERE o.customer_id = {ref}.customer_id AND o.order_date >= {month}
-          AND o.order_date < date({ref}.order_date, 'start of month', '+1 month') AND o.status <> 'cancelled'
-    GROUP BY o.customer_id;"""
+    SELECT o.customer_id, {month}, {SUMS} FROM sales_order o WHERE {live} GROUP BY o.customer_id
+    ON CONFLICT (customer_id, month) DO UPDATE SET sales = excluded.sales, cost = excluded.cost,
+        positive_sales = excluded.positive_sales, orders = excluded.orders, first_any = excluded.first_any,
+        first_positive = excluded.first_positive, last_positive = excluded.last_positive;
+    DELETE FROM {TABLE} WHERE customer_id = {ref}.customer_id AND month = {month}
+        AND NOT EXISTS (SELECT 1 FROM sales_order o WHERE {live});"""
 
+
+def _sqlite_least(a: str, b: str, fn: str) -> str:
+    """SQLite's two-argument MIN/MAX return NULL when either is NULL; LEAST/GREATEST of PostgreSQL skip it."""
+    return f"COALESCE({fn}({a}, {b}), {a}, {b})"
+
+
+# An inserted order adds its deltas to its key (no scan of the month's orders: the common write, imports).
+_NEW_POSITIVE = "NEW.amount > 0"
+SQLITE_INSERT = f"""
+    INSERT INTO {TABLE} ({COLUMNS})
+    SELECT NEW.customer_id, {_month("sqlite", "NEW.order_date")}, NEW.amount, NEW.cost,
+        CASE WHEN {_NEW_POSITIVE} THEN NEW.amount ELSE 0 END, CASE WHEN {_NEW_POSITIVE} THEN 1 ELSE 0 END,
+        NEW.order_date, CASE WHEN {_NEW_POSITIVE} THEN NEW.order_date END,
+        CASE WHEN {_NEW_POSITIVE} THEN NEW.order_date END
+    WHERE NEW.status <> 'cancelled'
+    ON CONFLICT (customer_id, month) DO UPDATE SET sales = sales + excluded.sales, cost = cost + excluded.cost,
+        positive_sales = positive_sales + excluded.positive_sales, orders = orders + excluded.orders,
+        first_any = {_sqlite_least("first_any", "excluded.first_any", "MIN")},
+        first_positive = {_sqlite_least("first_positive", "excluded.first_positive", "MIN")},
+        last_positive = {_sqlite_least("last_positive", "excluded.last_positive", "MAX")};"""
 
 SQLITE_INSTALL = [
-    f"CREATE TRIGGER sales_order_month_insert AFTER INSERT ON sales_order BEGIN {_sqlite_recompute('NEW')} END",
+    f"CREATE TRIGGER sales_order_month_insert AFTER INSERT ON sales_order BEGIN {SQLITE_INSERT} END",
     f"CREATE TRIGGER sales_order_month_update AFTER UPDATE ON sales_order BEGIN {_sqlite_recompute('OLD')} "
     f"{_sqlite_recompute('NEW')} END",
     f"CREATE TRIGGER sales_order_month_delete AFTER DELETE ON sales_order BEGIN {_sqlite_recompute('OLD')} END",

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
-from analytics.models import BackgroundJob, GradingPolicy
+from analytics.models import BackgroundJob, GradingPolicy, SnapshotRun
 from analytics.periods import add_months, fmt, last_closed_period, parse_period
+from analytics.services.jobs import job_finish, job_running, job_start
 from analytics.services.policies import policy_get, policy_set
 from customers.models import AuditLog
 from customers.services import audit
@@ -99,55 +99,48 @@ def recompute_periods(months: int, *, today: dt.date | None = None) -> list[dt.d
     return [add_months(last, -k) for k in range(months - 1, -1, -1)]
 
 
-@transaction.atomic
 def recompute_start(*, months: int, user: Any, policy_version: int | None = None) -> BackgroundJob:
     """Queue the recompute of the last `months` closed periods with one policy version (the active one by default).
 
-    The job row carries the progress (done/total) a page polls; the task runs after this transaction commits.
+    Returns at once: the job row carries the progress (done/total) a page polls, a worker does the work after this
+    transaction commits. The same recompute asked again while it is queued or running returns the running job.
     """
     if not 1 <= months <= MAX_RECOMPUTE_MONTHS:
         raise TuningError(f"months: must be a whole number between 1 and {MAX_RECOMPUTE_MONTHS}")
     version = policy_get(policy_version).version
     periods = [fmt(p) for p in recompute_periods(months)]
-    job = BackgroundJob.objects.create(
-        kind=RECOMPUTE_KIND, total=len(periods), params={"periods": periods, "policy_version": version},
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-        message=f"{periods[0]} .. {periods[-1]} with policy v{version}",
-    )
-    audit(user=user, action="policy_recompute", target=f"job:{job.id}", periods=periods, policy_version=version)
     from .tasks import recompute_months
 
-    transaction.on_commit(lambda: recompute_months.delay(job.id))
+    with transaction.atomic():
+        job, created = job_start(
+            kind=RECOMPUTE_KIND, params={"periods": periods, "policy_version": version}, total=len(periods),
+            user=user, message=f"{periods[0]} .. {periods[-1]} with policy v{version}",
+            enqueue=lambda job_id: recompute_months.delay(job_id))
+        if created:
+            audit(user=user, action="policy_recompute", target=f"job:{job.id}", periods=periods,
+                  policy_version=version)
     return job
 
 
-def recompute_run(*, job_id: int) -> BackgroundJob:
-    """Compute each period of the job in order, counting progress; a re-delivered job resumes after `done`.
+def recompute_remaining(*, job_id: int) -> tuple[BackgroundJob, list[str]]:
+    """The job's periods not yet recomputed by it (a run with its policy version finished since the job began).
 
-    Each period is replaced atomically by `snapshot_compute`, so running a period twice gives the same table.
+    A redelivered or resumed job therefore queues only what is left; each period is replaced atomically by
+    `snapshot_compute`, so a period computed twice gives the same table anyway.
     """
-    from analytics.services.snapshots import snapshot_compute
-
     job = BackgroundJob.objects.get(id=job_id)
-    if job.status == BackgroundJob.Status.DONE:
-        return job
-    BackgroundJob.objects.filter(id=job.id).update(status=BackgroundJob.Status.RUNNING)
+    if job.status in (BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED):
+        return job, []
     periods, version = job.params["periods"], job.params["policy_version"]
-    try:
-        for index, period in enumerate(periods):
-            if index < job.done:
-                continue
-            snapshot_compute(period=parse_period(period), policy_version=version,
-                             reason=f"recompute with policy v{version}")
-            job.done = index + 1
-            BackgroundJob.objects.filter(id=job.id).update(done=job.done, message=f"{period} done")
-    except Exception as exc:
-        BackgroundJob.objects.filter(id=job.id).update(
-            status=BackgroundJob.Status.FAILED, message=f"{type(exc).__name__}: {exc}"[:255],
-            finished_at=timezone.now())
-        raise
-    BackgroundJob.objects.filter(id=job.id).update(
-        status=BackgroundJob.Status.DONE, finished_at=timezone.now(),
-        result={"periods": periods, "policy_version": version}, message=f"{len(periods)} periods recomputed")
+    finished = {fmt(p) for p in SnapshotRun.objects.filter(
+        period__in=[parse_period(p) for p in periods], policy__version=version, status=SnapshotRun.Status.DONE,
+        finished_at__gte=job.created_at).values_list("period", flat=True)}
+    remaining = [p for p in periods if p not in finished]
+    BackgroundJob.objects.filter(id=job.id).update(done=len(periods) - len(remaining))
+    if not remaining:
+        job_finish(job_id=job.id, message=f"{len(periods)} periods recomputed",
+                   result={"periods": periods, "policy_version": version})
+    else:
+        job_running(job_id=job.id, message=f"{len(remaining)} of {len(periods)} periods queued")
     job.refresh_from_db()
-    return job
+    return job, remaining

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics.engine.policy import PolicyError
 from analytics.models import BackgroundJob
+from analytics.services.jobs import job_active
 from analytics.services.policies import policy_active, policy_of
 from customers.views.access import admin_required, is_htmx
 
@@ -28,7 +29,8 @@ def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200, comment:
     active = policy_active()
     jobs = BackgroundJob.objects.filter(kind=RECOMPUTE_KIND).order_by("-created_at", "-id")[:3]
     context = {"form": form, "sections": form.sections(), "active": active, "period": preview_period(),
-               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs, "comment": comment}
+               "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs, "comment": comment,
+               "running_job": job_active(kind=RECOMPUTE_KIND)}
     return render(request, "settings/grading.html", context, status=status)
 
 
@@ -82,7 +84,9 @@ def restore(request: HttpRequest, version: int) -> HttpResponse:
 @admin_required
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
-    """Queue 'recompute the last N months with the active policy'; the page then polls the job's progress."""
+    """Queue 'recompute the last N months with the active policy' and answer at once (a worker does the work); the
+    page then polls the job's progress. The same recompute while one runs answers with the running job."""
+    running = job_active(kind=RECOMPUTE_KIND)
     try:
         months = int(request.POST.get("months", ""))
         job = recompute_start(months=months, user=request.user)
@@ -90,9 +94,21 @@ def recompute(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The number of months to recompute must be a whole number from 1 to %(max)s.")
                        % {"max": MAX_RECOMPUTE_MONTHS})
         return redirect("settings_grading:grading")
-    if is_htmx(request):
-        return render(request, "settings/job.html", {"job": job})
-    return redirect("settings_grading:job", pk=job.pk)
+    if not is_htmx(request):
+        return redirect("settings_grading:job", pk=job.pk)
+    response = render(request, "settings/job.html", {"job": job})
+    if running is not None and running.pk == job.pk:
+        response["HX-Reswap"] = "none"  # its progress bar is on the page already
+    response["HX-Trigger"] = "job-started"  # the recompute box re-renders with its button disabled
+    return response
+
+
+@admin_required
+@require_GET
+def recompute_form(request: HttpRequest) -> HttpResponse:
+    """htmx: the recompute box, its button disabled while a recompute is queued or running."""
+    context = {"max_months": MAX_RECOMPUTE_MONTHS, "running_job": job_active(kind=RECOMPUTE_KIND)}
+    return render(request, "settings/recompute_form.html", context)
 
 
 @admin_required
@@ -103,4 +119,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404
     template = "settings/job.html" if is_htmx(request) else "settings/job_page.html"
-    return render(request, template, {"job": found})
+    response = render(request, template, {"job": found})
+    if is_htmx(request) and found.status in (BackgroundJob.Status.DONE, BackgroundJob.Status.FAILED):
+        response["HX-Trigger"] = "job-finished"  # the recompute box gives its button back
+    return response

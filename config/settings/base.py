@@ -187,20 +187,36 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Celery: with no REDIS_URL the embedded default runs tasks in-process.
+# Celery runs real workers in every set-up (no eager mode outside unit tests: a task inside a request holds it and
+# every other writer). Production: Redis (REDIS_URL). The embedded default: kombu's filesystem transport, messages
+# as files in var/broker/ beside the SQLite database, so `make run` needs no server; no result backend there
+# (progress lives in BackgroundJob rows, nothing waits on a result). The filesystem transport removes a message when
+# a worker takes it: a worker killed mid-task loses that message, and the beat's fill step and job sweep redo it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", str(BASE_DIR / "var" / "broker")))
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
-# The visibility timeout must outlast the longest task (and any countdown), or Redis redelivers a running task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND: str | None = REDIS_URL
+    # The visibility timeout must outlast the longest task (and any countdown), or Redis redelivers a running task.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 2 * 60 * 60}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_RESULT_BACKEND = None
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"), "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"), "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control", "processed"):  # the transport expects its folders to exist
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "close-last-month": {
@@ -211,10 +227,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.daily_pulse",
         "schedule": crontab(minute=30, hour=2),
     },
+    # The fill step: every closed month never computed or stale since an import, oldest first.
     "recompute-stale-periods": {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
     },
+    # /healthz alerts when no worker has run this for 5 minutes.
+    "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
+    # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
+    "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
     # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
     "churn-retrain": {
         "task": "analytics.churn.tasks.churn_retrain",

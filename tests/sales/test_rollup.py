@@ -148,3 +148,69 @@ def test_any_sequence_of_writes_leaves_no_drift(two, ops):
             Order.objects.filter(pk=target.pk).delete()
             orders.remove(target)
     assert rollup_drift() == 0, connection.vendor
+
+
+WRITERS, ROUNDS = 4, 25
+
+
+def _race(work, writers: int = WRITERS, rounds: int = ROUNDS) -> list[str]:
+    """Run `work(i, round)` in `writers` threads (each its own database connection), all starting each round
+    together, each round in one transaction; returns the errors."""
+    import threading
+
+    from django.db import transaction
+
+    barrier, errors = threading.Barrier(writers), []
+
+    def writer(i: int) -> None:
+        try:
+            for n in range(rounds):
+                barrier.wait(timeout=60)
+                with transaction.atomic():
+                    work(i, n)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted
+            errors.append(f"writer {i}: {type(exc).__name__}: {exc}")
+            barrier.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return errors
+
+
+def _pause() -> None:
+    """Hold the transaction open a moment, after the trigger ran: the others' writes of the same key overlap it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.005)")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_customer_month_never_fail_and_leave_no_drift():
+    """Issue 18: the update trigger deleted then inserted the key, so a second transaction updating orders of the
+    same customer-month raised a unique violation. Now: upserts, and the sums stay exact."""
+    customer = CustomerFactory(code="R1")
+    mine = [OrderFactory(customer=customer, order_date=D(2025, 5, 1 + i), amount=Decimal("10.00"),
+                         cost=Decimal("1.00")) for i in range(WRITERS)]
+
+    def work(i: int, n: int) -> None:
+        # Every writer touches May of R1 each round: an update, an insert, now and then a delete and a cancel.
+        Order.objects.filter(pk=mine[i].pk).update(amount=F("amount") + 1, order_date=D(2025, 5, 1 + (i + n) % 28))
+        OrderFactory(customer=customer, order_no=f"R1-{i}-{n}", order_date=D(2025, 5, 10 + i), amount=Decimal("2.50"))
+        _pause()
+        if n % 5 == 4:
+            Order.objects.filter(order_no=f"R1-{i}-{n - 1}").delete()
+        if n % 7 == 6:
+            Order.objects.filter(order_no=f"R1-{i}-{n - 2}").update(status=Order.Status.CANCELLED)
+
+    errors = _race(work)
+    assert errors == [], "\n".join(errors)
+    call_command("rollup", "--check")  # exits 1 on any drift
+    assert rollup_drift() == 0
+    row = CustomerMonth.objects.get(customer=customer, month=D(2025, 5, 1))
+    live = Order.objects.filter(customer=customer).exclude(status=Order.Status.CANCELLED)
+    assert (row.sales, row.orders) == (sum(o.amount for o in live), live.count())

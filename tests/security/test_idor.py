@@ -128,6 +128,8 @@ NOT_CUSTOMER_BEARING = {
     "settings_grading:recompute": "admin", "settings_grading:job": "admin, a recompute job",
     "period-list": "totals over the caller's customers (tests/security/test_aggregate_scope.py)",
     "period-detail": "totals over the caller's customers (tests/security/test_aggregate_scope.py)",
+    "settings_grading:recompute_form": "admin, the recompute button",
+    "pipeline_health": "admin, the pipeline checks (no customer rows)",
     "snapshot-run-list": "admin, runs", "snapshot-run-detail": "admin, a run", "policy-list": "policy versions",
     "policy-detail": "a policy version", "api-imports": "admin only, import batches",
 }

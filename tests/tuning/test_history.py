@@ -9,7 +9,13 @@ from analytics.models import BackgroundJob, GradingPolicy, SnapshotRun
 from analytics.periods import fmt
 from analytics.services.policies import policy_active, policy_set
 from analytics.tuning.diff import policy_diff
-from analytics.tuning.services import policy_history, policy_restore, policy_save, recompute_periods, recompute_run
+from analytics.tuning.services import (
+    policy_history,
+    policy_restore,
+    policy_save,
+    recompute_periods,
+    recompute_remaining,
+)
 from customers.models import AuditLog
 
 from .test_grading_validation import post_data
@@ -116,18 +122,27 @@ def test_recompute_last_months_runs_as_a_job_with_progress(admin_client, admin_u
 
 
 @pytest.mark.django_db
-def test_a_redelivered_job_resumes_after_what_is_done(admin_user, django_capture_on_commit_callbacks):
+def test_a_redelivered_job_queues_only_the_periods_it_has_not_recomputed(admin_user,
+                                                                         django_capture_on_commit_callbacks):
+    from analytics.periods import parse_period
+    from analytics.services.snapshots import snapshot_compute
     from analytics.tuning.services import recompute_start
+    from analytics.tuning.tasks import recompute_months
 
     with django_capture_on_commit_callbacks(execute=False):
         job = recompute_start(months=4, user=admin_user)
-    BackgroundJob.objects.filter(pk=job.pk).update(status="running", done=2)
-    recompute_run(job_id=job.pk)
+    periods, version = job.params["periods"], job.params["policy_version"]
+    for period in periods[:2]:  # recomputed before its worker died
+        snapshot_compute(period=parse_period(period), policy_version=version, reason="before the crash")
+    found, remaining = recompute_remaining(job_id=job.pk)
+    assert remaining == periods[2:]
+    assert (found.status, found.done, found.total) == ("running", 2, 4)
+    recompute_months.delay(job.pk)  # eager here: the group's two tasks run inline
     job.refresh_from_db()
     assert (job.status, job.done) == ("done", 4)
-    assert SnapshotRun.objects.count() == 2  # only the two periods not done before
-    recompute_run(job_id=job.pk)  # done: a second delivery is a no-op
-    assert SnapshotRun.objects.count() == 2
+    assert SnapshotRun.objects.count() == 4  # only the two periods not done before were computed again
+    assert recompute_remaining(job_id=job.pk)[1] == []  # done: a second delivery queues nothing
+    assert SnapshotRun.objects.count() == 4
 
 
 @pytest.mark.django_db

@@ -5,12 +5,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics.models import PeriodSummary
 from analytics.partitions import SwapWaitTimeout
-from analytics.periods import fmt, last_closed_period, month_range, parse_period
+from analytics.periods import fmt, month_range, parse_period
 from analytics.services.churn_fill import period_scored_count
 from analytics.services.snapshots import SnapshotBusy, snapshot_compute
-from sales.models import Order
+from analytics.services.stale import periods_missing
 
 
 class Command(BaseCommand):
@@ -28,11 +27,7 @@ class Command(BaseCommand):
     def periods(self, options: dict) -> list:
         try:
             if options["missing"]:
-                first = Order.objects.order_by("order_date").values_list("order_date", flat=True).first()
-                if first is None:
-                    return []
-                done = set(PeriodSummary.objects.values_list("period", flat=True))
-                return [p for p in month_range(first.replace(day=1), last_closed_period()) if p not in done]
+                return periods_missing()
             if options["period"]:
                 return [parse_period(options["period"])]
             if options["first"] and options["last"]:
