@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0008_snapshot_partitions'),
+        ('analytics', '0009_job_progress_heartbeat'),
     ]
 
     operations = [
