@@ -113,6 +113,9 @@ def test_recompute_last_months_runs_as_a_job_with_progress(admin_client, admin_u
     admin_client.cookies["django_language"] = "en"
     partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert f"{periods[0]} to {periods[-1]} with policy version {v.version}" in partial
+    BackgroundJob.objects.filter(pk=job.pk).update(status="failed", message="OperationalError: lock timeout")
+    partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Failed" in partial and '<span class="error">Stopped: OperationalError: lock timeout</span>' in partial
     assert admin_client.get(f"/settings/jobs/{job.pk}/").status_code == 200
 
 
