@@ -58,13 +58,13 @@ QUADRANT_TEXT = {
     "build_relationship": _("Build relationship"),
 }
 FLAG_TEXT = {
-    "is_new": _("new"),
-    "sales_surge": _("sales surge"),
-    "sales_plunge": _("sales plunge"),
-    "orders_surge": _("orders surge"),
-    "orders_plunge": _("orders plunge"),
+    "is_new": _("New"),
+    "sales_surge": _("Sales surge"),
+    "sales_plunge": _("Sales plunge"),
+    "orders_surge": _("Orders surge"),
+    "orders_plunge": _("Orders plunge"),
 }
-MOVEMENT_TEXT = {"up": _("up"), "down": _("down"), "same": _("same")}
+MOVEMENT_TEXT = {"up": _("Up"), "down": _("Down"), "same": _("Same")}
 LIFECYCLE_TEXT = dict(Lifecycle.choices)
 METRIC_TEXT = {
     "buying_customers": _("Buying customers"),

@@ -7,6 +7,7 @@ against the version it replaces is stored in the AuditLog entry of the save (`de
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,15 @@ class VersionEntry:
     def changes(self) -> list[Change]:
         """The diff as the page shows it: field labels and readable values, not JSON keys."""
         return changes_described(self.diff)
+
+    @property
+    def comment_text(self) -> str:
+        """The comment as typed; the ones the system writes (the first version's, a restore's) in the user's words."""
+        comment = self.row.comment
+        if comment == "defaults":  # analytics.services.policies.policy_active's first version
+            return gettext("The default policy")
+        restored = re.fullmatch(r"restore of v(\d+)", comment)  # written by restores before they were translated
+        return gettext("Restore of version %(v)s") % {"v": restored.group(1)} if restored else comment
 
     @property
     def method_label(self) -> str:

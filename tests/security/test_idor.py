@@ -101,6 +101,7 @@ ROWS_COVERED = {
     "worklist:index", "coupons:campaign_list", "coupons:send", "coupons:campaign_detail", "coupons:campaign_issues",
     "customer-list", "snapshot-list", "visit-list", "coupon-issue-list", "campaign-preview", "campaign-send",
     "campaign-detail",
+    "settings_people:reassign_picker",  # customer search of the reassign page: scoped, tests/tuning/test_reassign.py
 }
 NOT_CUSTOMER_BEARING = {
     # no customer rows at all

@@ -71,6 +71,7 @@ def test_history_shows_each_diff_and_restore_makes_a_new_equal_version(admin_cli
             "0.05 → 0.01</li>") in page
     assert '<span class="key">分级方法</span> 销售额累计占比（帕累托） → 排名百分位</li>' in page
     assert "<code>" not in page and "rank_percentile</td>" not in page
+    assert "<td>默认策略</td>" in page and "<td>defaults</td>" not in page  # the first version's system comment
     restorable = re.findall(r'action="/settings/grading/history/(\d+)/restore/"', page)
     assert sorted(map(int, restorable)) == [v1.version, v2.version, v3.version]  # not the active one
 
@@ -118,6 +119,9 @@ def test_recompute_last_months_runs_as_a_job_with_progress(admin_client, admin_u
     admin_client.cookies["django_language"] = "en"
     partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert f"{periods[0]} to {periods[-1]} with policy version {v.version}" in partial
+    BackgroundJob.objects.filter(pk=job.pk).update(status="failed", message="OperationalError: lock timeout")
+    partial = admin_client.get(f"/settings/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Failed" in partial and '<span class="error">Stopped: OperationalError: lock timeout</span>' in partial
     assert admin_client.get(f"/settings/jobs/{job.pk}/").status_code == 200
 
 
