@@ -19,7 +19,7 @@ from analytics.churn.services import churn_model_active, churn_risk_scores
 from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
 
-from .snapshots import WAIT_SECONDS, lock_period
+from .snapshots import WAIT_SECONDS, lock_period, lock_periods
 
 DECIMALS = 4
 
@@ -79,7 +79,9 @@ def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
 
     A model that does not beat the baseline blanks those periods' scores, as a recompute would.
     """
-    return {period: snapshot_churn_fill(period=period) for period in churn_model_periods(model)}
+    periods = churn_model_periods(model)
+    lock_periods(periods, WAIT_SECONDS)  # all of them before any row is read (lock_periods says why)
+    return {period: snapshot_churn_fill(period=period) for period in periods}
 
 
 def period_scored_count(period: dt.date) -> int:

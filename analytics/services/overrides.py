@@ -6,8 +6,8 @@ and the period summary's per-grade counts and override flag the dashboard reads.
 (computed and previous grade, movement, the transition matrix) uses computed grades and stays. The engine's own
 functions decide, so the rows equal those of a full recompute; no period has to be recomputed or marked stale.
 
-Runs in the caller's transaction (the override service's), period by period under the period's lock, so it and a
-recompute of that period never interleave. The row update moves the period's snapshot version (the triggers of
+Runs in the caller's transaction (the override service's) under the periods' locks, so it and a recompute of a
+period never interleave. The row update moves the period's snapshot version (the triggers of
 analytics/snapshot_version.py), which keys the list's cached counts and pages.
 """
 
@@ -24,7 +24,7 @@ from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
 from customers.models import Customer
 
-from .snapshots import lock_period
+from .snapshots import lock_periods
 
 LOCK_WAIT_SECONDS = 30  # a page waits this long for a running recompute of the period, then says so
 COLUMNS = ("id", "period", "computed_grade", "grade", "override_active", "action", "action_reason", "lifecycle",
@@ -43,11 +43,9 @@ def _effective(customer: Customer, rows: pd.DataFrame) -> pd.DataFrame:
                          "action": act["action"], "action_reason": act["reason_code"]}, index=rows.index)
 
 
-def _changed(customer: Customer, periods: list[dt.date] | None = None) -> list[dict[str, Any]]:
-    """The customer's rows (of `periods`, else all) whose effective values differ, with the new values."""
+def _changed(customer: Customer) -> list[dict[str, Any]]:
+    """The customer's rows whose effective values differ, with the new values."""
     qs = CustomerSnapshot.objects.filter(customer=customer)
-    if periods is not None:
-        qs = qs.filter(period__in=periods)
     rows = pd.DataFrame.from_records(list(qs.order_by("period").values_list(*COLUMNS)), columns=list(COLUMNS))
     if not len(rows):
         return []
@@ -78,18 +76,18 @@ def _summary_move(period: dt.date, sales: Decimal, old: dict[str, Any], new: dic
 
 
 @transaction.atomic
-def snapshot_override_apply(*, customer: Customer, wait_seconds: int = LOCK_WAIT_SECONDS) -> list[dt.date]:
+def snapshot_override_apply(*, customer: Customer, wait_seconds: int | None = None) -> list[dt.date]:
     """Give the customer's stored rows the effective grade and action of their current override (or none).
 
     DESIGN 3.1 manual override (no start date: earlier periods too), 3.6 actions. Returns the periods changed.
-    Raises analytics.services.snapshots.SnapshotBusy when a recompute holds a period longer than `wait_seconds`.
+    Raises analytics.services.snapshots.SnapshotBusy when a recompute holds a period longer than `wait_seconds`
+    (default LOCK_WAIT_SECONDS).
     """
-    periods = sorted({row["period"] for row in _changed(customer)})
-    for period in periods:  # in period order, as every other writer that holds several
-        lock_period(period, wait_seconds)
+    wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    # Every period's lock before any row is read (lock_periods says why): the override may touch any of them.
+    lock_periods(None, wait)
     done = []
-    # Read again under the locks: a recompute may have replaced the rows since.
-    for row in _changed(customer, periods) if periods else []:
+    for row in _changed(customer):
         new = row["new"]
         CustomerSnapshot.objects.filter(period=row["period"], id=row["id"]).update(**new)
         _summary_move(row["period"], row["sales"], row, new)

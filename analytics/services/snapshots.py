@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics.aggregates import snapshot_inputs
@@ -37,14 +38,37 @@ class SnapshotBusy(RuntimeError):
 def lock_period(period: dt.date, wait_seconds: int) -> None:
     """Take the period's lock row FOR UPDATE inside the current transaction, waiting at most `wait_seconds`."""
     SnapshotLock.objects.get_or_create(period=period)
+    _lock(SnapshotLock.objects.filter(period=period), wait_seconds, fmt(period))
+
+
+def lock_periods(periods: list[dt.date] | None, wait_seconds: int) -> None:
+    """Take the lock rows of `periods` (None: of every period there is) FOR UPDATE, in period order.
+
+    For a writer that touches several periods' rows (an override, a churn rescore): it takes every lock before it
+    reads a row, so it never holds the snapshot table while it waits, which would block a running recompute's
+    partition swap (analytics/partitions.py) until that gave up.
+    """
+    locks = SnapshotLock.objects.all()
+    if periods is not None:
+        wanted = sorted(set(periods))
+        if not wanted:
+            return
+        SnapshotLock.objects.bulk_create([SnapshotLock(period=p) for p in wanted], ignore_conflicts=True)
+        locks = locks.filter(period__in=wanted)
+    first_last = list(locks.order_by("period").values_list("period", flat=True))
+    if first_last:
+        _lock(locks, wait_seconds, f"{fmt(first_last[0])} .. {fmt(first_last[-1])}")
+
+
+def _lock(locks: QuerySet[SnapshotLock], wait_seconds: int, what: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait_seconds * 1000)}ms"])
     try:
-        SnapshotLock.objects.select_for_update().get(period=period)
+        list(locks.select_for_update().order_by("period").values_list("id", flat=True))  # row locks in period order
     except DatabaseError as exc:
         raise SnapshotBusy(
-            f"another snapshot run of {fmt(period)} is still going after {wait_seconds} s; try again later"
+            f"another snapshot run of {what} is still going after {wait_seconds} s; try again later"
         ) from exc
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -12,7 +12,6 @@ import pytest
 from analytics.churn import services
 from analytics.churn.services import churn_model_train
 from analytics.models import CustomerSnapshot
-from analytics.services.churn_fill import snapshot_churn_fill
 from analytics.services.snapshots import snapshot_compute
 from customers.models import Customer
 from tests.churn.db import write_ledger
@@ -35,7 +34,6 @@ def scored_period(db, monkeypatch):
     Customer.objects.create(code="S99999", name="从未下单", owner=sp, first_seen=dt.date(2025, 1, 1))
     assert churn_model_train(as_of=T).beats_baseline
     snapshot_compute(period=PERIOD)
-    snapshot_churn_fill(period=PERIOD)
     rows = CustomerSnapshot.objects.filter(period=PERIOD)
     assert rows.filter(churn_risk__isnull=False).exists()
     assert rows.filter(lifecycle="churned").count() > 50 and rows.filter(lifecycle="never").exists()
