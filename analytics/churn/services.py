@@ -97,13 +97,23 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> C
 
 
 def churn_model_active(*, as_of: dt.date, horizon_days: int | None = None) -> ChurnModel | None:
-    """The newest model trained as of T or earlier (and not older than MAX_MODEL_AGE_DAYS), winning or not."""
+    """The model in force at T, winning or not: the newest one trained as of T or earlier (and not older than
+    MAX_MODEL_AGE_DAYS); for a month older than every model, the earliest model.
+
+    The fallback is for pages, not for the backtest (which fits its own models on earlier month-ends only): a
+    model scores a customer from the features as of T, so once any model exists, every computed month shows a
+    churn risk instead of "no model" for the months before the first training (issue 16: make run trains one
+    model after computing 24 months).
+    """
     horizon = horizon_days or churn_config().horizon_days
-    return (
-        ChurnModel.objects.filter(as_of__lte=as_of, as_of__gte=as_of - dt.timedelta(days=MAX_MODEL_AGE_DAYS),
-                                  horizon_days=horizon)
+    models = ChurnModel.objects.filter(horizon_days=horizon)
+    in_force = (
+        models.filter(as_of__lte=as_of, as_of__gte=as_of - dt.timedelta(days=MAX_MODEL_AGE_DAYS))
         .order_by("-as_of", "-trained_at", "-id").first()
     )
+    if in_force is not None or models.filter(as_of__lte=as_of).exists():
+        return in_force
+    return models.filter(as_of__gt=as_of).order_by("as_of", "-trained_at", "-id").first()
 
 
 def _features(as_of: dt.date, customer_ids: list[int], config: ChurnConfig) -> pd.DataFrame:

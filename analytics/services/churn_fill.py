@@ -1,7 +1,8 @@
 """Churn risk as part of the snapshot (DESIGN 3.7, issue 16): every computed period carries its model's scores.
 
 The rule, in one place: a period's churn_risk column holds the scores of the model in force at its T (the newest
-model trained as of T or earlier, `churn_model_active`), or is blank when that model does not beat the baseline.
+model trained as of T or earlier; for months before the first model, the earliest one: `churn_model_active`),
+or is blank when that model does not beat the baseline.
 Two writers keep it so:
 - `snapshot_compute` scores the rows it writes (`churn_risk_column`), on every path that computes a period
   (the service, the tasks, the commands, the editor's recompute, the stale-period recompute);
@@ -69,7 +70,7 @@ def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) ->
 
 def churn_model_periods(model: ChurnModel) -> list[dt.date]:
     """The computed periods whose model in force is `model` (churn_model_active at their T), oldest first."""
-    computed = PeriodSummary.objects.filter(period__gte=model.as_of.replace(day=1)).order_by("period")
+    computed = PeriodSummary.objects.order_by("period")  # earlier months too: the earliest model scores them
     return [period for period in computed.values_list("period", flat=True)
             if getattr(churn_model_active(as_of=month_end(period)), "pk", None) == model.pk]
 

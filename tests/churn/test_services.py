@@ -83,8 +83,13 @@ def test_scores_only_where_the_model_wins(ledger, monkeypatch):
     ChurnModel.objects.create(as_of=T, horizon_days=90, algorithm="", metrics={}, beats_baseline=False, blob=b"")
     assert churn_risk_scores(as_of=T, customer_ids=ids) is None
     assert churn_risk_explain(as_of=T, customer_ids=ids[:5]) is None
-    # A model trained after T never scores T.
-    assert churn_model_active(as_of=T - dt.timedelta(days=1)) is None
+    # A month before every model gets the earliest model (the newest trained of that date), so pages of older
+    # months show a risk once any model exists; a month with a model of its own never gets a later one.
+    loser = ChurnModel.objects.latest("id")
+    assert churn_model_active(as_of=T - dt.timedelta(days=1)) == loser
+    later = ChurnModel.objects.create(as_of=T + dt.timedelta(days=31), horizon_days=90, algorithm="", metrics={},
+                                      beats_baseline=False, blob=b"")
+    assert churn_model_active(as_of=T) == loser and churn_model_active(as_of=later.as_of) == later
 
 
 def test_explain_gives_risk_and_reasons(ledger, monkeypatch):

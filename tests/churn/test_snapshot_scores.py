@@ -70,8 +70,13 @@ def test_policy_change_and_editor_recompute_keep_the_scores_of_a_fresh_compute(l
     assert PeriodSummary.objects.get(period=P).policy.version == 2
     snapshot_compute(period=P)  # a fresh compute with the same policy and model: the very same table
     assert rows(P) == after
-    # The older periods the editor recomputed have no model trained as of their T: blank, not another's scores.
-    assert scored(P1) == scored(P2) == 0
+    # The older periods the editor recomputed have no model trained as of their T: the earliest model scores them,
+    # exactly as a fresh compute does.
+    assert scored(P1) > 100 and scored(P2) > 100
+    for period in (P1, P2):
+        table = rows(period)
+        snapshot_compute(period=period)
+        assert rows(period) == table
 
 
 def test_every_path_that_computes_a_period_scores_it(ledger):
@@ -84,7 +89,7 @@ def test_every_path_that_computes_a_period_scores_it(ledger):
     assert compute_period(f"{P:%Y-%m}")["churn_scored"] == n
     assert rows(P) == table
     periods_mark_stale(periods=[P], reason="import of late.csv")
-    assert recompute_stale_periods() == [f"{P:%Y-%m}"]
+    assert f"{P:%Y-%m}" in recompute_stale_periods()  # with the months never computed before it (the fill step)
     assert rows(P) == table
 
 
@@ -94,16 +99,16 @@ def test_training_rescores_the_periods_it_is_in_force_for(ledger, monkeypatch):
     assert scored(P2) == scored(P1) == scored(P) == 0  # no model yet: blank
     first = churn_model_train(as_of=month_end(P1))
     assert first.beats_baseline, first.metrics
-    assert scored(P2) == 0  # trained after P2's T: never scores it
-    assert scored(P1) > 100 and scored(P) > 100
-    for period in (P1, P):  # what a recompute would write now
+    # P2 is older than every model: the first (earliest) model scores it too, so its pages show a risk.
+    assert scored(P2) > 100 and scored(P1) > 100 and scored(P) > 100
+    for period in (P2, P1, P):  # what a recompute would write now
         table = rows(period)
         snapshot_compute(period=period)
         assert rows(period) == table
-    kept = risks(P1)
+    kept, kept2 = risks(P1), risks(P2)
     second = churn_model_train(as_of=month_end(P))
     assert churn_model_active(as_of=month_end(P)) == second and scored(P) > 100
-    assert risks(P1) == kept  # P1's model in force is still the first
+    assert risks(P1) == kept and risks(P2) == kept2  # P1's and P2's model in force is still the first
     table = rows(P)
     snapshot_compute(period=P)
     assert rows(P) == table
