@@ -28,3 +28,12 @@ def test_a_blank_period_means_the_latest_one(world):
     assert detail.status_code == 200 and detail.json()["period"] == "2025-03"
     listed = client.get("/api/v1/snapshots/?period=%20").json()["results"]
     assert {row["period"] for row in listed} == {"2025-03"}
+
+
+def test_more_than_a_thousand_multipart_codes_get_a_json_400(world):
+    client = api(world, "sales1")
+    codes = [f"C{n:05d}" for n in range(1100)]
+    response = client.post(f"/api/v1/campaigns/{world.campaign.pk}/preview/", {"codes": codes}, format="multipart")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "too many form fields: send long lists (such as codes) as a JSON body"}
