@@ -227,7 +227,7 @@ class UserSerializer(serializers.ModelSerializer):
         return self.get_role(obj) == MANAGER and any(g.name == COMPANY_WIDE for g in obj.groups.all())
 
     def get_has_token(self, obj: Any) -> bool:
-        return hasattr(obj, "auth_token")
+        return bool(obj.api_tokens.all())
 
 
 class UserWriteSerializer(serializers.Serializer):
@@ -280,7 +280,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         regions = Prefetch("managed_regions", queryset=ManagerRegion.objects.select_related("region"))
         return (get_user_model().objects.prefetch_related("groups", regions)
-                .select_related("salesperson", "auth_token").order_by("username"))
+                .prefetch_related("api_tokens").select_related("salesperson").order_by("username"))
 
     def _fresh(self, user: Any) -> dict[str, Any]:
         return UserSerializer(self.get_queryset().get(pk=user.pk)).data

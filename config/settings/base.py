@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers a missing or bad credential with the first class's challenge, so a bad token is a
     # 401 with "WWW-Authenticate: Token" rather than a 403 (issue 17 item 9). Sessions still work (and keep CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "customers.tokens.ApiTokenAuthentication",  # keys stored as hashes (customers.ApiToken)
         "rest_framework.authentication.SessionAuthentication",
     ],
     # DRF defaults to AllowAny: every endpoint needs a login unless it says otherwise.
