@@ -263,6 +263,13 @@ class TokenSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="shown once: store it now")
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                 help_text="what the key is for, e.g. the ERP's nightly export")
+    days = serializers.IntegerField(min_value=1, max_value=3650, required=False, default=365,
+                                    help_text="the key expires after this many days")
+
+
 class DeactivateSerializer(serializers.Serializer):
     reassign_to = serializers.CharField(required=False, allow_blank=True, default="",
                                         help_text="salesperson (name) who takes the customers")
@@ -332,18 +339,22 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise _invalid(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(methods=["POST"], request=None, responses={201: TokenSerializer})
+    @extend_schema(methods=["POST"], request=TokenRequestSerializer, responses={201: TokenSerializer})
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"])
     def token(self, request: Request, pk: str) -> Response:
-        """POST: a new token (replacing any), its key in this response only. DELETE: revoke it."""
+        """POST: a new key (replacing any) with a name and a term in days, the key in this response only (only its
+        hash is kept). DELETE: revoke it."""
         user = self.get_object()
         if request.method == "DELETE":
             if not user_token_revoke(user=user, by=request.user):
                 raise Http404("no token")
             return Response(status=status.HTTP_204_NO_CONTENT)
+        asked = TokenRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
         try:
-            key = user_token_create(user=user, by=request.user)
+            key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
+                                    days=asked.validated_data["days"])
         except AdminError as exc:
             raise _invalid(exc) from exc
         response = Response({"key": key}, status=status.HTTP_201_CREATED)

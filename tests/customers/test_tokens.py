@@ -104,3 +104,15 @@ def test_the_upgrade_hashes_existing_keys_and_drops_the_plain_ones(book):
     migration.hash_existing_tokens(apps, None)
     assert not Token.objects.exists()
     assert with_key(old).get("/api/v1/customers/").status_code == 200
+
+
+def test_the_users_api_issues_a_named_key_with_a_term(book, admin_user):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    user = book["sp1"].user
+    created = api.post(f"/api/v1/users/{user.pk}/token/", {"name": "ERP nightly", "days": 30}, format="json")
+    assert created.status_code == 201 and created["Cache-Control"] == "no-store"
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "ERP nightly" and token.digest == hashlib.sha256(created.json()["key"].encode()).hexdigest()
+    assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert api.post(f"/api/v1/users/{user.pk}/token/", {"days": 0}, format="json").status_code == 400
