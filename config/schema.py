@@ -62,6 +62,7 @@ def _add_errors(operation: dict[str, Any]) -> None:
     responses.setdefault("401", _response("no credentials, or a token that is not valid (WWW-Authenticate: Token)",
                                           DETAIL))
     responses.setdefault("403", _response("not allowed for this role (or a session without its CSRF token)", DETAIL))
+    responses.setdefault("429", _response("too many requests: wait the seconds Retry-After says", DETAIL))
     if operation.get("security") or any(p.get("in") == "path" for p in parameters):
         responses.setdefault("404", _response("no such row among those you may see, or no such page", DETAIL))
 

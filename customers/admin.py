@@ -1,9 +1,20 @@
 """Back-office admin for customers. The changelist goes through the scoping selector like every other read."""
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditLog, Customer, CustomerAlias, ManagerRegion, OwnershipChange, Region, Salesperson, Visit
+from .models import (
+    ApiToken,
+    AuditLog,
+    Customer,
+    CustomerAlias,
+    ManagerRegion,
+    OwnershipChange,
+    Region,
+    Salesperson,
+    Visit,
+)
 from .selectors import customer_scope_q
 from .services import customer_last_visit_refresh
 
@@ -140,4 +151,27 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# DRF's Tokens page listed every key in full; keys are hashes now (customers.ApiToken) and the old table is empty.
+try:
+    from rest_framework.authtoken.models import TokenProxy
+
+    admin.site.unregister(TokenProxy)
+except (ImportError, NotRegistered):
+    pass
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API keys by owner, name, first characters and dates; the key itself is never stored, so never shown.
+    New keys are made in Settings → Users (shown once there); here they can only be looked at or deleted."""
+
+    list_display = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+    exclude = ["digest"]
+
+    def has_add_permission(self, request):
         return False

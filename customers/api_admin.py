@@ -227,7 +227,7 @@ class UserSerializer(serializers.ModelSerializer):
         return self.get_role(obj) == MANAGER and any(g.name == COMPANY_WIDE for g in obj.groups.all())
 
     def get_has_token(self, obj: Any) -> bool:
-        return hasattr(obj, "auth_token")
+        return bool(obj.api_tokens.all())
 
 
 class UserWriteSerializer(serializers.Serializer):
@@ -263,6 +263,13 @@ class TokenSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="shown once: store it now")
 
 
+class TokenRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                 help_text="what the key is for, e.g. the ERP's nightly export")
+    days = serializers.IntegerField(min_value=1, max_value=3650, required=False, default=365,
+                                    help_text="the key expires after this many days")
+
+
 class DeactivateSerializer(serializers.Serializer):
     reassign_to = serializers.CharField(required=False, allow_blank=True, default="",
                                         help_text="salesperson (name) who takes the customers")
@@ -280,7 +287,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         regions = Prefetch("managed_regions", queryset=ManagerRegion.objects.select_related("region"))
         return (get_user_model().objects.prefetch_related("groups", regions)
-                .select_related("salesperson", "auth_token").order_by("username"))
+                .prefetch_related("api_tokens").select_related("salesperson").order_by("username"))
 
     def _fresh(self, user: Any) -> dict[str, Any]:
         return UserSerializer(self.get_queryset().get(pk=user.pk)).data
@@ -332,18 +339,22 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise _invalid(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(methods=["POST"], request=None, responses={201: TokenSerializer})
+    @extend_schema(methods=["POST"], request=TokenRequestSerializer, responses={201: TokenSerializer})
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"])
     def token(self, request: Request, pk: str) -> Response:
-        """POST: a new token (replacing any), its key in this response only. DELETE: revoke it."""
+        """POST: a new key (replacing any) with a name and a term in days, the key in this response only (only its
+        hash is kept). DELETE: revoke it."""
         user = self.get_object()
         if request.method == "DELETE":
             if not user_token_revoke(user=user, by=request.user):
                 raise Http404("no token")
             return Response(status=status.HTTP_204_NO_CONTENT)
+        asked = TokenRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
         try:
-            key = user_token_create(user=user, by=request.user)
+            key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
+                                    days=asked.validated_data["days"])
         except AdminError as exc:
             raise _invalid(exc) from exc
         response = Response({"key": key}, status=status.HTTP_201_CREATED)

@@ -238,3 +238,28 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.target}"
+
+
+class ApiToken(models.Model):
+    """An API key of an integrator (issue 17 item 6). Only its SHA-256 is stored; the key is shown once.
+
+    The key is 40 random URL-safe characters (240 bits), so one fast hash suffices: nothing can be guessed from
+    the digest, and a lookup by digest is one index probe. `prefix` (the key's first 8 characters) lets a person tell
+    keys apart in lists without storing anything that authenticates.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    prefix = models.CharField(_("key starts with"), max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}… {self.name}".strip()

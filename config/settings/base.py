@@ -130,6 +130,12 @@ AXES_LOCKOUT_CALLABLE = "customers.login.lockout_response"
 AXES_VERBOSE = False  # no banner on every manage.py command
 # Reverse proxies in front of the app that append to X-Forwarded-For (production: 1, the TLS proxy).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# API rate limits per scope (config.throttles): "N/second|minute|hour|day", or empty to switch one off.
+API_RATES = {
+    "anon": os.environ.get("API_RATE_ANON", "60/minute") or None,
+    "user": os.environ.get("API_RATE_USER", "1200/minute") or None,
+    "token": os.environ.get("API_RATE_TOKEN", "1200/minute") or None,
+}
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -150,7 +156,7 @@ REST_FRAMEWORK = {
     # Token first: DRF answers a missing or bad credential with the first class's challenge, so a bad token is a
     # 401 with "WWW-Authenticate: Token" rather than a 403 (issue 17 item 9). Sessions still work (and keep CSRF).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "customers.tokens.ApiTokenAuthentication",  # keys stored as hashes (customers.ApiToken)
         "rest_framework.authentication.SessionAuthentication",
     ],
     # DRF defaults to AllowAny: every endpoint needs a login unless it says otherwise.
@@ -160,6 +166,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",  # a refused body is a JSON 400, not Django's HTML
+    # Rate limits (config.throttles; rates in API_RATES below); anonymous callers by the address TRUSTED_PROXY_COUNT
+    # proxies report, like the sign-in throttle.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.AnonThrottle", "config.throttles.UserThrottle",
+                                 "config.throttles.TokenThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

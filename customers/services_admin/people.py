@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,12 +11,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from customers.models import Customer, ManagerRegion, Region, Salesperson
 from customers.roles import ADMIN, MANAGER, ROLES, SALESPERSON, is_company_wide_manager, user_memo_clear, user_role
 from customers.selectors import customer_list
 from customers.services import audit, company_wide_group, customer_reassign, roles_ensure
+from customers.tokens import api_token_issue, api_tokens_revoke, user_access_revoke
 
 from .errors import AdminError
 
@@ -128,6 +130,10 @@ def user_role_set(*, user: Any, role: str, regions: Iterable[Region] = (), sales
     if role == SALESPERSON:
         _salesperson_link(user, salesperson_name)
     user_memo_clear(user)
+    after_regions = sorted(r.path for r in regions)
+    if (before["role"], before["company_wide"], before["regions"]) != (role or None, wide, after_regions):
+        # What the user may see changed: keys and sessions made under the old role end (issue 17 item 6).
+        user_access_revoke(user=user)
     audit(user=by, action="user_role", target=f"user:{user.username}", before=before,
           after={"role": role or None, "company_wide": wide, "regions": sorted(r.path for r in regions)})
     return user
@@ -159,41 +165,49 @@ def user_create(*, username: str, password: str, role: str, by: Any, first_name:
 
 @transaction.atomic
 def user_password_set(*, user: AbstractBaseUser, password: str, by: Any) -> None:
-    """Set a new password (Django's validators apply); the user's sessions end at their next request."""
+    """Set a new password (Django's validators apply); the user's API keys and sessions end (issue 17 item 6)."""
     _password_check(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+    user_access_revoke(user=user)
     audit(user=by, action="user_password", target=f"user:{user.get_username()}")
 
 
 @transaction.atomic
 def user_set_active(*, user: Any, active: bool, by: Any) -> Any:
-    """Let a login sign in again, or not; nothing it owns or did is touched. Deactivating revokes its token."""
+    """Let a login sign in again, or not; nothing it owns or did is touched. Deactivating ends its API keys and
+    sessions, so activating it again brings none of them back."""
     if not active and getattr(by, "pk", None) == user.pk:
         raise AdminError("", "you cannot deactivate yourself")
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        Token.objects.filter(user=user).delete()
+        user_access_revoke(user=user)
     audit(user=by, action="user_activate" if active else "user_deactivate", target=f"user:{user.username}")
     return user
 
 
+TOKEN_DAYS = 365  # a key expires after a year unless issued for another term
+
+
 @transaction.atomic
-def user_token_create(*, user: Any, by: Any) -> str:
-    """A new API token for an integrator, replacing any old one; the key is returned once and never shown again."""
+def user_token_create(*, user: Any, by: Any, name: str = "", days: int | None = TOKEN_DAYS) -> str:
+    """A new API key for an integrator, replacing any old one; the key is returned once and only its hash is kept.
+    It expires after `days` (None: never)."""
     if not user.is_active:
         raise AdminError("", "the user is deactivated")
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    audit(user=by, action="token_create", target=f"user:{user.username}")
-    return token.key
+    api_tokens_revoke(user=user)
+    expires = timezone.now() + dt.timedelta(days=days) if days else None
+    token, key = api_token_issue(user=user, name=name or "API token", expires_at=expires)
+    audit(user=by, action="token_create", target=f"user:{user.username}", prefix=token.prefix,
+          expires=expires.isoformat() if expires else None)
+    return key
 
 
 @transaction.atomic
 def user_token_revoke(*, user: Any, by: Any) -> bool:
-    """Revoke the user's API token; False when there was none."""
-    deleted, _ = Token.objects.filter(user=user).delete()
+    """Revoke the user's API keys; False when there was none."""
+    deleted = api_tokens_revoke(user=user)
     if deleted:
         audit(user=by, action="token_revoke", target=f"user:{user.username}")
     return bool(deleted)

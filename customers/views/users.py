@@ -10,10 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 
 from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm, admin_error_text
-from customers.models import ManagerRegion, Salesperson
+from customers.models import ApiToken, ManagerRegion, Salesperson
 from customers.roles import COMPANY_WIDE, is_company_wide_manager, role_label, user_role
 from customers.services_admin import (
     AdminError,
@@ -32,7 +31,7 @@ from .access import admin_required
 def _users() -> Any:
     regions = Prefetch("managed_regions", queryset=ManagerRegion.objects.select_related("region"))
     return (get_user_model().objects.order_by("username")
-            .prefetch_related("groups", regions).select_related("salesperson", "auth_token"))
+            .prefetch_related("groups", regions, "api_tokens").select_related("salesperson"))
 
 
 def _role(user: Any) -> str | None:
@@ -48,7 +47,7 @@ def _role(user: Any) -> str | None:
 def users(request: HttpRequest) -> HttpResponse:
     rows = [{"user": u, "role": role_label(_role(u)), "regions": [m.region.path for m in u.managed_regions.all()],
              "company_wide": _role(u) == "manager" and any(g.name == COMPANY_WIDE for g in u.groups.all()),
-             "salesperson": getattr(u, "salesperson", None), "token": getattr(u, "auth_token", None)}
+             "salesperson": getattr(u, "salesperson", None), "token": next(iter(u.api_tokens.all()), None)}
             for u in _users()]
     return render(request, "settings/users.html", {"rows": rows})
 
@@ -80,7 +79,7 @@ def _user_context(user: Any, **forms: Any) -> dict[str, Any]:
                "company_wide": is_company_wide_manager(user),
                "salesperson_name": salesperson.name if salesperson else ""}
     return {
-        "target": user, "salesperson": salesperson, "token": Token.objects.filter(user=user).first(),
+        "target": user, "salesperson": salesperson, "token": ApiToken.objects.filter(user=user).first(),
         "role_form": forms.get("role_form") or UserRoleForm(initial=initial),
         "password_form": forms.get("password_form") or PasswordForm(),
         "deactivate_form": forms.get("deactivate_form") or DeactivateForm(salesperson=salesperson),

@@ -9,6 +9,19 @@ ERROR_LIST_LIMIT = 100
 ERROR_STORE_LIMIT = 1000
 
 
+# A field name is a header cell and a problem may quote a cell: either can be a 5 MB cell of a hostile file, and
+# PostgreSQL refuses a NUL in the batch's JSON. Lines stay short and printable (issue 17 item 9).
+FIELD_CHARS, PROBLEM_CHARS = 64, 300
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` with NUL bytes shown as \\x00 and cut to `limit` characters, saying how much was cut."""
+    text = text.replace("\x00", "\\x00")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 @dataclass(frozen=True, order=True)
 class RowError:
     """One problem: rows are numbered as a spreadsheet shows them (header = row 1)."""
@@ -34,7 +47,8 @@ class ErrorList:
         self._items: list[RowError] = []
 
     def add(self, row: int, field_name: str, problem: str, col: int = 0) -> None:
-        self._items.append(RowError(row=row, col=col, field=field_name, problem=problem, file=self.file))
+        self._items.append(RowError(row=row, col=col, field=clip(field_name, FIELD_CHARS),
+                                    problem=clip(problem, PROBLEM_CHARS), file=self.file))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -72,7 +72,12 @@ def read_table(data: bytes) -> Table:
         return _read_xlsx(data)
     if data.startswith(XLS_MAGIC):
         raise FileFormatError("Excel 97-2003 (.xls) files are not supported: save as .xlsx or CSV")
-    return _read_csv(decode_text(data))
+    text = decode_text(data)
+    nul = text.find("\x00")
+    if nul >= 0:
+        # Text never holds a NUL; binary data does (the csv module takes it in and PostgreSQL refuses it later).
+        raise FileFormatError("contains a NUL byte: binary data, not text", row=text.count("\n", 0, nul) + 1)
+    return _read_csv(text)
 
 
 def _finish(records: Iterator[list[str]]) -> Table:
@@ -102,7 +107,9 @@ def _check_size(record: list[str], number: int, header: list[str]) -> None:
         return  # the common case, in C: a million rows cost 1.7 s cell by cell
     for index, value in enumerate(record):
         if len(value) > MAX_CELL:
-            name = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+            # The over-long cell may be the header cell itself: name the column by its place then.
+            named = index < len(header) and header[index] and len(header[index]) <= MAX_CELL
+            name = header[index] if named else f"column {index + 1}"
             raise FileFormatError(f"cell longer than {MAX_CELL} characters", row=number, field=name)
 
 

@@ -93,7 +93,7 @@ def _import_file(
         data = path.read_bytes()
     except OSError as exc:
         raise ImportUsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    name = name or str(path)
+    name = (name or str(path)).replace("\x00", "")  # an uploaded name is the client's text; PostgreSQL refuses NUL
     import_batches_sweep()  # batches of killed runs stop saying "running" (sales.imports.sweep)
     report = ImportReport(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     batch = ImportBatch.objects.create(

@@ -1,10 +1,10 @@
 """Every page and API needs a login; the API is scoped like everything else."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Customer
+from customers.tokens import api_token_issue
 
 
 @pytest.mark.django_db
@@ -44,9 +44,9 @@ def test_api_customer_list_is_scoped_for_a_salesperson(book):
 
 @pytest.mark.django_db
 def test_token_auth_and_regional_scope(book, south_manager):
-    token = Token.objects.create(user=south_manager)
+    key = api_token_issue(user=south_manager)[1]
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     body = api.get("/api/v1/customers/?ordering=code").json()
     assert [row["code"] for row in body["results"]] == ["00101", "00102", "00202"]
     assert api.get("/api/v1/customers/?region=北京").json()["count"] == 0

@@ -2,9 +2,9 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from customers.tokens import api_token_issue
 from sales.models import ImportBatch, Order
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_bad_request_kind(admin_client):
 
 def test_admin_token(admin_user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=admin_user)[1]}")
     assert client.post(URL, {"file": upload(GOOD), "kind": "sales"}, format="multipart").status_code == 201
 
 

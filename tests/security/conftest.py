@@ -22,7 +22,6 @@ from django.core import signals
 from django.db import close_old_connections, transaction
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from analytics.services.policies import policy_set
 from analytics.services.snapshots import snapshot_compute
@@ -31,6 +30,7 @@ from coupons.models import Campaign, CouponIssue, SendRequest
 from coupons.services.send import coupon_campaign_send
 from customers.models import Customer, ManagerRegion, Visit
 from customers.selectors import customer_list
+from customers.tokens import api_token_issue
 from tests.factories import (
     CustomerFactory,
     OrderFactory,
@@ -115,7 +115,7 @@ def world_seed() -> World:
     for code, customer in customers.items():
         w.visits[code] = VisitFactory(customer=customer, date=dt.date(2025, 3, 12), note=f"拜访{code}").pk
         w.issues[code] = CouponIssue.objects.get(customer=customer, campaign=campaign).pk
-    w.tokens = {name: Token.objects.create(user=user).key for name, user in users.items()}
+    w.tokens = {name: api_token_issue(user=user)[1] for name, user in users.items()}
     assert Visit.objects.count() == 4 and CouponIssue.objects.count() == 4
     return w
 

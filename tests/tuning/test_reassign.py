@@ -3,15 +3,15 @@
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analytics.selectors import snapshot_list
 from analytics.services.policies import policy_set
 from analytics.services.snapshots import snapshot_compute
-from customers.models import AuditLog, OwnershipChange
+from customers.models import ApiToken, AuditLog, OwnershipChange
 from customers.selectors import customer_list
 from customers.services_admin import AdminError, customers_reassign, salesperson_deactivate
+from customers.tokens import api_token_issue
 from sales.models import Order
 from tests.factories import SalespersonFactory, UserFactory
 
@@ -139,13 +139,13 @@ def test_reassignment_api(book, south_manager, admin_user):
 def test_deactivating_a_salesperson_keeps_customers_and_history(book, admin_user):
     sp1, sp2 = book["sp1"], book["sp2"]
     order(book["c1"], P, "500.00")
-    Token.objects.create(user=sp1.user)
+    api_token_issue(user=sp1.user)
     moved = salesperson_deactivate(salesperson=sp1, by=admin_user)
     sp1.refresh_from_db()
     assert moved == 0 and not sp1.user.is_active and not sp1.is_active
     assert list(book["c1"].__class__.objects.filter(owner=sp1).values_list("code", flat=True)) == ["00101", "00102"]
     assert Order.objects.filter(customer=book["c1"], salesperson=sp1).count() == 1
-    assert not Token.objects.filter(user=sp1.user).exists()
+    assert not ApiToken.objects.filter(user=sp1.user).exists()
     assert codes(sp1.user) == []  # an inactive login sees nothing
     with pytest.raises(AdminError, match="to: 张三 is deactivated"):
         customers_reassign(customers=[book["c3"]], to=sp1, by=admin_user)

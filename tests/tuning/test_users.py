@@ -1,13 +1,15 @@
 """Users (admins): create with a role, regions for managers, a Salesperson row for salespeople; passwords through
 Django's validators; API tokens shown once and revocable; deactivation."""
 
+import hashlib
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from customers.models import AuditLog, ManagerRegion, Salesperson
+from customers.models import ApiToken, AuditLog, ManagerRegion, Salesperson
 from customers.roles import user_role
 from customers.selectors import customer_list
 from customers.services import salesperson_get_or_create
@@ -95,7 +97,8 @@ def test_token_is_shown_once_and_revocable(admin_client, book):
     user_role_set(user=integrator, role="manager", by=None)
     created = admin_client.post(f"/settings/users/{integrator.pk}/token/")
     assert created.status_code == 200 and "no-store" in created["Cache-Control"]
-    key = Token.objects.get(user=integrator).key
+    key = re.search(r'id="token-key">([^<]+)<', created.content.decode()).group(1)
+    assert not ApiToken.objects.filter(digest=key).exists()  # only its hash is kept
     assert key in created.content.decode()
     again = admin_client.get(f"/settings/users/{integrator.pk}/").content.decode()
     assert key not in again and key[:6] not in again
@@ -104,7 +107,7 @@ def test_token_is_shown_once_and_revocable(admin_client, book):
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/customers/").status_code == 200
     assert admin_client.post(f"/settings/users/{integrator.pk}/token/revoke/").status_code == 302
-    assert not Token.objects.filter(user=integrator).exists()
+    assert not ApiToken.objects.filter(user=integrator).exists()
     assert api.get("/api/v1/customers/").status_code in (401, 403)
     log = AuditLog.objects.filter(target="user:erp_bot").values_list("action", "details")
     assert [a for a, _ in log.order_by("id")][-2:] == ["token_create", "token_revoke"]
@@ -140,7 +143,8 @@ def test_users_api(admin_user, book, regions):
     assert api.post("/api/v1/users/", {"username": "x", "password": GOOD, "regions": ["火星"]},
                     format="json").json() == {"regions": ["no such region: 火星"]}
     token = api.post(f"/api/v1/users/{uid}/token/")
-    assert token.status_code == 201 and token.json()["key"] == Token.objects.get(user_id=uid).key
+    assert token.status_code == 201
+    assert ApiToken.objects.get(user_id=uid).digest == hashlib.sha256(token.json()["key"].encode()).hexdigest()
     assert api.get(f"/api/v1/users/{uid}/").json()["has_token"] is True
     assert "key" not in str(api.get(f"/api/v1/users/{uid}/").json())
     assert api.delete(f"/api/v1/users/{uid}/token/").status_code == 204
