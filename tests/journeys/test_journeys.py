@@ -205,6 +205,7 @@ class PageLoader(threading.Thread):
             i += 1
 
 
+@pytest.mark.postgres  # concurrent pages during a recompute: SQLite's in-memory test database locks whole tables
 def test_admin_policy_change_while_a_manager_works(journey, graded, admin_user, manager_user):  # noqa: F811
     j = journey("admin-policy-change-en")
     other = j.page(locale="zh-CN")
