@@ -24,7 +24,7 @@ from tests.crawl.conftest import ROLES, login
 from tests.crawl.crawler import Crawler, CrawlReport
 
 MIN_PAGES = 300
-MAX_PAGES = int(os.environ.get("CRAWL_MAX_PAGES", "340"))
+MAX_PAGES = int(os.environ.get("CRAWL_MAX_PAGES", "310"))  # the issue asks for 300; the frontier holds far more
 
 
 def start_pages() -> tuple[list[str], list[str]]:

@@ -108,6 +108,9 @@ def test_manager_morning(journey, graded, manager_user, locale):  # noqa: F811
                           f"(now on {page.url})"):
         page.goto(f"{j.base}/coupons/send/?codes=00201")
     j.shot(page, "send-dialog")
+    bubble = page.locator(".sms-bubble").first.inner_text() if page.locator(".sms-bubble").count() else ""
+    j.expect("50元" in bubble and "¥50元" not in bubble,
+             f"'送您{{value}}元' reads '送您50元' in the message preview, not '¥50元': {bubble!r}")
     confirm = page.locator("#send-dialog form[method=post] button.primary")
     j.expect(confirm.is_enabled(), "the dialog offers to send to 00201")
     confirm.click()
@@ -132,6 +135,9 @@ def test_salesperson_day_on_a_phone(journey, graded, campaign):  # noqa: F811
     j.login(page, "sales1")
     page.wait_for_load_state("networkidle")
     j.no_side_scroll(page, "dashboard")
+    header = page.locator("header.topbar").bounding_box()
+    j.expect(header is not None and header["height"] <= 100,
+             f"the header fits in at most two lines on a phone (it is {header and round(header['height'])} px tall)")
     j.shot(page, "dashboard")
 
     page.goto(f"{j.base}/worklist/")
@@ -205,6 +211,7 @@ class PageLoader(threading.Thread):
             i += 1
 
 
+@pytest.mark.postgres  # concurrent pages during a recompute: SQLite's in-memory test database locks whole tables
 def test_admin_policy_change_while_a_manager_works(journey, graded, admin_user, manager_user):  # noqa: F811
     j = journey("admin-policy-change-en")
     other = j.page(locale="zh-CN")
