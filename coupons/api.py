@@ -85,6 +85,9 @@ class SendReportSerializer(serializers.Serializer):
     skipped = SkipSerializer(many=True)
     scheduled_for = serializers.DateTimeField(allow_null=True)
     replayed = serializers.BooleanField()
+    at_cap = serializers.ListField(child=serializers.CharField(), help_text=(
+        "customers whose number reaches the daily cap with this message: if another send reaches the number "
+        "first, this message is skipped at send time"))
 
 
 class PreviewSerializer(serializers.Serializer):
