@@ -140,3 +140,15 @@ def test_a_managers_day_on_an_aliyun_template(aliyun, client, manager_user, book
     page = client.get(sent["Location"]).content.decode()
     assert '<span class="badge status-delivered">delivered 2</span>' in page
     assert sorted(CouponIssue.objects.values_list("status", flat=True)) == ["delivered", "delivered"]
+
+
+def test_a_regional_manager_requeues_only_the_failed_messages_of_their_customers(campaign, book, south_manager,
+                                                                               admin_user):
+    from coupons.services import coupon_issue_requeue_failed
+
+    coupon_campaign_send(user=admin_user, campaign=campaign, idempotency_key="k",
+                         customers_qs=Customer.objects.filter(code__in=["00102", "00201"]))
+    CouponIssue.objects.update(status="failed", error="gave up")
+    assert coupon_issue_requeue_failed(user=south_manager, campaign=campaign) == 1
+    assert dict(CouponIssue.objects.values_list("customer__code", "status")) == {"00102": "queued",
+                                                                                "00201": "failed"}
