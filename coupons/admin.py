@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Campaign, CareRule, CareRun, CouponIssue, OutboxEvent, SendRequest, SmsReply
+from .models import Campaign, CareRule, CareRun, CouponIssue, OutboxEvent, SendRequest, SmsAlert, SmsReply
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,8 +20,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "value", "min_spend", "valid_from", "valid_to", "active", "created_by"]
-    list_filter = ["active", "kind"]
+    list_display = ["name", "kind", "value", "min_spend", "valid_from", "valid_to", "provider", "active", "created_by"]
+    list_filter = ["active", "kind", "provider"]
     search_fields = ["name"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
@@ -84,3 +84,11 @@ class SmsReplyAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "mobile", "text", "action", "customers"]
     list_filter = ["action"]
     search_fields = ["mobile", "text"]
+
+
+@admin.register(SmsAlert)
+class SmsAlertAdmin(ReadOnlyAdmin):
+    """Alerts are raised by the worker and cleared from the coupons page ("Resume sending")."""
+
+    list_display = ["provider", "code", "raised_at", "cleared_at", "cleared_by"]
+    list_filter = ["provider"]

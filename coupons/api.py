@@ -44,8 +44,9 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = ["id", "name", "kind", "value", "value_display", "min_spend", "valid_from", "valid_to",
-                  "sms_template", "active", "created_by", "created_at", "updated_at"]
-        read_only_fields = ["created_at", "updated_at"]
+                  "sms_template", "provider", "provider_template_id", "provider_sign_name", "provider_template_text",
+                  "provider_variables", "marketing", "sms_error", "active", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["sms_error", "created_at", "updated_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         probe = Campaign(**{f: getattr(self.instance, f) for f in services.campaigns.FIELDS} if self.instance else {})
@@ -84,6 +85,9 @@ class SendReportSerializer(serializers.Serializer):
     skipped = SkipSerializer(many=True)
     scheduled_for = serializers.DateTimeField(allow_null=True)
     replayed = serializers.BooleanField()
+    at_cap = serializers.ListField(child=serializers.CharField(), help_text=(
+        "customers whose number reaches the daily cap with this message: if another send reaches the number "
+        "first, this message is skipped at send time"))
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -103,8 +107,8 @@ class CouponIssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = CouponIssue
         fields = ["id", "campaign", "customer_code", "customer_name", "code", "mobile", "status",
-                  "provider_message_id", "error", "attempts", "queued_at", "scheduled_for", "sending_at",
-                  "sent_at", "delivered_at", "send_request"]
+                  "provider_message_id", "batch_ref", "error", "attempts", "deferrals", "resends", "queued_at",
+                  "scheduled_for", "sending_at", "sent_at", "delivered_at", "send_request"]
         read_only_fields = fields
 
 
@@ -296,8 +300,8 @@ class ProviderCallbackApi(APIView):
     """Receipts and replies pushed by Aliyun (SmsReport, SmsUp) and Tencent Cloud (status, reply callbacks).
 
     Neither provider signs its pushes, so the callback URL carries the shared secret SMS_CALLBACK_TOKEN:
-    /api/v1/sms/<provider>/<token>/<kind>/. A wrong token, provider or kind is a 404 and a payload of the
-    wrong shape a 400; either changes nothing. The answer is the one each provider documents.
+    /api/v1/sms/<provider>/<token>/<kind>/. A wrong token is a 403, an unknown provider or kind a 404 and a
+    payload of the wrong shape a 400; none changes anything. The answer is the one each provider documents.
     """
 
     authentication_classes: list[Any] = []
@@ -309,7 +313,9 @@ class ProviderCallbackApi(APIView):
     def post(self, request: Request, provider: str, token: str, kind: str) -> Response:
         expected = str(conf.get("SMS_CALLBACK_TOKEN") or "")
         handler = PROVIDER_CALLBACKS.get((provider, kind))
-        if not expected or handler is None or not hmac.compare_digest(token.encode(), expected.encode()):
+        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+            return Response({"detail": "bad or missing callback token"}, status=status.HTTP_403_FORBIDDEN)
+        if handler is None:
             return Response({"detail": "unknown callback"}, status=status.HTTP_404_NOT_FOUND)
         apply, answer = handler
         try:

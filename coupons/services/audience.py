@@ -62,6 +62,9 @@ class Audience:
     skipped: list[Skip] = field(default_factory=list)
     scheduled_for: dt.datetime | None = None
     send_day: dt.date | None = None
+    # Eligible customers whose number reaches the daily cap with this message: if another send reaches the
+    # number first (a concurrent send, a care rule), this message is skipped at send time (issue 19).
+    at_cap: list[str] = field(default_factory=list)
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -112,6 +115,8 @@ def audience_split(
         else:
             audience.eligible.append(customer)
             used[customer.mobile] += 1
+            if cap > 0 and used[customer.mobile] >= cap:
+                audience.at_cap.append(customer.code)
     return audience
 
 

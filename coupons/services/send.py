@@ -33,6 +33,7 @@ class Preview:
     skipped: list[Skip]
     scheduled_for: dt.datetime | None
     eligible_codes: list[str] = field(default_factory=list)
+    at_cap: list[str] = field(default_factory=list)
 
     @property
     def held_until_morning(self) -> bool:
@@ -50,16 +51,17 @@ class SendReport:
     skipped: list[dict[str, str]]
     scheduled_for: str | None
     replayed: bool = False
+    at_cap: list[str] = field(default_factory=list)  # may still be skipped by the daily cap at send time
 
     def as_dict(self) -> dict[str, Any]:
         return {"send_request_id": self.send_request_id, "campaign_id": self.campaign_id,
                 "requested": self.requested, "queued": self.queued, "skipped": self.skipped,
-                "scheduled_for": self.scheduled_for}
+                "scheduled_for": self.scheduled_for, "at_cap": self.at_cap}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, replayed: bool = False) -> "SendReport":
         return cls(**{k: data[k] for k in ("send_request_id", "campaign_id", "requested", "queued", "skipped",
-                                           "scheduled_for")}, replayed=replayed)
+                                           "scheduled_for")}, replayed=replayed, at_cap=data.get("at_cap", []))
 
 
 def send_preview(*, user: Any, campaign: Campaign, customers_qs: QuerySet[Customer],
@@ -70,7 +72,7 @@ def send_preview(*, user: Any, campaign: Campaign, customers_qs: QuerySet[Custom
     first = audience.eligible[0] if audience.eligible else None
     text = campaign_message(campaign, name=first.name if first else "", code=SAMPLE_CODE)
     return Preview(campaign, text, segment_count(text), len(audience.eligible), skipped, audience.scheduled_for,
-                   [c.code for c in audience.eligible])
+                   [c.code for c in audience.eligible], audience.at_cap)
 
 
 def _not_found(selection: dict[str, Any] | None, audience: Any) -> list[Skip]:
@@ -136,8 +138,10 @@ def _queue(*, request: SendRequest, customers_qs: QuerySet[Customer], selection:
     queued, lost = _insert_issues(request, audience, care_run)
     skipped = audience.skipped + [Skip(c.code, c.name, ALREADY_SENT) for c in lost] + _not_found(selection, audience)
     scheduled = audience.scheduled_for.isoformat() if audience.scheduled_for else None
+    lost_codes = {c.code for c in lost}
     report = SendReport(request.pk, campaign.pk, queued + len(skipped), queued,
-                        [s.as_dict() for s in skipped], scheduled)
+                        [s.as_dict() for s in skipped], scheduled,
+                        at_cap=[code for code in audience.at_cap if code not in lost_codes])
     request.requested, request.queued, request.skipped = report.requested, queued, len(skipped)
     request.response = report.as_dict()
     request.save(update_fields=["requested", "queued", "skipped", "response"])

@@ -42,7 +42,8 @@ class _Fake:
         self.default = default
         self.deliver = deliver  # receipts are there at once (QuerySendDetails status 3, a pulled receipt)
         self.records: list[dict] = []  # every message accepted
-        self.calls: list[dict] = []  # every send call (action, numbers, behaviour)
+        self.calls: list[dict] = []  # every send call that recorded messages (action, numbers, behaviour)
+        self.drawn: list[str] = []  # the behaviour of every send call, faults included
         self.bad_signatures = 0
         self.lock = threading.Lock()
         fake = self
@@ -80,7 +81,9 @@ class _Fake:
 
     def next_behaviour(self):
         with self.lock:
-            return self.behaviours.pop(0) if self.behaviours else self.default
+            behaviour = self.behaviours.pop(0) if self.behaviours else self.default
+            self.drawn.append(behaviour)
+            return behaviour
 
     @staticmethod
     def reply(handler, status, payload):

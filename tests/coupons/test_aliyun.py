@@ -205,7 +205,7 @@ def test_receipts_and_replies_pushed_by_aliyun(aliyun, aliyun_campaign, ten, adm
     coupon_issue_send_batch()
     client = APIClient()
     bad = client.post("/api/v1/sms/aliyun/wrong-secret/report/", aliyun.report(), format="json")
-    assert bad.status_code == 404 and statuses() == ["sent"] * 3
+    assert bad.status_code == 403 and statuses() == ["sent"] * 3
     shape = client.post("/api/v1/sms/aliyun/callback-secret/report/", [{"hello": 1}], format="json")
     assert shape.status_code == 400 and statuses() == ["sent"] * 3
     ok = client.post("/api/v1/sms/aliyun/callback-secret/report/", aliyun.report(), format="json")

@@ -120,3 +120,15 @@ def test_a_phrase_reply_opts_out_and_the_next_campaign_skips_them(book, campaign
     assert Customer.objects.get(pk=book["c1"].pk).sms_opt_out_at is not None
     report = queue(book, campaign)
     assert [s["reason"] for s in report.skipped] == ["opted_out"]
+
+
+def test_a_send_says_which_messages_the_daily_cap_may_still_skip_at_send_time(book, campaign, settings, client):
+    settings.SMS_DAILY_CAP_PER_MOBILE = 2
+    Customer.objects.filter(pk=book["c2"].pk).update(mobile=book["c1"].mobile)  # one phone, two shops
+    client.force_login(book["sp1"].user)
+    dialog = client.get("/coupons/send/?codes=00101,00102").content.decode()
+    assert "1 number reaches today's cap of marketing messages with this one" in dialog
+    report = queue(book, campaign)
+    assert report.at_cap == ["00102"]  # its second message today: a third send would push it over
+    page = client.get(f"/coupons/requests/{report.send_request_id}/").content.decode()
+    assert "1 number reaches today's cap" in page

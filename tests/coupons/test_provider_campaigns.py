@@ -116,3 +116,39 @@ def test_the_periodic_sweep_settles_unknown_messages(aliyun, aliyun_campaign, bo
     result = tasks.send_pending.apply().get()
     assert result["resolved"] == {"delivered": 1}
     assert CouponIssue.objects.get().status == "delivered"
+
+
+def test_a_managers_day_on_an_aliyun_template(aliyun, client, manager_user, book,
+                                              django_capture_on_commit_callbacks):
+    """Issue 19 "done when": create on a template, preview the exact text, send, watch receipts settle it."""
+    from rest_framework.test import APIClient
+
+    client.force_login(manager_user)
+    assert client.post("/coupons/new/", FORM).status_code == 302
+    campaign = Campaign.objects.get()
+    dialog = client.get(f"/coupons/send/?codes=00101&codes=00102&campaign={campaign.pk}").content.decode()
+    assert "【示例商贸】天河便利店您好，送您50元优惠券，券码7KQ4M9XR2T" in dialog
+    key = dialog.split('name="idempotency_key" value="')[1][:32]
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/coupons/send/", {"idempotency_key": key, "campaign": campaign.pk,
+                                              "codes": ["00101", "00102"]})
+    assert sent.status_code == 302
+    assert [c["action"] for c in aliyun.calls] == ["SendBatchSms"]
+    page = client.get(sent["Location"]).content.decode()
+    assert page.count("status-sent") >= 2
+    APIClient().post("/api/v1/sms/aliyun/callback-secret/report/", aliyun.report(), format="json")
+    page = client.get(sent["Location"]).content.decode()
+    assert '<span class="badge status-delivered">delivered 2</span>' in page
+    assert sorted(CouponIssue.objects.values_list("status", flat=True)) == ["delivered", "delivered"]
+
+
+def test_a_regional_manager_requeues_only_the_failed_messages_of_their_customers(campaign, book, south_manager,
+                                                                               admin_user):
+    from coupons.services import coupon_issue_requeue_failed
+
+    coupon_campaign_send(user=admin_user, campaign=campaign, idempotency_key="k",
+                         customers_qs=Customer.objects.filter(code__in=["00102", "00201"]))
+    CouponIssue.objects.update(status="failed", error="gave up")
+    assert coupon_issue_requeue_failed(user=south_manager, campaign=campaign) == 1
+    assert dict(CouponIssue.objects.values_list("customer__code", "status")) == {"00102": "queued",
+                                                                                "00201": "failed"}

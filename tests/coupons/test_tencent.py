@@ -132,7 +132,7 @@ def test_status_and_reply_callbacks(tencent, tencent_campaign, five, admin_user)
     coupon_issue_send_batch()
     client = APIClient()
     assert client.post("/api/v1/sms/tencent/nope/status/", tencent.status_callback(),
-                       format="json").status_code == 404
+                       format="json").status_code == 403
     assert client.post("/api/v1/sms/tencent/callback-secret/other/", [], format="json").status_code == 404
     ok = client.post("/api/v1/sms/tencent/callback-secret/status/", tencent.status_callback(), format="json")
     assert ok.status_code == 200 and ok.json() == {"result": 0, "errmsg": "OK"}

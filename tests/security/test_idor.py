@@ -113,6 +113,11 @@ NOT_CUSTOMER_BEARING = {
     "campaign-list": "campaigns are shared by every role; counts are checked on the campaign pages",
     "sms-receipts": "gateway callback, token-checked, answers counts only",
     "sms-replies": "gateway callback, token-checked, answers the opted-out codes to the gateway only",
+    "sms-provider-callback": "Aliyun / Tencent callback, secret in the URL, answers the provider's fixed reply only",
+    "coupons:campaign_test_send": "sends the campaign's sample message to the user's own phone, no customer",
+    "coupons:sms_alert_clear": "manager only, a provider alert, no customer",
+    "coupons:campaign_requeue_failed": "manager only; requeues only failed rows in the manager's scope "
+                                       "(tests/coupons/test_provider_campaigns.py)",
     # admin / manager settings: role-gated, scoping tested in tests/tuning/test_permissions.py
     "settings_people:index": "settings menu", "settings_people:reassign": "manager form; scoped choices (tuning)",
     "settings_people:merge": "admin only (tuning)", "settings_people:users": "admin only",
