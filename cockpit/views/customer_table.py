@@ -9,6 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from django.urls import reverse
+from django.utils.translation import gettext
+
 from cockpit import labels
 from cockpit.columns import Column, flags_of
 from cockpit.selectors.customers import ListRow
@@ -44,9 +47,13 @@ def lines(rows: Iterable[ListRow], columns: Sequence[Column], *, grade_labels: M
     cell), its churn-risk reasons and its flags as (code, word).
 
     Dicts, not objects: the template engine tries `x["name"]` before `x.name`, and on an object every cell's
-    lookups would fail into an exception first (600 cells a page: 8 ms against 4.6 ms).
+    lookups would fail into an exception first (600 cells a page: 8 ms against 4.6 ms). The profile link, the
+    checkbox's label and the movement's word are worked out here too: as {% url %}, {% blocktrans %} and
+    {% trans %} in each of 50 rows they were 7 of the table's 20 ms.
     """
     kinds = [(column, _css(column), column.cell) for column in columns]
+    select = gettext("Select %(name)s")  # the row's checkbox label; words looked up once a page, not per row
+    movement = {code: str(word) for code, word in labels.MOVEMENT_TEXT.items()}
     out = []
     for row in rows:
         cells = []
@@ -54,8 +61,12 @@ def lines(rows: Iterable[ListRow], columns: Sequence[Column], *, grade_labels: M
             value = column.value(row, grade_labels)
             cells.append({"text": column.text(value), "css": f"{css} down" if column.warns(value) else css,
                           "kind": kind})
-        out.append({"row": row, "cells": cells, "reasons": (risk_reasons or {}).get(row.customer_id, []),
-                    "flags": [(f, labels.text(labels.FLAG_TEXT, f)) for f in flags_of(row)]})
+        out.append({
+            "row": row._asdict(), "cells": cells, "reasons": (risk_reasons or {}).get(row.customer_id, []),
+            "flags": [(f, labels.text(labels.FLAG_TEXT, f)) for f in flags_of(row)],
+            "url": reverse("cockpit:customer_profile", args=[row.code]), "select": select % {"name": row.name},
+            "movement": movement.get(row.movement, ""),
+        })
     return out
 
 

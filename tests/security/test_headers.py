@@ -19,7 +19,8 @@ ROLES = ["admin", "manager", "south_manager", "sales1"]
 # Pages that are not HTML documents or are reachable without a login on purpose.
 OPEN = {"login", "healthz", "cockpit:plotly_js", "set_language"}
 NOT_A_PAGE = {"logout", "set_language", "cockpit:customer_export_csv", "cockpit:customer_export_xlsx"}
-POST_ONLY = {"coupons:template_preview", "settings_grading:preview", "settings_grading:recompute"}
+POST_ONLY = {"coupons:template_preview", "settings_grading:preview", "settings_grading:recompute",
+             "cockpit:customer_columns"}
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 

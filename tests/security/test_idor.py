@@ -110,6 +110,7 @@ NOT_CUSTOMER_BEARING = {
     "coupons:campaign_create": "campaign form (campaigns are shared by every role)",
     "coupons:campaign_edit": "campaign form (campaigns are shared by every role)",
     "coupons:template_preview": "renders a sample message, no customer",
+    "cockpit:customer_columns": "saves the user's own choice of list columns (keys of cockpit.columns), no customer",
     "campaign-list": "campaigns are shared by every role; counts are checked on the campaign pages",
     "sms-receipts": "gateway callback, token-checked, answers counts only",
     "sms-replies": "gateway callback, token-checked, answers the opted-out codes to the gateway only",
