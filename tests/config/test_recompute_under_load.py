@@ -26,7 +26,7 @@ def demo_template(tmp_path_factory):
     """A migrated SQLite database with a demo book (800 customers, 24 months) and its snapshots."""
     folder = tmp_path_factory.mktemp("embedded-demo")
     migrated_template(folder)
-    manage(folder, "seed_demo", "--customers", "800", "--months", "24")
+    manage(folder, "seed_demo", "--customers", "800", "--months", "24", "--force")
     manage(folder, "compute_snapshots", "--missing")
     return folder / "db.sqlite3"
 
