@@ -143,7 +143,6 @@ def test_the_broker_down(client, healthy, settings, tmp_path):
 def test_redis_down_is_the_broker_down(healthy, settings):
     from config import health
     from config.celery import app
-
     from tests.conftest import redis_url
 
     app.conf.broker_url = redis_url()
