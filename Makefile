@@ -28,7 +28,7 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) seed_demo --if-empty --force  # --force: also with DEBUG off; --if-empty keeps any data
 	$(MANAGE) compute_snapshots --missing
 	$(MANAGE) churn_backtest --save --if-missing
 	$(MANAGE) compute_pulse

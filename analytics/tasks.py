@@ -127,7 +127,7 @@ def jobs_resume() -> list[int]:
     resumed = []
     for job in jobs_lost():
         if job.kind in JOB_TASKS:
-            current_app.send_task(JOB_TASKS[job.kind], args=[job.id])
+            current_app.tasks[JOB_TASKS[job.kind]].delay(job.id)
             job_touch(job_id=job.id)
             resumed.append(job.id)
     return resumed

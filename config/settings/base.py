@@ -96,7 +96,10 @@ DATABASES = {
 # false behind a pooler in transaction mode, where a session's statements do not follow the client.
 PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Imports and snapshot jobs write while pages read: WAL and a busy timeout keep SQLite usable.
+    # The worker writes (imports, snapshot jobs) while the web process serves pages: WAL lets readers read during a
+    # write; `timeout` is SQLite's busy timeout (a writer waits up to 20 s for the lock instead of failing); IMMEDIATE
+    # takes the write lock when a transaction begins, so two writers queue instead of one failing with "database
+    # is locked" when its read lock cannot be upgraded. tests/config/test_recompute_under_load.py checks it.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

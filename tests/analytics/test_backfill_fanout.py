@@ -58,7 +58,7 @@ def test_two_workers_share_a_backfill(tmp_path):
     import redis
     from celery import Celery
 
-    call_command("seed_demo", customers=600, months=MONTHS + 1, verbosity=0)
+    call_command("seed_demo", customers=600, months=MONTHS + 1, force=True, verbosity=0)
     last = last_closed_period()
     periods = [fmt(add_months(last, -k)) for k in range(MONTHS - 1, -1, -1)]
     redis.Redis.from_url(redis_url()).flushdb()

@@ -157,3 +157,22 @@ def test_a_sweep_leaves_a_running_fill_alone_and_lost_jobs_are_found():
     assert jobs_lost() == []
     BackgroundJob.objects.filter(pk=running.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=11))
     assert jobs_lost() == [running]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_picked_up_by_the_sweep_and_finishes(admin_user,
+                                                                        django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from analytics.tasks import jobs_resume
+    from analytics.tuning.services import recompute_start
+
+    _book(3)
+    with django_capture_on_commit_callbacks(execute=False):  # its message was lost with the worker
+        job = recompute_start(months=3, user=admin_user)
+    BackgroundJob.objects.filter(pk=job.pk).update(status="running", updated_at=timezone.now() - dt.timedelta(hours=1))
+    assert jobs_resume() == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == ("done", 3, 3)
+    assert SnapshotRun.objects.filter(status="done").count() == 3
+    assert jobs_resume() == []

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from tests.config.stack import manage, migrated_template, start_stack
+from tests.config.stack import start_stack
 
 pytestmark = pytest.mark.celery
 
@@ -21,17 +21,8 @@ CLIENTS = 8
 PAGES = ["/", "/customers/", "/customers/?grade=A", "/worklist/", "/coupons/"]
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """A migrated SQLite database with a demo book (800 customers, 24 months) and its snapshots."""
-    folder = tmp_path_factory.mktemp("embedded-demo")
-    migrated_template(folder)
-    manage(folder, "seed_demo", "--customers", "800", "--months", "24")
-    manage(folder, "compute_snapshots", "--missing")
-    return folder / "db.sqlite3"
-
-
 def login(base: str, username: str) -> requests.Session:
+    """A signed-in session of a demo user (password demo)."""
     session = requests.Session()
     session.get(f"{base}/accounts/login/", timeout=30)
     response = session.post(f"{base}/accounts/login/", timeout=30, data={

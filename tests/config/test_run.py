@@ -9,14 +9,9 @@ import time
 
 import pytest
 
-from tests.config.stack import manage, migrated_template, start_stack
+from tests.config.stack import manage, start_stack
 
 pytestmark = pytest.mark.celery
-
-
-@pytest.fixture(scope="session")
-def template(tmp_path_factory):
-    return migrated_template(tmp_path_factory.mktemp("embedded-template"))
 
 
 def _alive(pid: int) -> bool:

@@ -9,11 +9,13 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
 
 from analytics.churn.services import churn_config, churn_model_evaluate, churn_model_train
 from analytics.models import ChurnModel
 from analytics.periods import last_closed_period, month_end
 from analytics.services.churn_fill import churn_model_periods, period_scored_count
+from sales.models import Order
 
 
 def _f(value: float | None) -> str:
@@ -40,6 +42,7 @@ class Command(BaseCommand):
             if options["horizon"] < 1:
                 raise CommandError("--horizon must be at least 1 day", returncode=2)
             config = dataclasses.replace(config, horizon_days=options["horizon"])
+        self.check_recent_orders(as_of, config.population_days)
         if options["save"] and options["if_missing"] and ChurnModel.objects.filter(as_of=as_of).exists():
             self.stdout.write(f"a churn model as of {as_of} exists; nothing to do")
             return
@@ -56,7 +59,20 @@ class Command(BaseCommand):
             for period in periods:
                 self.stdout.write(f"churn risk written for {period_scored_count(period)} customers of {period:%Y-%m}")
             if not periods:
-                self.stdout.write(f"no computed period to rescore from {as_of:%Y-%m} on")
+                self.stdout.write("no computed period to rescore")
+
+    def check_recent_orders(self, as_of: dt.date, population_days: int) -> None:
+        """A ledger that ends long before --as-of has no one to label or score: say so once, with the date to use,
+        instead of a backtest of empty month-ends."""
+        latest = (Order.objects.filter(order_date__lte=as_of).exclude(status=Order.Status.CANCELLED)
+                  .aggregate(latest=Max("order_date"))["latest"])
+        if latest is None:
+            raise CommandError(f"no order on or before {as_of}: import a ledger first, or pass an --as-of inside it")
+        if (as_of - latest).days > population_days:
+            raise CommandError(
+                f"the latest order is on {latest}, {(as_of - latest).days} days before {as_of}: no customer ordered "
+                f"within {population_days} days, so there is no one to label or score. "
+                f"Use --as-of {month_end(latest.replace(day=1))} (the end of the latest order's month).")
 
     def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
         w = self.stdout.write
