@@ -6,7 +6,8 @@ Each check answers from the database (or the broker) alone, so a load balancer o
 - worker: the beat's heartbeat task ran in a worker within 5 minutes (none means no worker or no beat);
 - close: the last closed month has a snapshot 6 hours after it closed (midnight of the 1st, business time);
 - stale: no period has waited more than 2 hours for its recompute;
-- sms: no coupon message due more than 15 minutes ago is still queued, no outbox event older than that is unsent.
+- sms: no coupon message due more than 15 minutes ago is still queued, no outbox event older than that is unsent;
+- sms_provider: no open provider alert (exhausted balance, refused account: coupons.selectors.sms_health).
 """
 
 from __future__ import annotations
@@ -153,14 +154,26 @@ def check_sms(now: dt.datetime) -> Check:
     return Check("sms", True, _("nothing overdue"))
 
 
+def check_sms_provider() -> Check:
+    """An exhausted balance or a refused account stops every send through that provider until someone acts."""
+    from coupons.selectors import sms_health
+
+    health = sms_health()
+    if not health["ok"]:
+        alerts = "; ".join(f"{a['provider']}: {a['code']}" for a in health["alerts"])
+        return Check("sms_provider", False, _("sending stopped: %(alerts)s") % {"alerts": alerts})
+    return Check("sms_provider", True, _("sending"))
+
+
 def pipeline_checks(now: dt.datetime | None = None) -> list[Check]:
     """Every check, in order; the ones that need the database are skipped (reported failed) when it is down."""
     now = now or timezone.now()
     database = check_database()
     checks = [database, check_broker()]
     if not database.ok:
-        return [*checks, *(Check(name, False, _("database down")) for name in ("worker", "close", "stale", "sms"))]
-    return [*checks, check_worker(now), check_close(now), check_stale(now), check_sms(now)]
+        needs_db = ("worker", "close", "stale", "sms", "sms_provider")
+        return [*checks, *(Check(name, False, _("database down")) for name in needs_db)]
+    return [*checks, check_worker(now), check_close(now), check_stale(now), check_sms(now), check_sms_provider()]
 
 
 def pipeline_report(checks: list[Check]) -> str:
@@ -178,6 +191,7 @@ NAMES = {
     "close": gettext_lazy("monthly close"),
     "stale": gettext_lazy("stale periods"),
     "sms": gettext_lazy("SMS outbox"),
+    "sms_provider": gettext_lazy("SMS provider"),
 }
 
 

@@ -53,7 +53,7 @@ def test_a_healthy_pipeline_answers_ok(client, healthy):
     status, body = _health(client)
     assert status == 200 and body.splitlines()[0] == "ok"
     assert [line.split(":")[0] for line in body.splitlines()[1:]] == [
-        "ok   database", "ok   broker", "ok   worker", "ok   close", "ok   stale", "ok   sms"]
+        "ok   database", "ok   broker", "ok   worker", "ok   close", "ok   stale", "ok   sms", "ok   sms_provider"]
     assert _check_pipeline() == (0, body)
 
 
@@ -115,6 +115,18 @@ def test_an_sms_message_or_outbox_event_older_than_fifteen_minutes(client, healt
     assert (status, body.splitlines()[0]) == (503, "unhealthy: sms: 1 outbox event(s) unpublished for over 15 min")
 
 
+def test_an_exhausted_sms_balance_until_someone_clears_it(client, healthy):
+    from coupons.models import SmsAlert
+
+    alert = SmsAlert.objects.create(provider="aliyun", code="isv.AMOUNT_NOT_ENOUGH", message="balance exhausted")
+    status, body = _health(client)
+    assert (status, body.splitlines()[0]) == (503, "unhealthy: sms_provider: sending stopped: aliyun: "
+                                                   "isv.AMOUNT_NOT_ENOUGH")
+    assert _check_pipeline()[0] == 1
+    SmsAlert.objects.filter(pk=alert.pk).update(cleared_at=timezone.now())
+    assert _health(client)[0] == 200
+
+
 def test_the_database_down(client, healthy, monkeypatch):
     from config import health
 
@@ -124,7 +136,8 @@ def test_the_database_down(client, healthy, monkeypatch):
     monkeypatch.setattr(health.connection, "cursor", refused)
     checks = health.pipeline_checks()
     assert [(c.name, c.ok) for c in checks] == [("database", False), ("broker", True), ("worker", False),
-                                               ("close", False), ("stale", False), ("sms", False)]
+                                               ("close", False), ("stale", False), ("sms", False),
+                                               ("sms_provider", False)]
     assert health.pipeline_report(checks).startswith("unhealthy: database: OperationalError: connection refused; ")
 
 
