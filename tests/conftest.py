@@ -127,6 +127,12 @@ def celery_worker_process(transactional_db, tmp_path):
     )
     # A separate client app: send_task by name to the worker, without touching the project's eager app.
     app = Celery("test-client", broker=redis_url(), backend=redis_url(), set_as_current=False)
+    # This process is the worker's client, never a worker: Celery's process-wide "joining a result would block a
+    # worker" flag may have been left set by an earlier test in the same session (the full suite raised "Never
+    # call result.get() within a task" here while the file alone passed), so clear it for these tests.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     app.conf.broker_transport_options = {"visibility_timeout": 7200}
     try:
         deadline = time.monotonic() + 60

@@ -32,27 +32,28 @@ def test_the_limit_is_tomorrow_in_the_sites_time_zone():
 def test_visit_api_refuses_a_future_date_and_keeps_last_visit(book):
     api = APIClient()
     api.force_authenticate(book["sp1"].user)
-    refused = api.post("/api/v1/visits/", {"customer": "00101", "date": "2999-01-01", "kind": "phone"}, format="json")
+    call = {"customer": "00101", "kind": "phone", "note": "回访"}
+    refused = api.post("/api/v1/visits/", {**call, "date": "2999-01-01"}, format="json")
     assert refused.status_code == 400
     assert "date: 2999-01-01 is in the future" in str(refused.json())
     assert not Visit.objects.exists() and Customer.objects.get(code="00101").last_visit_date is None
-    ok = api.post("/api/v1/visits/", {"customer": "00101", "date": days(1), "kind": "phone"}, format="json")
+    ok = api.post("/api/v1/visits/", {**call, "date": days(1)}, format="json")
     assert ok.status_code == 201
     assert Customer.objects.get(code="00101").last_visit_date == timezone.localdate() + dt.timedelta(days=1)
 
 
 def test_last_visit_is_derived_from_the_visits(book):
     customer = book["c1"]
-    visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2025, 3, 1), kind="onsite")
+    visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2025, 3, 1), kind="onsite", note="谈了新品")
     # A wrong date written before the rule (or by the back office) and then removed: last visit moves back.
     wrong = Visit.objects.create(customer=customer, date=dt.date(2999, 1, 1))
     customer_last_visit_refresh(customer_ids=[customer.pk])
     assert Customer.objects.get(pk=customer.pk).last_visit_date == dt.date(2999, 1, 1)
     wrong.delete()
-    visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2025, 2, 1), kind="phone")
+    visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2025, 2, 1), kind="phone", note="谈了新品")
     assert Customer.objects.get(pk=customer.pk).last_visit_date == dt.date(2025, 3, 1)
     with pytest.raises(VisitError, match="date: 2999-01-01 is in the future"):
-        visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2999, 1, 1), kind="phone")
+        visit_log(customer=customer, user=book["sp1"].user, date=dt.date(2999, 1, 1), kind="phone", note="谈了新品")
 
 
 def test_back_office_forms_refuse_a_future_visit(book):

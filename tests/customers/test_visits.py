@@ -3,18 +3,18 @@
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Visit
 from customers.services import VisitError, visit_log
+from customers.tokens import api_token_issue
 
 
 @pytest.mark.django_db
 def test_api_visit_is_logged_by_the_tokens_user_and_filed_under_the_owner(book, manager_user):
-    token = Token.objects.create(user=manager_user)
+    _token, key = api_token_issue(user=manager_user, name="ERP")
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api.post("/api/v1/visits/", {"customer": "00101", "date": "2025-03-01", "kind": "phone",
                                             "note": "  约了下周看新品  "})
     assert response.status_code == 201, response.content

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from analytics.models import CustomerSnapshot
 from analytics.services import overrides as override_service
@@ -36,7 +36,9 @@ def test_override_waits_for_a_running_recompute_then_updates_its_rows(transactio
     until = timezone.localdate() + dt.timedelta(days=30)
     monkeypatch.setattr(override_service, "LOCK_WAIT_SECONDS", 1)
     proc = start_stalled_run(period=P, stall=4, module="analytics.services.snapshots", name="compute_snapshot")
-    with pytest.raises(AdminError, match="try again in a minute"):
+    # The refusal is written in the active language (the page shows it as is): English here, whatever an earlier
+    # test left active.
+    with translation.override("en"), pytest.raises(AdminError, match="try again in a minute"):
         customer_override_set(customer=big, grade="D", reason="回款风险", until=until, by=manager)
     big.refresh_from_db()
     assert big.override_grade == ""  # the whole change rolled back, the customer's row too
