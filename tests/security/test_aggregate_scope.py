@@ -135,7 +135,8 @@ def _dashboard(client: Client) -> dict[str, Any]:
 
 # The RFM segment ranks a customer among the whole book (quintiles, DESIGN 3.4): a per-customer column measured
 # against everyone by definition, not an aggregate of the actor's customers, so the oracle leaves it out.
-RELATIVE_COLUMNS = {"rfm_segment"}
+# By its CSV name and by the XLSX's header in the user's language.
+RELATIVE_COLUMNS = {"rfm_segment", "RFM 分群", "RFM segment"}
 
 
 def _table(rows: list[list[Any]]) -> list[tuple[str, ...]]:
@@ -162,7 +163,9 @@ def _list_and_exports(client: Client) -> dict[str, Any]:
 def _worklist(client: Client, salesperson_id: int | None) -> dict[str, Any]:
     url = "/worklist/" + (f"?salesperson={salesperson_id}" if salesperson_id else "")
     ctx = client.get(url).context
-    out: dict[str, Any] = {"total": ctx.get("total"), "items": sorted(i.code for i in ctx.get("items") or [])}
+    day = ctx.get("day")  # today's items and the ones folded under "later": all of the scope's work
+    out: dict[str, Any] = {"total": day.total if day else None,
+                           "items": sorted(i.code for i in day.today + day.later) if day else []}
     if ctx.get("completion") is not None:
         out["completion"] = [{k: v for k, v in row.items() if k != "salesperson_id"} for row in ctx["completion"]]
     outcomes = client.get("/dashboard/outcomes/").context["outcomes"]
