@@ -144,7 +144,7 @@ def test_salesperson_day_on_a_phone(journey, graded, campaign):  # noqa: F811
     page.wait_for_load_state("networkidle")
     j.no_side_scroll(page, "worklist")
     j.shot(page, "worklist")
-    items = page.locator("table.worklist tbody tr, .worklist-item")
+    items = page.locator("ol.worklist > li.work-item")  # today's cards (analytics/worklist: templates/worklist)
     j.expect(items.count() > 0, "the worklist has today's follow-ups for sales1")
     first = items.first
     code = re.search(r"\b(0\d{4})\b", first.inner_text()).group(1)
