@@ -175,7 +175,13 @@ def test_salesperson_day_on_a_phone(journey, graded, campaign):  # noqa: F811
     page.click("#send-dialog form[method=post] button.primary")
     page.wait_for_url(re.compile(r"/coupons/requests/\d+/"))
     j.expect(CouponIssue.objects.filter(customer__code=code, campaign=campaign).count() == 1, "the coupon is issued")
+    page.wait_for_load_state("networkidle")
+    j.no_side_scroll(page, "send status")
     j.shot(page, "send-status")
+    page.goto(f"{j.base}/coupons/")
+    page.wait_for_load_state("networkidle")
+    j.no_side_scroll(page, "campaign list")
+    j.shot(page, "campaigns")
 
     page.goto(f"{j.base}/customers/")
     page.wait_for_load_state("networkidle")
