@@ -261,3 +261,33 @@ def test_admin_policy_change_while_a_manager_works(journey, graded, admin_user, 
     other.goto(f"{j.base}/")
     j.shot(other, "manager-dashboard-after")
     j.finish()
+
+
+
+def test_grading_preview_keeps_up_with_the_admin_without_aborting(journey, graded, admin_user):  # noqa: F811
+    """On /settings/grading/ a change while a preview is in flight waits for it (no aborted request, no console
+    error), one request per change, and the preview shown at the end is the one of the last form."""
+    j = journey("grading-preview")
+    page = j.page(locale="en-US")
+    j.login(page, "boss")
+    page.goto(f"{j.base}/settings/grading/")
+    page.locator("#preview table, #preview .preview").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    previews: list[str] = []
+
+    def slow_preview(route):  # the first preview takes a while, as on a big book: the admin keeps editing
+        previews.append(route.request.post_data or "")
+        if len(previews) == 1:
+            page.wait_for_timeout(2000)
+        route.continue_()
+
+    page.route("**/settings/grading/preview/", slow_preview)
+    page.select_option("#policy-form select[name=method]", "rank_percentile")
+    page.wait_for_timeout(900)  # the first preview is in flight now
+    page.locator("#f-comment").fill("rank by percentile")
+    page.wait_for_timeout(3500)
+    page.wait_for_load_state("networkidle")
+    j.expect(len(previews) == 2, f"one preview request per change (got {len(previews)})")
+    j.expect(bool(previews) and "comment=rank" in previews[-1], "the last preview is of the last form")
+    j.shot(page, "preview")
+    j.finish()
