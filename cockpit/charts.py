@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 FONT = "system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 BLUE, GREEN, RED, GREY, AMBER = "#0b5cad", "#137333", "#b3261e", "#6b7280", "#b06000"
@@ -78,7 +79,8 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
     fig.add_bar(
         x=x, y=[_num(r["sales"]) for r in rows], name=_("Sales"),
         marker={"color": [GRADE_COLOURS[r["grade"]] for r in rows]},
-        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside", cliponaxis=False,
+        text=[ngettext("%(n)s customer", "%(n)s customers", r["customers"]) % {"n": r["customers"]} for r in rows],
+        textposition="outside", cliponaxis=False,
         customdata=[links[r["grade"]] for r in rows], hovertemplate="¥%{y:,.2f} · %{text}<extra></extra>",
     )
     fig.add_scatter(
