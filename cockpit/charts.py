@@ -8,6 +8,7 @@ the dashboard's and the profile's CPU at the reference scale.
 """
 
 import copy
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 FONT = "system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 BLUE, GREEN, RED, GREY, AMBER = "#0b5cad", "#137333", "#b3261e", "#6b7280", "#b06000"
@@ -77,7 +79,8 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
     fig.add_bar(
         x=x, y=[_num(r["sales"]) for r in rows], name=_("Sales"),
         marker={"color": [GRADE_COLOURS[r["grade"]] for r in rows]},
-        text=[_("%(n)s customers") % {"n": r["customers"]} for r in rows], textposition="outside", cliponaxis=False,
+        text=[ngettext("%(n)s customer", "%(n)s customers", r["customers"]) % {"n": r["customers"]} for r in rows],
+        textposition="outside", cliponaxis=False,
         customdata=[links[r["grade"]] for r in rows], hovertemplate="¥%{y:,.2f} · %{text}<extra></extra>",
     )
     fig.add_scatter(
@@ -89,10 +92,10 @@ def grade_pareto(rows: list[dict[str, Any]], links: dict[str, str]) -> dict[str,
         yaxis={"title": {"text": _("Sales (¥)")}, "tickformat": "~s", "rangemode": "tozero", "automargin": True},
         yaxis2={"title": {"text": _("Cumulative share")}, "overlaying": "y", "side": "right", "range": [0, 110],
                 "tickvals": [0, 20, 40, 60, 80, 100], "ticksuffix": "%", "showgrid": False, "automargin": True},
-        # The grade letter over its label, a word a line: short lines fit four bars on a phone without angling
-        # ("Important customer" in English is wider than a bar at 390 px; a Chinese label has no space to break).
-        hovermode="closest", xaxis={"type": "category", "automargin": True, "tickvals": x,
-                                    "ticktext": [f"{r['grade']}<br>{r['label'].replace(' ', '<br>')}"
+        # The grade letter over its label, one word a line ("Important<br>customer"): short lines fit four bars
+        # on a phone without angling, in English as in Chinese.
+        hovermode="closest", xaxis={"type": "category", "automargin": True, "tickvals": x, "tickfont": {"size": 12},
+                                    "ticktext": [f"{r['grade']}<br>{'<br>'.join(str(r['label']).split())}"
                                                  for r in rows]},
     ))
     return _plain(fig)
@@ -127,10 +130,18 @@ def trend(rows: list[dict[str, Any]], metric: str, title: str, *, money: bool, d
     if alerts:
         fig.add_scatter(x=[m for m, _v in alerts], y=[v for _m, v in alerts], mode="markers", name=_("Alert"),
                         marker={"color": RED, "size": 11, "symbol": "triangle-down"})
+    yaxis: dict[str, Any] = {"tickformat": "~s", "rangemode": "tozero", "tickprefix": "¥" if money else "",
+                             "automargin": True}
+    if not money:  # a count of customers: whole-number ticks ("500m" for half a customer reads as nonsense)
+        top = max([v for s in (value, base, last) for v in s if v is not None] or [0.0]) * (1 + cut)
+        yaxis["dtick"] = max(1, math.ceil(top / 4))
     fig.update_layout(**_layout(
         title={"text": title, "x": 0, "font": {"size": 14}}, height=240, showlegend=False,
         margin={"l": 48, "r": 12, "t": 36, "b": 32},
-        yaxis={"tickformat": "~s", "rangemode": "tozero", "tickprefix": "¥" if money else "", "automargin": True},
+        # Half a month of room at each end: a line's first month label sat on the y axis's "0" label.
+        xaxis={"type": "category", "nticks": 8, "tickangle": 0, "automargin": True,
+               "range": [-0.5, len(months) - 0.5]},
+        yaxis=yaxis,
     ))
     return _plain(fig)
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import polib
 import pytest
 from django.core.management import call_command
-from django.test import Client, TestCase
+from django.test import TestCase
 
 from tests.conftest import service_missing
+from tests.crawl.conftest import login
 from tests.crawl.crawler import Crawler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,8 +110,7 @@ def test_chinese_pages_show_no_english_product_terms():
             found.setdefault(term, set()).add(url)
 
     for role in ("admin", "sales1"):
-        client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="zh-hans")
-        assert client.login(username=role, password="demo")
+        client = login(role, HTTP_ACCEPT_LANGUAGE="zh-hans")
         report = Crawler(client, role=role, state="zh-Hans", max_pages=150, on_page=look).run(
             ["/", "/customers/", "/worklist/", "/coupons/", "/settings/"])
         out.append(report.line())

@@ -94,7 +94,8 @@ def _set_password(user) -> None:
 
 def _logins(roles) -> None:
     user_model = get_user_model()
-    admin, _ = user_model.objects.get_or_create(username="admin")
+    # A display name, as the managers have: the back office greets its user by name, not by login.
+    admin, _ = user_model.objects.get_or_create(username="admin", defaults={"first_name": "系统管理员"})
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
     admin.groups.add(roles[ADMIN])

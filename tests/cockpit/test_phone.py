@@ -52,8 +52,21 @@ def overlapping_ticks(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll('[data-figure]')].flatMap(chart => {
         const boxes = [...chart.querySelectorAll('.xtick text')].map(t => t.getBoundingClientRect())
             .filter(b => b.width > 0).sort((a, b) => a.left - b.left);
-        return boxes.slice(1).some((b, i) => b.left < boxes[i].right - 1) ? [chart.dataset.figure] : [];
+        const ys = [...chart.querySelectorAll('.ytick text')].map(t => t.getBoundingClientRect())
+            .filter(b => b.width > 0);
+        const hits = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+            && b.top < a.bottom - 1;
+        // x labels on one another, or (a trend line) the first month's label on the y axis's "0"
+        const onAxis = chart.dataset.figure.startsWith('trend-') && boxes.some(b => ys.some(y => hits(b, y)));
+        return boxes.slice(1).some((b, i) => b.left < boxes[i].right - 1) || onAxis ? [chart.dataset.figure] : [];
     })""")
+
+
+def fractional_count_ticks(page) -> list[str]:
+    """Trend charts of a count of customers whose y axis labels fractions ("500m" for half a customer)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-figure^="trend-"]')].flatMap(chart =>
+        [...chart.querySelectorAll('.ytick text')].some(t => /^[\\d.]+m$|^\\d*\\.\\d+$/.test(t.textContent.trim()))
+            ? [chart.dataset.figure] : [])""")
 
 
 def check_page(page, url, name, problems, charts=0):
@@ -72,6 +85,8 @@ def check_page(page, url, name, problems, charts=0):
         print(problems[-1])
     if charts and (crowded := overlapping_ticks(page)):
         problems.append(f"{url}: axis labels overlap in {crowded}")
+    if charts and (fractions := fractional_count_ticks(page)):
+        problems.append(f"{url}: a count of customers with fractional ticks in {fractions}")
     header = page.locator("header.topbar").bounding_box()
     if header["height"] > 100:
         problems.append(f"{url}: the header takes {header['height']} px (more than two lines)")

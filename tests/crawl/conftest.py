@@ -59,8 +59,14 @@ def demo_book(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-def login(role: str) -> Client:
-    """A browser-like client signed in with the demo password; errors become responses, as a user sees them."""
-    client = Client(raise_request_exception=False)
-    assert client.login(username=role, password=PASSWORD), f"demo login {role}/{PASSWORD} failed"
+def login(role: str, **defaults: str) -> Client:
+    """A browser-like client signed in with the demo password; errors become responses, as a user sees them.
+
+    It signs in through the login form as a user does: django-axes' backend needs the request, which
+    `Client.login()` never passes.
+    """
+    client = Client(raise_request_exception=False, **defaults)
+    response = client.post("/accounts/login/", {"username": role, "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" in client.session, (
+        f"demo login {role}/{PASSWORD} failed: {response.status_code}")
     return client

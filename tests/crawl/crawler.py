@@ -28,6 +28,9 @@ ATTR = re.compile(r"""([\w:-]+)\s*=\s*(["'])(.*?)\2""", re.S)
 # What a Python exception looks like when it leaks into a page (a debug page, or a traceback rendered as text).
 EXCEPTION_MARKS = ("Traceback (most recent call last)", "Exception Value", "Exception Type", "Request Method:",
                    "Internal Server Error", "TemplateSyntaxError", "VariableDoesNotExist")
+# Django template syntax shown as text (a `{# #}` comment spanning lines renders verbatim), outside scripts.
+TEMPLATE_SYNTAX = re.compile(r"\{[#%]|[#%]\}")
+SCRIPTS = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 # Not pages: leaving, switching language (POST forms anyway), static assets and the 4.8 MB plotly bundle.
 SKIP_PREFIXES = ("/accounts/logout", "/i18n/", "/static/", "/vendor/", "/media/")
@@ -233,6 +236,7 @@ class Crawler:
             return []
         text = response.content.decode("utf-8", "replace")
         leaked = [mark for mark in EXCEPTION_MARKS if mark in text]
+        leaked += [f"template syntax {m.group(0)!r}" for m in TEMPLATE_SYNTAX.finditer(SCRIPTS.sub("", text))][:1]
         if leaked:
             self._problem(target, response.status_code, f"page shows {leaked}", found_on)
         if self.on_page:

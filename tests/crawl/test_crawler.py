@@ -6,7 +6,7 @@ from tests.crawl.crawler import Crawler, family, normalize
 
 SITE = {
     "/": '<a href="/list/?b=2&amp;a=1">list</a> <a href="/list/?a=1&amp;b=2">same list</a>'
-         '<div hx-get="/fragment/"></div><a href="/boom/">boom</a><a href="/leak/">leak</a>'
+         '<div hx-get="/fragment/"></div><a href="/boom/">boom</a><a href="/leak/">leak</a><a href="/raw/">raw</a>'
          '<a href="/accounts/logout/">out</a><a href="https://example.com/">away</a><a href="tel:123">call</a>'
          '<a href="/gone/">gone</a><a href="/export.csv">csv</a><a href="/moved/">moved</a>'
          '<form method="get" action="/list/"><select name="period"><option value="2025-01">1</option>'
@@ -18,6 +18,7 @@ SITE = {
     "/leak/": "<pre>Traceback (most recent call last): ...</pre>",
     "/export.csv": "code,name\n<a href='/never/'>",
     "/target/": "<p>moved here</p>",
+    "/raw/": "<form>{# a comment over\n two lines #}</form><script>{\"t\": \"%{y}\"}</script>",
 }
 
 
@@ -58,6 +59,7 @@ def test_crawler_follows_dedupes_and_reports():
     problems = {p.url: p.error for p in report.problems}
     assert problems["/boom/"] == "ValueError: Found array with 0 sample(s)"
     assert "Traceback" in problems["/leak/"]
+    assert "template syntax '{#'" in problems["/raw/"]
     assert report.not_found == ["/gone/ (linked from /)"]
     assert report.pages == len(urls)
 

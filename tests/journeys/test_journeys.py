@@ -144,7 +144,7 @@ def test_salesperson_day_on_a_phone(journey, graded, campaign):  # noqa: F811
     page.wait_for_load_state("networkidle")
     j.no_side_scroll(page, "worklist")
     j.shot(page, "worklist")
-    items = page.locator("table.worklist tbody tr, .worklist-item")
+    items = page.locator("ol.worklist > li.work-item")  # today's cards (analytics/worklist: templates/worklist)
     j.expect(items.count() > 0, "the worklist has today's follow-ups for sales1")
     first = items.first
     code = re.search(r"\b(0\d{4})\b", first.inner_text()).group(1)
@@ -175,7 +175,13 @@ def test_salesperson_day_on_a_phone(journey, graded, campaign):  # noqa: F811
     page.click("#send-dialog form[method=post] button.primary")
     page.wait_for_url(re.compile(r"/coupons/requests/\d+/"))
     j.expect(CouponIssue.objects.filter(customer__code=code, campaign=campaign).count() == 1, "the coupon is issued")
+    page.wait_for_load_state("networkidle")
+    j.no_side_scroll(page, "send status")
     j.shot(page, "send-status")
+    page.goto(f"{j.base}/coupons/")
+    page.wait_for_load_state("networkidle")
+    j.no_side_scroll(page, "campaign list")
+    j.shot(page, "campaigns")
 
     page.goto(f"{j.base}/customers/")
     page.wait_for_load_state("networkidle")
@@ -254,4 +260,34 @@ def test_admin_policy_change_while_a_manager_works(journey, graded, admin_user, 
     j.expect(slow == [], f"no page took more than 10 s while the admin recomputed: {slow}")
     other.goto(f"{j.base}/")
     j.shot(other, "manager-dashboard-after")
+    j.finish()
+
+
+
+def test_grading_preview_keeps_up_with_the_admin_without_aborting(journey, graded, admin_user):  # noqa: F811
+    """On /settings/grading/ a change while a preview is in flight waits for it (no aborted request, no console
+    error), one request per change, and the preview shown at the end is the one of the last form."""
+    j = journey("grading-preview")
+    page = j.page(locale="en-US")
+    j.login(page, "boss")
+    page.goto(f"{j.base}/settings/grading/")
+    page.locator("#preview table, #preview .preview").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    previews: list[str] = []
+
+    def slow_preview(route):  # the first preview takes a while, as on a big book: the admin keeps editing
+        previews.append(route.request.post_data or "")
+        if len(previews) == 1:
+            page.wait_for_timeout(2000)
+        route.continue_()
+
+    page.route("**/settings/grading/preview/", slow_preview)
+    page.select_option("#policy-form select[name=method]", "rank_percentile")
+    page.wait_for_timeout(900)  # the first preview is in flight now
+    page.locator("#f-comment").fill("rank by percentile")
+    page.wait_for_timeout(3500)
+    page.wait_for_load_state("networkidle")
+    j.expect(len(previews) == 2, f"one preview request per change (got {len(previews)})")
+    j.expect(bool(previews) and "comment=rank" in previews[-1], "the last preview is of the last form")
+    j.shot(page, "preview")
     j.finish()
