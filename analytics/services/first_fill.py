@@ -1,0 +1,78 @@
+"""What a fresh install still has to compute, queued as background jobs so the web server can answer at once.
+
+`make run` seeds the demo and then serves it straight away: the worker computes the closed months (the fill job,
+oldest first), then trains the churn model (which rescores those months), and the pages say how far it got
+(analytics.context_processors.first_fill). On the next start everything is computed and nothing is queued.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.utils import timezone
+
+from analytics.models import BackgroundJob, ChurnModel, CustomerPulse
+from analytics.periods import fmt, last_closed_period, month_end
+from analytics.services.jobs import ACTIVE, job_active, job_start
+from analytics.services.stale import periods_due
+from analytics.tasks import CHURN_TRAIN_KIND, FILL_KIND  # FILL_KIND: the beat's fill step never starts a second one
+
+
+@dataclasses.dataclass
+class FillPlan:
+    fill: BackgroundJob | None = None  # the fill job (new or already under way), if months are due
+    fill_created: bool = False
+    churn: BackgroundJob | None = None  # the churn training job, if no model exists as of the last closed month
+    churn_created: bool = False
+    pulse_queued: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return self.fill is None and self.churn is None and not self.pulse_queued
+
+
+def churn_as_of(today: dt.date | None = None) -> dt.date:
+    """The date the monthly model is trained as of: the end of the last closed month (as churn_backtest does)."""
+    return month_end(last_closed_period(today))
+
+
+def first_fill_queue(*, today: dt.date | None = None) -> FillPlan:
+    """Queue what is not computed yet: the due months, the churn model, today's pulse. Idempotent: what is computed
+    or already queued (a job still active from the previous start) is left alone."""
+    from analytics.churn.tasks import churn_train_job
+    from analytics.tasks import daily_pulse, fill_run
+
+    plan = FillPlan()
+    plan.fill = job_active(kind=FILL_KIND)
+    if plan.fill is None:
+        due = periods_due(today=today)
+        if due:
+            periods = [fmt(p) for p, _ in due]
+            plan.fill, plan.fill_created = job_start(
+                kind=FILL_KIND, params={"periods": periods, "reasons": [r for _, r in due], "first": True},
+                total=len(periods), user=None, message=f"{periods[0]} .. {periods[-1]}",
+                enqueue=lambda job_id: fill_run.delay(job_id))
+    as_of = churn_as_of(today)
+    if not ChurnModel.objects.filter(as_of=as_of).exists():
+        # Enqueued now, it waits for the fill job to finish (churn_train_job retries while months are computed).
+        plan.churn, plan.churn_created = job_start(
+            kind=CHURN_TRAIN_KIND, params={"as_of": as_of.isoformat()}, total=1, user=None,
+            message=f"as of {as_of}", enqueue=lambda job_id: churn_train_job.delay(job_id))
+    yesterday = (today or timezone.localdate()) - dt.timedelta(days=1)
+    if not CustomerPulse.objects.filter(as_of=yesterday).exists():
+        daily_pulse.delay(yesterday.isoformat())
+        plan.pulse_queued = True
+    return plan
+
+
+def first_fill_state() -> dict[str, BackgroundJob | None]:
+    """The first fill's jobs still under way, for the pages' notice: {"fill": job or None, "churn": job or None}."""
+    jobs = BackgroundJob.objects.filter(kind__in=(FILL_KIND, CHURN_TRAIN_KIND), status__in=ACTIVE)
+    state: dict[str, BackgroundJob | None] = {"fill": None, "churn": None}
+    for job in jobs.order_by("created_at", "id"):
+        if job.kind == FILL_KIND and job.params.get("first") and state["fill"] is None:
+            state["fill"] = job
+        elif job.kind == CHURN_TRAIN_KIND and state["churn"] is None:
+            state["churn"] = job
+    return state
