@@ -39,10 +39,10 @@ demo: seed
 
 # honcho runs web (gunicorn, 1 process x 8 threads: SQLite wants one writer process), worker and beat; each log
 # line starts with its name ("worker.1 | ... Task ... succeeded"). Ctrl-C stops all three. The pages are served
-# first: queue_fill hands the demo's 24 months, then the churn model, to the worker as background jobs (the pages
-# show "N of 24" meanwhile); on a computed database it queues nothing.
-run: seed
-	$(MANAGE) queue_fill
+# first: run_prepare migrates and seeds, then queue_fill hands the demo's 24 months, then the churn model, to the
+# worker as background jobs (the pages show "N of 24" meanwhile); on a computed database it queues nothing.
+run: install
+	$(MANAGE) run_prepare  # migrate, seed_demo --if-empty --force, queue_fill, in one process
 	@echo ""
 	@echo "  Demo logins (password: demo): manager, sales1, admin"
 	@echo "  Open http://127.0.0.1:$(PORT)/   (web, worker and beat below; Ctrl-C stops all)"

@@ -129,3 +129,24 @@ def test_the_churn_job_waits_while_the_months_are_computed(monkeypatch):
     assert not ChurnModel.objects.exists()
     churn.refresh_from_db()
     assert churn.status == "queued" and churn.updated_at is not None  # touched: the job sweep leaves it alone
+
+
+@pytest.mark.django_db
+def test_run_prepare_twice_on_a_prepared_database_changes_nothing(django_capture_on_commit_callbacks):
+    """`make run`'s one command: migrate (nothing to apply), seed only an empty database, queue_fill."""
+    from customers.models import Customer
+
+    _book(3)
+    customers = list(Customer.objects.order_by("id").values_list("id", "code"))
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as first:
+        call_command("run_prepare", stdout=out)
+    log = out.getvalue()
+    assert "No migrations to apply" in log and "nothing to do (--if-empty)" in log
+    assert "3 months queued" in log and len(first) == 2
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=False) as second:
+        call_command("run_prepare", stdout=out)
+    assert len(second) == 0 and "already under way" in out.getvalue()
+    assert BackgroundJob.objects.count() == 2  # the first start's jobs, not new ones
+    assert list(Customer.objects.order_by("id").values_list("id", "code")) == customers  # never reseeded
