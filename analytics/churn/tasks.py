@@ -40,8 +40,11 @@ def churn_train_job(self, job_id: int) -> dict:
     if job.status not in (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING):
         return {"job": job_id, "skipped": job.status}  # a redelivered message of a finished job
     if job_active(kind=FILL_KIND) is not None:
-        job_touch(job_id=job_id)  # waiting is not lost: the job sweep leaves it alone
-        raise self.retry(countdown=WAIT_FOR_FILL, max_retries=None)
+        # A fresh message, not self.retry(): a 24-month fill outlasts any retry limit (and spending the retries on
+        # waiting would leave none for a transient error). Touched, so the job sweep does not enqueue it again.
+        job_touch(job_id=job_id)
+        churn_train_job.apply_async((job_id,), countdown=WAIT_FOR_FILL)
+        return {"job": job_id, "waiting": "the months are being computed"}
     as_of = dt.date.fromisoformat(job.params["as_of"])
     existing = ChurnModel.objects.filter(as_of=as_of).order_by("-trained_at", "-id").first()
     if existing is not None:
