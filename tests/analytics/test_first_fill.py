@@ -71,9 +71,19 @@ def _book(months: int = 6) -> list[dt.date]:
     return periods
 
 
+@pytest.fixture
+def broker(monkeypatch):
+    """What the embedded broker's folder holds (task names); the tests say it."""
+    from analytics.services import first_fill
+
+    pending = {"analytics.tasks.fill_run", "analytics.churn.tasks.churn_train_job"}
+    monkeypatch.setattr(first_fill, "broker_pending_tasks", lambda: pending)
+    return pending
+
+
 @pytest.mark.django_db
 def test_queue_fill_queues_the_months_then_the_model_and_a_second_start_queues_nothing(
-        django_capture_on_commit_callbacks):
+        django_capture_on_commit_callbacks, broker):
     periods = _book()
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -137,7 +147,7 @@ def test_the_churn_job_waits_while_the_months_are_computed_however_long(monkeypa
 
 
 @pytest.mark.django_db
-def test_run_prepare_twice_on_a_prepared_database_changes_nothing(django_capture_on_commit_callbacks):
+def test_run_prepare_twice_on_a_prepared_database_changes_nothing(django_capture_on_commit_callbacks, broker):
     """`make run`'s one command: migrate (nothing to apply), seed only an empty database, queue_fill."""
     from customers.models import Customer
 
@@ -155,3 +165,43 @@ def test_run_prepare_twice_on_a_prepared_database_changes_nothing(django_capture
     assert len(second) == 0 and "already under way" in out.getvalue()
     assert BackgroundJob.objects.count() == 2  # the first start's jobs, not new ones
     assert list(Customer.objects.order_by("id").values_list("id", "code")) == customers  # never reseeded
+
+
+@pytest.mark.django_db
+def test_a_start_after_a_ctrl_c_mid_fill_enqueues_the_jobs_whose_messages_are_gone(
+        django_capture_on_commit_callbacks, broker, monkeypatch):
+    """The embedded broker removes a message when the worker takes it: Ctrl-C during a month loses the chain."""
+    from analytics import tasks
+    from analytics.churn import tasks as churn_tasks
+
+    _book(3)
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("queue_fill", stdout=StringIO())
+    fill = BackgroundJob.objects.get(kind="period_fill")
+    churn = BackgroundJob.objects.get(kind="churn_train")
+    sent = []
+    monkeypatch.setattr(tasks.fill_run, "delay", lambda job_id: sent.append(("fill", job_id)))
+    monkeypatch.setattr(churn_tasks.churn_train_job, "delay", lambda job_id: sent.append(("churn", job_id)))
+    broker.clear()
+    broker.add("analytics.tasks.compute_period")  # the fill's next month is waiting: only the churn job was lost
+    out = StringIO()
+    call_command("queue_fill", stdout=out)
+    assert sent == [("churn", churn.id)] and f"job(s) {churn.id} enqueued again" in out.getvalue()
+    broker.clear()  # nothing waits: both are enqueued again, and nothing new is created
+    sent.clear()
+    call_command("queue_fill", stdout=StringIO())
+    assert sent == [("fill", fill.id), ("churn", churn.id)] and BackgroundJob.objects.count() == 2
+
+
+def test_the_broker_folder_is_read_for_the_waiting_task_names(tmp_path, settings):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+                                                "data_folder_in": str(tmp_path)}
+    from analytics.services.first_fill import broker_pending_tasks
+
+    assert broker_pending_tasks() == set()
+    (tmp_path / "1_a.celery.msg").write_text('{"body": "", "headers": {"task": "analytics.tasks.compute_period"}}')
+    (tmp_path / "2_b.celery.msg").write_text("not json")
+    assert broker_pending_tasks() == {"analytics.tasks.compute_period"}
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/10"
+    assert broker_pending_tasks() is None  # Redis redelivers what a worker took and never acknowledged

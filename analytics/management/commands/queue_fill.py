@@ -23,6 +23,9 @@ class Command(BaseCommand):
         if plan.churn is not None:
             verb = "queued" if plan.churn_created else "already under way"
             w(f"queue_fill: churn model {plan.churn.message}: {verb} (job {plan.churn.id}), trained after the months")
+        if plan.resumed:
+            w(f"queue_fill: the previous start stopped mid-way; job(s) {', '.join(map(str, plan.resumed))} "
+              "enqueued again")
         if plan.pulse_queued:
             w("queue_fill: the pulse as of yesterday queued")
         if plan.nothing:
