@@ -18,7 +18,8 @@ class Command(BaseCommand):
         w = self.stdout.write
         if plan.fill is not None:
             verb = "queued" if plan.fill_created else "already under way"
-            w(f"queue_fill: months {plan.fill.message}: {plan.fill.total} months {verb} (job {plan.fill.id}, "
+            periods = plan.fill.params.get("periods") or ["?"]
+            w(f"queue_fill: months {periods[0]} .. {periods[-1]}: {plan.fill.total} months {verb} (job {plan.fill.id}, "
               f"{plan.fill.done} done); the worker computes them, the pages show the progress")
         if plan.churn is not None:
             verb = "queued" if plan.churn_created else "already under way"
