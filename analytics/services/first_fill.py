@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from analytics.models import BackgroundJob, ChurnModel, CustomerPulse
@@ -35,6 +36,10 @@ class FillPlan:
     def nothing(self) -> bool:
         return self.fill is None and self.churn is None and not self.pulse_queued
 
+
+# The pages' notice remembers "nothing under way" this long (analytics.context_processors.first_fill).
+IDLE_KEY = "first_fill:idle"
+IDLE_SECONDS = 600
 
 # The tasks that carry each job kind forward: while one of them waits in the broker, the job is not lost.
 FILL_TASKS = {"analytics.tasks.fill_run", "analytics.tasks.compute_period"}
@@ -97,6 +102,8 @@ def first_fill_queue(*, today: dt.date | None = None) -> FillPlan:
             churn_train_job.delay(plan.churn.id)
             job_touch(job_id=plan.churn.id)
             plan.resumed.append(plan.churn.id)
+    if plan.fill_created or plan.churn_created or plan.resumed:
+        cache.delete(IDLE_KEY)  # the pages show the notice again (a shared cache; a local one starts empty anyway)
     yesterday = (today or timezone.localdate()) - dt.timedelta(days=1)
     if not CustomerPulse.objects.filter(as_of=yesterday).exists():
         daily_pulse.delay(yesterday.isoformat())

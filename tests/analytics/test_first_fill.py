@@ -7,7 +7,10 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.models import BackgroundJob, ChurnModel, CustomerPulse, PeriodSummary
 from analytics.periods import add_months, fmt, last_closed_period
@@ -30,7 +33,6 @@ def _notice(html: str) -> str:
 @pytest.mark.django_db
 def test_the_dashboard_says_the_months_are_being_computed_with_the_count(client, manager_user):
     client.force_login(manager_user)
-    assert 'id="first-fill"' not in client.get("/").content.decode()  # nothing under way: no notice
     job = _fill_job(done=5)
     notice = _notice(client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert "The demo's months are being computed: 5 of 24." in notice
@@ -43,6 +45,12 @@ def test_the_dashboard_says_the_months_are_being_computed_with_the_count(client,
     # The poll advances with the job.
     BackgroundJob.objects.filter(pk=job.pk).update(done=17)
     assert '<progress max="24" value="17"' in client.get("/settings/first-fill/").content.decode()
+    # Done: no notice, and from then on the pages do not look for it (their query budgets stay as they were).
+    BackgroundJob.objects.filter(pk=job.pk).update(done=24, status="done")
+    assert 'id="first-fill"' not in client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as looks:
+        client.get("/worklist/")
+    assert not [q for q in looks.captured_queries if "analytics_backgroundjob" in q["sql"]]
 
 
 @pytest.mark.django_db
@@ -57,6 +65,7 @@ def test_after_the_months_the_notice_says_the_model_is_trained_then_stops(client
     assert "months and the churn model are computed" in poll and "hx-trigger" not in poll  # polling stops
     # A fill of stale months after an import is routine work, not a fresh install: no notice.
     BackgroundJob.objects.filter(pk=fill.pk).delete()
+    cache.clear()  # so the page looks again
     _fill_job(done=1, total=2, first=False)
     assert 'id="first-fill"' not in client.get("/").content.decode()
 
