@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate demo bench bench-data clean
+.PHONY: install run test lint migrate seed demo bench bench-data clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,22 @@ install: $(VENV)/.installed
 migrate: install
 	$(MANAGE) migrate --noinput
 
-demo: migrate
+seed: migrate
 	$(MANAGE) seed_demo --if-empty --force  # --force: also with DEBUG off; --if-empty keeps any data
+
+# Everything computed in the foreground, before any server starts (scripts, benchmarks). `make run` does not wait
+# for this: it serves at once and lets the worker compute (queue_fill).
+demo: seed
 	$(MANAGE) compute_snapshots --missing
 	$(MANAGE) churn_backtest --save --if-missing
 	$(MANAGE) compute_pulse
 
 # honcho runs web (gunicorn, 1 process x 8 threads: SQLite wants one writer process), worker and beat; each log
-# line starts with its name ("worker.1 | ... Task ... succeeded"). Ctrl-C stops all three.
-run: demo
+# line starts with its name ("worker.1 | ... Task ... succeeded"). Ctrl-C stops all three. The pages are served
+# first: run_prepare migrates and seeds, then queue_fill hands the demo's 24 months, then the churn model, to the
+# worker as background jobs (the pages show "N of 24" meanwhile); on a computed database it queues nothing.
+run: install
+	$(MANAGE) run_prepare  # migrate, seed_demo --if-empty --force, queue_fill, in one process
 	@echo ""
 	@echo "  Demo logins (password: demo): manager, sales1, admin"
 	@echo "  Open http://127.0.0.1:$(PORT)/   (web, worker and beat below; Ctrl-C stops all)"

@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from analytics import views as analytics_views
 from analytics.tuning import views
 
 app_name = "settings_grading"
@@ -14,4 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("grading/recompute/", views.recompute, name="recompute"),
     path("grading/recompute/form/", views.recompute_form, name="recompute_form"),
     path("jobs/<int:pk>/", views.job, name="job"),
+    # Any signed-in user: the pages' notice while a fresh install computes its months (templates/_first_fill.html).
+    path("first-fill/", analytics_views.first_fill, name="first_fill"),
 ]

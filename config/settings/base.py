@@ -80,6 +80,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "cockpit.context_processors.roles",
                 "customers.context_processors.scope_notice",
+                "analytics.context_processors.first_fill",
             ],
         },
     },

@@ -86,7 +86,11 @@ def _executemany(model: type[models.Model], fields: Sequence[str], columns: list
     prepared = []
     for name, column in zip(fields, columns, strict=True):
         field = meta.get_field(name)
-        if isinstance(field, _ADAPTED):
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            # What SQLite's adapt_datefield_value does (str of a date: its ISO form), without the field's per-value
+            # preparation: 150,000 calls of get_db_prep_save cost about 2.5 s of the ~13 s demo write.
+            column = [None if v is None else str(v) for v in column]
+        elif isinstance(field, _ADAPTED):
             column = [None if v is None else field.get_db_prep_save(v, connection) for v in column]
         prepared.append(column)
     quote = connection.ops.quote_name
