@@ -11,6 +11,8 @@ import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.conf import settings
+
 from .csv_fast import MAX_CELL, read_csv_columns
 from .limits import XlsxProblem, check_xlsx
 from .table import Table, header_names
@@ -177,7 +179,29 @@ def _read_xlsx(data: bytes) -> Table:
         first = next(sheet.iter_rows(max_row=1, values_only=True), ())
         width = max(len(header_names([cell_text(v) for v in first])), 1)
         rows = sheet.iter_rows(max_col=width, values_only=True)
-        records = ([] if not any(row) else [cell_text(v) for v in row] for row in rows)
-        return _finish(records)
+        return _finish(_bounded_text(rows))
     finally:
         workbook.close()
+
+
+def _bounded_text(rows: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
+    """The sheet's rows as text, refused once their cells hold more text than the sheet may unpack to.
+
+    One shared string is stored once and may be referenced by every cell: a 1 MB file can stand for gigabytes
+    of text, which the importers would then copy cell by cell (strip, parse). Refused with the row it crosses at.
+    """
+    limit_mb = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_MB
+    budget = limit_mb * 1024 * 1024
+    for number, row in enumerate(rows, start=1):
+        if not any(row):
+            yield []
+            continue
+        record = [cell_text(v) for v in row]
+        budget -= sum(map(len, record))
+        if budget < 0:
+            raise FileFormatError(
+                f"the sheet's cells hold more than {limit_mb} MB of text (IMPORT_XLSX_MAX_UNCOMPRESSED_MB): "
+                "not imported",
+                row=number,
+            )
+        yield record
