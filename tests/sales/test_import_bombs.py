@@ -67,7 +67,9 @@ def _xlsx(path: Path, sheet_data: Callable[[], Iterator[str]], *, strings: Calla
 
 
 def _header_row() -> str:
-    cells = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{h}</t></is></c>' for col, h in zip("ABCD", HEADER))
+    cells = "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{h}</t></is></c>' for col, h in zip("ABCD", HEADER, strict=True)
+    )
     return f'<row r="1">{cells}</row>'
 
 
@@ -131,8 +133,8 @@ def entity_bomb(path: Path) -> Path:
 
 def wide_rows_bomb(path: Path) -> Path:
     """20,000 rows with a cell in column A and one in column XFD (16,384): each row read as 16,384 cells."""
-    return _xlsx(path, lambda: _rows(20_000, lambda n: f'<c r="A{n}" t="inlineStr"><is><t>S</t></is></c>'
-                                                       f'<c r="XFD{n}" t="inlineStr"><is><t>Z</t></is></c>'))
+    cells = '<c r="A{n}" t="inlineStr"><is><t>S</t></is></c><c r="XFD{n}" t="inlineStr"><is><t>Z</t></is></c>'
+    return _xlsx(path, lambda: _rows(20_000, lambda n: cells.replace("{n}", str(n))))
 
 
 # (builder, the one error line after the file name, or None when the rows are read narrowly and fail validation)
