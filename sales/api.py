@@ -6,7 +6,9 @@ Only the admin role may import or list imports (integrators use an admin-role to
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -17,7 +19,11 @@ from rest_framework.response import Response
 from customers.permissions import IsAdminRole as BaseIsAdminRole
 
 from .imports import import_file
+from .imports.limits import max_upload_bytes
 from .models import ImportBatch
+
+# The multipart envelope around the file (boundaries, the kind and dry_run fields) is a few hundred bytes.
+MULTIPART_SLACK = 64 * 1024
 
 
 class IsAdminRole(BaseIsAdminRole):
@@ -60,6 +66,11 @@ class ImportReportSerializer(serializers.Serializer):
     failure = serializers.CharField(allow_blank=True)
 
 
+class TooLargeSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    limit_mb = serializers.IntegerField(help_text="IMPORT_MAX_UPLOAD_MB")
+
+
 class ImportBatchOutputSerializer(serializers.ModelSerializer):
     user: serializers.SlugRelatedField[AbstractBaseUser] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
@@ -93,13 +104,21 @@ class ImportApi(GenericAPIView):
             200: OpenApiResponse(ImportReportSerializer, description="dry run: validated, nothing written"),
             400: OpenApiResponse(ImportReportSerializer, description="invalid file: nothing written"),
             403: OpenApiResponse(description="not an admin"),
+            413: OpenApiResponse(TooLargeSerializer, description="larger than IMPORT_MAX_UPLOAD_MB: nothing read"),
             500: OpenApiResponse(ImportReportSerializer, description="the write failed and was rolled back"),
         },
     )
     def post(self, request: Request) -> Response:
+        # DRF parses the body only when request.data is first read: a declared length over the limit is refused
+        # before any of it is read (the slack covers the multipart envelope around the file).
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > max_upload_bytes() + MULTIPART_SLACK:
+            return self._too_large()
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
+        if upload.size is not None and upload.size > max_upload_bytes():
+            return self._too_large()
         name = Path(upload.name or "upload").name
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "upload"
@@ -116,3 +135,9 @@ class ImportApi(GenericAPIView):
         if report.status != ImportBatch.Status.DONE:
             return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         return Response(body, status=status.HTTP_200_OK if report.dry_run else status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _too_large() -> Response:
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        detail = _("The file is larger than the %(limit)s MB upload limit; nothing was imported.") % {"limit": limit}
+        return Response({"detail": detail, "limit_mb": limit}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -305,3 +305,9 @@ LOGGING = {
     # axes logs every sign-in at INFO; its warnings (failures, lockouts) are the ones worth keeping
     "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }
+
+# Imports (issue 17 item 5): the largest upload taken, and what an XLSX may unpack to before it is parsed.
+IMPORT_MAX_UPLOAD_MB = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50"))
+IMPORT_XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("IMPORT_XLSX_MAX_UNCOMPRESSED_MB", "500"))
+IMPORT_XLSX_MAX_SHARED_STRINGS_MB = int(os.environ.get("IMPORT_XLSX_MAX_SHARED_STRINGS_MB", "100"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1048576"))  # Excel's sheet size

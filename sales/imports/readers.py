@@ -7,10 +7,14 @@ text a person would have typed (45678 -> "45678", a date cell -> "2025-01-20").
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.conf import settings
+
 from .csv_fast import MAX_CELL, read_csv_columns
+from .limits import XlsxProblem, check_xlsx
 from .table import Table, header_names
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -156,6 +160,13 @@ def _read_xlsx(data: bytes) -> Table:
     import openpyxl  # imported here: CSV, the fast path, never pays for it
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_xlsx(archive)  # sizes, ratio, depth, entities, rows: before openpyxl parses anything
+    except XlsxProblem as exc:
+        raise FileFormatError(str(exc)) from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        raise FileFormatError(f"not a readable XLSX file ({exc.__class__.__name__})") from exc
+    try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises a zoo of errors for a damaged file
         raise FileFormatError(f"not a readable XLSX file ({exc.__class__.__name__})") from exc
@@ -163,7 +174,34 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = workbook.worksheets[0]
         # The stored dimension may claim a million rows (any formatted cell does it); read only what is there.
         sheet.reset_dimensions()
-        records = ([] if not any(row) else [cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        return _finish(records)
+        # Only the header's columns are ever read. Without a bound, one cell in column XFD makes every row a
+        # 16,384-cell tuple: a 100 KB file of such rows held gigabytes.
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        width = max(len(header_names([cell_text(v) for v in first])), 1)
+        rows = sheet.iter_rows(max_col=width, values_only=True)
+        return _finish(_bounded_text(rows))
     finally:
         workbook.close()
+
+
+def _bounded_text(rows: Iterator[tuple[object, ...]]) -> Iterator[list[str]]:
+    """The sheet's rows as text, refused once their cells hold more text than the sheet may unpack to.
+
+    One shared string is stored once and may be referenced by every cell: a 1 MB file can stand for gigabytes
+    of text, which the importers would then copy cell by cell (strip, parse). Refused with the row it crosses at.
+    """
+    limit_mb = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_MB
+    budget = limit_mb * 1024 * 1024
+    for number, row in enumerate(rows, start=1):
+        if not any(row):
+            yield []
+            continue
+        record = [cell_text(v) for v in row]
+        budget -= sum(map(len, record))
+        if budget < 0:
+            raise FileFormatError(
+                f"the sheet's cells hold more than {limit_mb} MB of text (IMPORT_XLSX_MAX_UNCOMPRESSED_MB): "
+                "not imported",
+                row=number,
+            )
+        yield record

@@ -21,6 +21,7 @@ from sales.models import ImportBatch
 
 from . import customers, payments, sales, sales_write, visits
 from .errors import ERROR_STORE_LIMIT, ImportReport, ImportUsageError
+from .limits import max_upload_bytes, upload_limit_text
 from .readers import FileFormatError, read_table
 from .refs import Context, Progress, no_progress
 from .sweep import import_batches_sweep
@@ -90,12 +91,15 @@ def _import_file(
         raise ImportUsageError(f"unknown import kind {kind!r} (use {', '.join(KINDS)})")
     path = Path(path)
     try:
-        data = path.read_bytes()
+        # The size is checked before the file is read: a file over the limit is never held in memory.
+        too_big = path.stat().st_size > max_upload_bytes()
+        data = b"" if too_big else path.read_bytes()
+        digest = _file_sha256(path) if too_big else hashlib.sha256(data).hexdigest()
     except OSError as exc:
         raise ImportUsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     name = (name or str(path)).replace("\x00", "")  # an uploaded name is the client's text; PostgreSQL refuses NUL
     import_batches_sweep()  # batches of killed runs stop saying "running" (sales.imports.sweep)
-    report = ImportReport(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    report = ImportReport(kind=kind, file_name=name, sha256=digest, dry_run=dry_run)
     batch = ImportBatch.objects.create(
         kind=kind, file_name=name[:255], sha256=report.sha256, user=user if _is_user(user) else None,
         dry_run=dry_run,
@@ -105,6 +109,8 @@ def _import_file(
     importer = IMPORTERS[kind]
     plan = None
     try:
+        if too_big:
+            raise FileFormatError(upload_limit_text())
         table = read_table(data)
         report.rows = len(table)
         plan = importer.plan(table=table, ctx=ctx)
@@ -145,6 +151,14 @@ def _mark_stale(report: ImportReport) -> None:
 
     if report.periods and periods_mark_stale(periods=report.periods, reason=f"import of {report.file_name}"):
         transaction.on_commit(recompute_stale_periods.delay)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _is_user(user: Any) -> bool:
