@@ -68,11 +68,15 @@ def test_manager_morning(journey, graded, manager_user, locale):  # noqa: F811
     panel.locator("select[name=grade]").select_option(new_grade)
     panel.locator("input[name=reason]").fill("大客户回流，先按A类跟进")
     panel.locator("input[name=until]").fill((timezone.localdate() + dt.timedelta(days=90)).isoformat())
-    panel.locator("button.primary").click()
+    # A saved override answers HX-Refresh: the profile reloads itself with the new grade. Wait for that reload
+    # to finish before loading the page again (a second reload raced it: "Not attached to an active page").
+    with page.expect_navigation():
+        panel.locator("button.primary").click()
+    page.wait_for_load_state("networkidle")
     page.locator("#override-current").filter(has_text=new_grade).wait_for()
     j.shot(page, "override-saved")
 
-    page.reload()
+    page.goto(f"{j.base}/customers/00201/")
     j.expect(profile_grade(page) == new_grade,
              f"the override shows at once on the profile: grade {profile_grade(page)!r}, expected {new_grade!r}")
     j.shot(page, "profile-after-override")
