@@ -52,7 +52,7 @@ def env(database: str = DB, **extra: str) -> dict[str, str]:
     out.update({
         "DATABASE_URL": f"{PG}/{database}", "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": os.environ.get("SECRET_KEY", SECRET), "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false", "DEBUG": "false", "DB_CONN_MAX_AGE": "60",
+        "SECURE_SSL_REDIRECT": "false", "DEBUG": "false",  # the shipped pool: config/settings/base.py
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"), "LOG_LEVEL": "WARNING",
     })
     out.update(extra)
