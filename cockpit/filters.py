@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from analytics.engine.grading import GRADES
 from analytics.engine.rfm import QUADRANTS, SEGMENTS
 from analytics.models import CustomerSnapshot, Lifecycle
 from customers.models import Region, Salesperson
@@ -21,7 +22,7 @@ from customers.selectors import regions_visible, salespeople_visible
 from . import labels
 from .forms import ListedModelChoiceField
 
-GRADE_CHOICES = [(g, g) for g in labels.GRADES]
+GRADE_CHOICES = [(g, g) for g in GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
 MOVEMENT_CHOICES = list(labels.MOVEMENT_TEXT.items())
 SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] + [("Others", _("Others"))]

@@ -248,6 +248,8 @@ else:
     for _folder in ("queue", "control", "processed"):  # the transport expects its folders to exist
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The beat saves each entry's last_run_at after every task it sends (not every 3 minutes): /healthz reads it.
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BEAT_SCHEDULE = {
     "close-last-month": {
         "task": "analytics.tasks.close_last_month",
@@ -262,7 +264,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
     },
-    # /healthz alerts when no worker has run this for 5 minutes.
+    # /healthz alerts when the beat has not sent this for 5 minutes (workers record themselves: config.celery).
     "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
     # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
     "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
