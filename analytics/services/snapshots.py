@@ -23,10 +23,11 @@ from analytics.engine.snapshot import compute_snapshot, period_summary
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock, SnapshotRun, StalePeriod
 from analytics.partitions import period_replace
 from analytics.periods import fmt, month_end
+from analytics.snapshot_version import bumped_once
 from customers.models import Customer
-from sales.bulk import bulk_insert_frame
 
 from .policies import policy_get, policy_of
+from .sqlite_write import sqlite_insert_frame
 
 WAIT_SECONDS = 600
 
@@ -180,8 +181,11 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
-        CustomerSnapshot.objects.filter(period=period).delete()  # the triggers move the version
-        bulk_insert_frame(CustomerSnapshot, rows)
+        with bumped_once(period):  # one move of the version for the whole rewrite, not two per row
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {CustomerSnapshot._meta.db_table} WHERE period = %s",  # noqa: S608
+                               [period])
+            sqlite_insert_frame(CustomerSnapshot, rows)
     summary = _plain(period_summary(frame))
     summary["control"] = control
     now = timezone.now()
