@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
     # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
     "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
+    # Imports whose worker or command was killed are marked failed, with why (sales.imports.sweep).
+    "imports-sweep": {"task": "sales.tasks.import_sweep", "schedule": crontab(minute="*/10")},
     # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
     "churn-retrain": {
         "task": "analytics.churn.tasks.churn_retrain",

@@ -140,6 +140,7 @@ NOT_CUSTOMER_BEARING = {
     "pipeline_health": "admin, the pipeline checks (no customer rows)",
     "snapshot-run-list": "admin, runs", "snapshot-run-detail": "admin, a run", "policy-list": "policy versions",
     "policy-detail": "a policy version", "api-imports": "admin only, import batches",
+    "api-import-detail": "an import batch: admins any, others only their own (tests/sales/test_import_api.py)",
 }
 
 
