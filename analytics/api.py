@@ -175,6 +175,7 @@ class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 class PolicySerializer(StrictModelSerializer):
+    data = serializers.DictField(help_text="the policy file (DESIGN 4): every section optional, unknown keys refused")
     created_by = StrictCharField(source="created_by.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
