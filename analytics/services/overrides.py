@@ -24,6 +24,7 @@ from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
 from customers.models import Customer
 
+from .derived import derived_refresh
 from .snapshots import lock_periods
 
 LOCK_WAIT_SECONDS = 30  # a page waits this long for a running recompute of the period, then says so
@@ -92,4 +93,6 @@ def snapshot_override_apply(*, customer: Customer, wait_seconds: int | None = No
         CustomerSnapshot.objects.filter(period=row["period"], id=row["id"]).update(**new)
         _summary_move(row["period"], row["sales"], row, new)
         done.append(row["period"])
+    for period in sorted(set(done)):
+        derived_refresh(period, changed="override")  # what is derived from the rows (analytics/services/derived)
     return done

@@ -26,6 +26,7 @@ from analytics.periods import fmt, month_end
 from analytics.snapshot_version import bumped_once
 from customers.models import Customer
 
+from .derived import derived_columns, derived_refresh, derived_written
 from .policies import policy_get, policy_of
 from .sqlite_write import sqlite_insert_frame
 
@@ -170,13 +171,11 @@ def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, A
 
 def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
-    # Scores are part of the snapshot (issue 16): the rows are written with the model in force at T, on every
-    # path that computes a period, so no recompute can leave them blank. Inside the period's lock, so a model
-    # trained meanwhile rescores these rows after they commit (churn_fill.snapshot_churn_fill takes it too).
-    from .churn_fill import churn_risk_column
-
-    risk = churn_risk_column(period=period, customer_ids=[int(i) for i in frame["customer_id"]])
-    rows = snapshot_table(frame, customers, period, churn_risk=risk)
+    # Derived columns (the churn scores, issue 16) are written with the rows, on every path that computes a
+    # period, so no recompute can leave them blank (analytics/services/derived.py declares them). Inside the
+    # period's lock, so a model trained meanwhile rescores these rows after they commit.
+    columns = derived_columns(period, [int(i) for i in frame["customer_id"]])
+    rows = snapshot_table(frame, customers, period, churn_risk=columns.get("churn_risk"))
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
@@ -227,6 +226,10 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
             computed = time.perf_counter()
             _write(period, run, policy_row, frame, customers, control, reason)
             StalePeriod.objects.filter(period=period).delete()
+            # Everything else derived from the period, in the same transaction: a reader sees the new rows, their
+            # pulse and their caches' version together, or none of them.
+            # The write itself moved the period's version, once (period_replace, bumped_once): the caches' refresh.
+            derived_refresh(period, changed="snapshot", written=derived_written() | {"caches"})
             run.seconds_aggregate, run.seconds_engine = aggregated - started, computed - aggregated
             run.seconds_write = time.perf_counter() - computed
             run.rows = len(frame)
