@@ -9,7 +9,7 @@ order" on both AUC and top-10% precision.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,7 +92,8 @@ def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -
     return metrics, (model_dump(fit.pipeline, FEATURES) if fit.pipeline is not None else b"")
 
 
-def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> ChurnModel:
+def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None,
+                      progress: Callable[[str], object] | None = None) -> ChurnModel:
     """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be.
 
     Scores are part of the snapshot (issue 16): the computed periods this model is now in force for are rescored
@@ -104,6 +105,8 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> C
 
     config = config or churn_config()
     metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
+    if progress is not None:
+        progress(f"model as of {as_of} fitted; rescoring the periods it is in force for")
     with transaction.atomic():
         model = ChurnModel.objects.create(
             as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
