@@ -12,12 +12,10 @@ from typing import Any
 from django.db import transaction
 
 from analytics.models import BackgroundJob
-from analytics.tasks import CHURN_TRAIN_KIND
+from analytics.tasks import CHURN_TRAIN_KIND, CHURN_TRAIN_STEPS
 
 from .first_fill import churn_as_of
 from .jobs import job_active, job_start
-
-STEPS = 2  # backtest and fit; rescore
 
 
 def churn_train_start(*, user: Any) -> tuple[BackgroundJob, bool]:
@@ -30,5 +28,6 @@ def churn_train_start(*, user: Any) -> tuple[BackgroundJob, bool]:
             return running, False
         as_of = churn_as_of()
         # retrain: a model as of that day may exist already; a page asks for a new one (the data may have changed).
-        return job_start(kind=CHURN_TRAIN_KIND, params={"as_of": as_of.isoformat(), "retrain": True}, total=STEPS,
-                         user=user, message=f"as of {as_of}", enqueue=lambda job_id: churn_train_job.delay(job_id))
+        return job_start(kind=CHURN_TRAIN_KIND, params={"as_of": as_of.isoformat(), "retrain": True},
+                         total=CHURN_TRAIN_STEPS, user=user, message=f"as of {as_of}",
+                         enqueue=lambda job_id: churn_train_job.delay(job_id))

@@ -65,13 +65,16 @@ def _is_latest_closed(period: dt.date) -> bool:
     return period == last_closed_period()
 
 
-def _pulse_refresh(period: dt.date) -> int:
-    """The month under way's pulse, under the policy the latest period was just computed with."""
-    from django.utils import timezone
+def _pulse_refresh(period: dt.date) -> str:
+    """The month under way's pulse, under the policy the latest period was just computed with: queued once the
+    period commits (the daily task; every customer's row is rewritten, seconds that the period's lock need not
+    wait for)."""
+    from django.db import transaction
 
-    from .pulse import pulse_compute
+    from analytics.tasks import daily_pulse
 
-    return pulse_compute(as_of=timezone.localdate() - dt.timedelta(days=1))
+    transaction.on_commit(lambda: daily_pulse.delay())
+    return "queued"
 
 
 def _caches_refresh(period: dt.date) -> int:

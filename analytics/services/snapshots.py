@@ -226,12 +226,12 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
             computed = time.perf_counter()
             _write(period, run, policy_row, frame, customers, control, reason)
             StalePeriod.objects.filter(period=period).delete()
-            # Everything else derived from the period, in the same transaction: a reader sees the new rows, their
-            # pulse and their caches' version together, or none of them.
-            # The write itself moved the period's version, once (period_replace, bumped_once): the caches' refresh.
-            derived_refresh(period, changed="snapshot", written=derived_written() | {"caches"})
             run.seconds_aggregate, run.seconds_engine = aggregated - started, computed - aggregated
             run.seconds_write = time.perf_counter() - computed
+            # Everything else derived from the period, in the same transaction: a reader sees the new rows and
+            # what is derived from them together, or none of them. The write itself moved the period's version
+            # once (period_replace, bumped_once): that is the caches' refresh.
+            derived_refresh(period, changed="snapshot", written=derived_written() | {"caches"})
             run.rows = len(frame)
     except BaseException as exc:
         run.status, run.error = SnapshotRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
