@@ -65,7 +65,8 @@ def lock_periods(periods: list[dt.date] | None, wait_seconds: int) -> None:
 def _lock(locks: QuerySet[SnapshotLock], wait_seconds: int, what: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait_seconds * 1000)}ms"])
+            # set_config, not SET: SET takes no bound parameter, and psycopg binds them server-side.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds * 1000)}ms"])
     try:
         list(locks.select_for_update().order_by("period").values_list("id", flat=True))  # row locks in period order
     except DatabaseError as exc:
