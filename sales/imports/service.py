@@ -100,17 +100,35 @@ def _import_file(
         raise ImportUsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
     name = (name or str(path)).replace("\x00", "")  # an uploaded name is the client's text; PostgreSQL refuses NUL
     import_batches_sweep()  # batches of killed runs stop saying "running" (sales.imports.sweep)
-    report = ImportReport(kind=kind, file_name=name, sha256=digest, dry_run=dry_run)
     batch = ImportBatch.objects.create(
-        kind=kind, file_name=name[:255], sha256=report.sha256, user=user if _is_user(user) else None,
-        dry_run=dry_run,
+        kind=kind, file_name=name[:255], sha256=digest, user=user if _is_user(user) else None, dry_run=dry_run,
     )  # fmt: skip
+    return _import_data(batch=batch, data=None if too_big else data, name=name, user=user, progress=progress)
+
+
+def import_queued(*, batch: ImportBatch, data: bytes, progress: Progress | None = None) -> ImportReport:
+    """Run an import the API queued (sales.imports.jobs): the batch row exists, the upload's bytes are given.
+
+    Checked again here, not trusted from the web process: the size limit, and (in `read_table`) the XLSX limits
+    before anything is parsed.
+    """
+    too_big = len(data) > max_upload_bytes()
+    with _gc_paused():
+        return _import_data(batch=batch, data=None if too_big else data, name=batch.file_name, user=batch.user,
+                            progress=progress)
+
+
+def _import_data(*, batch: ImportBatch, data: bytes | None, name: str, user: Any,
+                 progress: Progress | None) -> ImportReport:
+    """Validate and (unless a dry run) write `data` for `batch`; `data` None means the file was over the limit."""
+    kind, dry_run = batch.kind, batch.dry_run
+    report = ImportReport(kind=kind, file_name=name, sha256=batch.sha256, dry_run=dry_run)
     report.batch_id = batch.id
     ctx = Context(file_name=name, user=user if _is_user(user) else None, progress=progress or no_progress)
     importer = IMPORTERS[kind]
     plan = None
     try:
-        if too_big:
+        if data is None:
             raise FileFormatError(upload_limit_text())
         table = read_table(data)
         report.rows = len(table)
@@ -145,6 +163,13 @@ def _import_file(
     return _finish(batch, report, status=ImportBatch.Status.DONE)
 
 
+def import_fail(*, batch: ImportBatch, failure: str) -> ImportReport:
+    """Record that `batch` cannot run at all (its task found no upload, or gave up), saying why."""
+    report = ImportReport(kind=batch.kind, file_name=batch.file_name, sha256=batch.sha256, dry_run=batch.dry_run,
+                          batch_id=batch.id, failure=failure)
+    return _finish(batch, report, status=ImportBatch.Status.FAILED)
+
+
 def _mark_stale(report: ImportReport) -> None:
     """Closed periods the import changed are recomputed by a task once the import has committed (issue 3): analytics
     receives the signal (sales sits below it and does not import it)."""
@@ -176,5 +201,6 @@ def _finish(batch: ImportBatch, report: ImportReport, *, status: str, errors: Co
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=status, finished_at=timezone.now(), rows=report.rows, created=report.created,
         updated=report.updated, unchanged=report.unchanged, periods=report.periods, errors=stored,
+        error_count=report.error_count + (1 if report.failure else 0),
     )  # fmt: skip
     return report

@@ -106,7 +106,7 @@ ROWS_COVERED = {
 NOT_CUSTOMER_BEARING = {
     # no customer rows at all
     "login": "sign-in form", "logout": "sign-out", "set_language": "language switch", "healthz": "liveness probe",
-    "schema": "the OpenAPI document", "api-docs": "Swagger UI", "cockpit:plotly_js": "static plotly bundle",
+    "schema": "the OpenAPI document", "api-docs": "Swagger UI",
     "coupons:campaign_create": "campaign form (campaigns are shared by every role)",
     "coupons:campaign_edit": "campaign form (campaigns are shared by every role)",
     "coupons:template_preview": "renders a sample message, no customer",
@@ -140,6 +140,7 @@ NOT_CUSTOMER_BEARING = {
     "pipeline_health": "admin, the pipeline checks (no customer rows)",
     "snapshot-run-list": "admin, runs", "snapshot-run-detail": "admin, a run", "policy-list": "policy versions",
     "policy-detail": "a policy version", "api-imports": "admin only, import batches",
+    "api-import-detail": "an import batch: admins any, others only their own (tests/sales/test_import_api.py)",
 }
 
 
