@@ -10,7 +10,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analytics.filters import SnapshotFilter
+from analytics.filters import SnapshotAsRecordedFilter
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotRun
 from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
@@ -62,7 +62,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = CustomerSnapshot.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = SnapshotSerializer
-    filterset_class = SnapshotFilter
+    filterset_class = SnapshotAsRecordedFilter
     ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
     ordering = ["code"]
     lookup_field = "code"

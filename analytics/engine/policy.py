@@ -162,7 +162,7 @@ MAX_WINDOW_MONTHS = 24
 def window_months(policy: Policy) -> int:
     """Return the grading window in months: as given, else 12 for weighted_score and 1 for the others.
 
-    DESIGN 3.1 window_months.
+    docs/analytics.md §3.1 window_months.
     """
     if policy.window_months is not None:
         return policy.window_months
