@@ -48,10 +48,12 @@ DEFAULTS: dict[str, Any] = {
     "SMS_TENCENT_SDK_APP_ID": "",
     "SMS_TENCENT_ENDPOINT": "",  # default https://sms.tencentcloudapi.com
     "SMS_TENCENT_REGION": "ap-guangzhou",
-    # Tencent: "非验证码短信：每个变量取值最多支持6个字符", every character counts one (cloud.tencent.com/document/
-    # product/382/13301, 模板 FAQ; over it SendSms fails InvalidParameterValue.TemplateParameterLengthLimit).
-    # Older accounts had 12: set what your account's templates take.
-    "SMS_TENCENT_VARIABLE_MAX_LENGTH": 6,
+    # Tencent: "个人认证用户创建的短信正文模板每个变量取值最多支持12个字。企业认证用户没有变量取值长度限制"
+    # (cloud.tencent.com/document/product/382/40659, 正文模板审核标准, and 382/40653: mainland China SMS needs
+    # organisation verification). A distributor is an enterprise: no per-variable limit, only the 500-character
+    # message. 0 = no limit; set it (e.g. 12, or 6 as some FAQ pages say) if your account's templates refuse
+    # longer values (SendSms then fails InvalidParameterValue.TemplateParameterLengthLimit).
+    "SMS_TENCENT_VARIABLE_MAX_LENGTH": 0,
     "SMS_TENCENT_ABSENT_AFTER": 7200.0,  # seconds without a receipt before Tencent "never had" a message
     "SMS_TENCENT_PULL": False,  # pull receipts and replies every minute (for an account without callbacks)
     # A throttled or unreachable provider: the message waits this long (seconds) before each next try; after

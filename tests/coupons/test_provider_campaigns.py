@@ -159,8 +159,14 @@ TENCENT_FORM = {**FORM, "name": "腾讯券", "provider": "tencent", "provider_te
                 "provider_variables": '{"1": "name", "2": "code", "3": "valid_to"}'}
 
 
-def test_tencents_documented_six_characters_refuse_a_code_that_would_be_cut(manager):
-    assert conf.get("SMS_TENCENT_VARIABLE_MAX_LENGTH") == 6  # the documented default (coupons/conf.py)
+def test_an_enterprise_tencent_account_takes_a_coupon_campaign_as_it_is(manager):
+    assert conf.get("SMS_TENCENT_VARIABLE_MAX_LENGTH") == 0  # enterprise accounts: no per-variable limit
+    response = manager.post("/coupons/new/", TENCENT_FORM)
+    assert response.status_code == 302 and Campaign.objects.get().provider == "tencent"
+
+
+def test_a_six_character_limit_refuses_a_code_that_would_be_cut(manager, settings):
+    settings.SMS_TENCENT_VARIABLE_MAX_LENGTH = 6  # an account whose templates take 6 characters a variable
     response = manager.post("/coupons/new/", TENCENT_FORM)
     assert response.status_code == 200 and not Campaign.objects.exists()
     problems = " ".join(errors_of(response)["provider_variables"])
@@ -169,7 +175,8 @@ def test_tencents_documented_six_characters_refuse_a_code_that_would_be_cut(mana
     assert "(name)" not in problems  # a name is cut, not refused
 
 
-def test_the_preview_shows_the_name_cut_to_the_limit_and_why_the_code_cannot_be(manager):
+def test_the_preview_shows_the_name_cut_to_the_limit_and_why_the_code_cannot_be(manager, settings):
+    settings.SMS_TENCENT_VARIABLE_MAX_LENGTH = 6
     preview = manager.post("/coupons/template-preview/", {
         **TENCENT_FORM, "provider_variables": '{"1": "name", "2": "code"}',
         "provider_template_text": "{1}您好，券码{2}，拒收请回复R"}).content.decode()
