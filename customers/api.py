@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 
 from .models import Customer, Visit
 from .selectors import customer_get, customer_list, scoped
-from .services import VisitError, visit_log
+from .services import visit_log
 
 
 class CustomerFilter(filters.FilterSet):
@@ -84,10 +84,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         customer = customer_get(user=self.request.user, code=data["customer"]["code"])
         if customer is None:
             raise ValidationError({"customer": ["no such customer"]})
-        try:
-            serializer.instance = visit_log(
-                customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
-                note=data["note"], next_date=data.get("next_date"),
-            )
-        except VisitError as exc:
-            raise ValidationError(str(exc)) from exc
+        serializer.instance = visit_log(
+            customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
+            note=data["note"], next_date=data.get("next_date"),
+        )
