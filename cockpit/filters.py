@@ -13,15 +13,16 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from analytics.engine.grading import GRADES
 from analytics.engine.rfm import QUADRANTS, SEGMENTS
 from analytics.models import CustomerSnapshot, Lifecycle
 from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .forms import FastForm, ListedModelChoiceField
+from .forms import ListedModelChoiceField
 
-GRADE_CHOICES = [(g, g) for g in labels.GRADES]
+GRADE_CHOICES = [(g, g) for g in GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
 MOVEMENT_CHOICES = list(labels.MOVEMENT_TEXT.items())
 SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] + [("Others", _("Others"))]
@@ -103,7 +104,6 @@ class SnapshotFilter(df.FilterSet):
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
-        form = FastForm
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:

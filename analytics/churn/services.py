@@ -6,9 +6,11 @@ reads the newest row trained as of T or earlier and returns None unless that mod
 order" on both AUC and top-10% precision.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ChurnModel
 
-from .backtest import ChurnConfig, backtest, earliest_as_of, fit_final
 from .data import churn_inputs, first_order_date
 from .features import FEATURES, features_at
-from .model import ALGORITHM, contributions, model_dump, model_load, model_predict, top_reasons
+
+if TYPE_CHECKING:
+    from .backtest import ChurnConfig
+
+# scikit-learn (analytics.churn.model, and .backtest through it) is imported where a model is fitted or used, not
+# here: every CLI call and worker start imported it through the snapshot's churn fill (about 1 s, issue 18 item 9),
+# and a period with no winning model never needs it.
 
 MAX_MODEL_AGE_DAYS = 400  # a model older than a year and a bit no longer speaks for T
 IN_CLAUSE_LIMIT = 1000  # above this many ids, read everyone and filter in pandas
@@ -48,16 +55,25 @@ REASONS: dict[str, tuple[str, int, Any]] = {
 REASON_LABELS = {code: label for code, _sign, label in REASONS.values()}
 
 
+def _horizon_days() -> int:
+    return int(getattr(settings, "CHURN_HORIZON_DAYS", 90))
+
+
 def churn_config() -> ChurnConfig:
     """ChurnConfig from settings (CHURN_HORIZON_DAYS, CHURN_POPULATION_DAYS), else the DESIGN defaults."""
+    from .backtest import ChurnConfig
+
     return ChurnConfig(
-        horizon_days=int(getattr(settings, "CHURN_HORIZON_DAYS", 90)),
+        horizon_days=_horizon_days(),
         population_days=int(getattr(settings, "CHURN_POPULATION_DAYS", 90)),
     )
 
 
 def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -> tuple[dict[str, Any], bytes]:
     """Backtest and final fit as of T, without saving: (metrics, blob; empty when no model)."""
+    from .backtest import backtest, earliest_as_of, fit_final
+    from .model import model_dump
+
     config = config or churn_config()
     start = earliest_as_of(first_order_date(as_of), as_of, config)
     metrics: dict[str, Any] = {"horizon_days": config.horizon_days, "population_days": config.population_days}
@@ -84,6 +100,8 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> C
     """
     from analytics.services.churn_fill import churn_model_rescore
 
+    from .model import ALGORITHM
+
     config = config or churn_config()
     metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
     with transaction.atomic():
@@ -105,7 +123,7 @@ def churn_model_active(*, as_of: dt.date, horizon_days: int | None = None) -> Ch
     churn risk instead of "no model" for the months before the first training (issue 16: make run trains one
     model after computing 24 months).
     """
-    horizon = horizon_days or churn_config().horizon_days
+    horizon = horizon_days or _horizon_days()
     models = ChurnModel.objects.filter(horizon_days=horizon)
     in_force = (
         models.filter(as_of__lte=as_of, as_of__gte=as_of - dt.timedelta(days=MAX_MODEL_AGE_DAYS))
@@ -133,6 +151,8 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
     model = _winning(as_of)
     if model is None:
         return None
+    from .model import model_load
+
     pipe, features = model_load(model.blob)
     return pipe, features, _features(as_of, ids, churn_config())
 
@@ -148,6 +168,8 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Seri
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
+    from .model import model_predict
+
     pipe, features, feats = loaded
     scores = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
     return scores.reindex(pd.Index(ids, name="customer_id"))
@@ -165,6 +187,8 @@ def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int 
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
+    from .model import contributions, model_predict, top_reasons
+
     pipe, features, feats = loaded
     index = pd.Index(ids, name="customer_id")
     if not len(feats):

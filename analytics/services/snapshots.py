@@ -23,10 +23,11 @@ from analytics.engine.snapshot import compute_snapshot, period_summary
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotLock, SnapshotRun, StalePeriod
 from analytics.partitions import period_replace
 from analytics.periods import fmt, month_end
+from analytics.snapshot_version import bumped_once
 from customers.models import Customer
-from sales.bulk import bulk_insert_frame
 
 from .policies import policy_get, policy_of
+from .sqlite_write import sqlite_insert_frame
 
 WAIT_SECONDS = 600
 
@@ -63,7 +64,8 @@ def lock_periods(periods: list[dt.date] | None, wait_seconds: int) -> None:
 def _lock(locks: QuerySet[SnapshotLock], wait_seconds: int, what: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait_seconds * 1000)}ms"])
+            # set_config, not SET: SET takes no bound parameter, and psycopg binds them server-side.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(wait_seconds * 1000)}ms"])
     try:
         list(locks.select_for_update().order_by("period").values_list("id", flat=True))  # row locks in period order
     except DatabaseError as exc:
@@ -179,8 +181,11 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
-        CustomerSnapshot.objects.filter(period=period).delete()  # the triggers move the version
-        bulk_insert_frame(CustomerSnapshot, rows)
+        with bumped_once(period):  # one move of the version for the whole rewrite, not two per row
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {CustomerSnapshot._meta.db_table} WHERE period = %s",  # noqa: S608
+                               [period])
+            sqlite_insert_frame(CustomerSnapshot, rows)
     summary = _plain(period_summary(frame))
     summary["control"] = control
     now = timezone.now()

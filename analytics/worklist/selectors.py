@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, month_end
 from analytics.selectors import scored_rows
+from analytics.worklist.actions import coupons_sent
 from customers.models import Visit
 from customers.selectors import scoped
 
@@ -245,13 +246,13 @@ def _add_risk_reasons(items: list[WorkItem], as_of: dt.date) -> None:
 
 def _done_customers(ids: QuerySet[Any], start: dt.date, end: dt.date) -> tuple[set[int], set[int]]:
     """(visited, couponed) customer ids after `start` up to `end` inclusive."""
-    from coupons.models import CouponIssue
     from customers.models import Customer
 
     visited = set(Visit.objects.filter(customer_id__in=ids, date__gt=start, date__lte=end)
                   .values_list("customer_id", flat=True).distinct())
-    couponed = set(CouponIssue.objects.filter(customer_id__in=ids, send_day__gt=start, send_day__lte=end,
-                                              sent_at__isnull=False).values_list("customer_id", flat=True).distinct())
+    sent = coupons_sent()
+    couponed = set() if sent is None else set(
+        sent.on_days(start, end).filter(customer_id__in=ids).values_list("customer_id", flat=True).distinct())
     couponed |= set(Customer.objects.filter(id__in=ids, last_coupon_date__gt=start, last_coupon_date__lte=end)
                     .values_list("id", flat=True))
     return visited, couponed

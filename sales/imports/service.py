@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from sales.models import ImportBatch
+from sales.signals import periods_changed
 
 from . import customers, locks, payments, sales, sales_write, visits
 from .errors import ERROR_STORE_LIMIT, ErrorList, ImportReport, ImportUsageError
@@ -193,12 +194,10 @@ def import_fail(*, batch: ImportBatch, failure: str) -> ImportReport:
 
 
 def _mark_stale(report: ImportReport) -> None:
-    """Closed periods the import changed are recomputed by a task once the import has committed (issue 3)."""
-    from analytics.services.stale import periods_mark_stale
-    from analytics.tasks import recompute_stale_periods
-
-    if report.periods and periods_mark_stale(periods=report.periods, reason=f"import of {report.file_name}"):
-        transaction.on_commit(recompute_stale_periods.delay)
+    """Closed periods the import changed are recomputed by a task once the import has committed (issue 3): analytics
+    receives the signal (sales sits below it and does not import it)."""
+    if report.periods:
+        periods_changed.send(sender=ImportBatch, periods=report.periods, reason=f"import of {report.file_name}")
 
 
 def _file_sha256(path: Path) -> str:
