@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_fields import StrictCharField, StrictModelSerializer
 from customers.roles import is_manager_or_admin, user_role
 
 from . import conf, selectors, services
@@ -36,9 +37,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 # ---- serializers ------------------------------------------------------------------------------------------
-class CampaignSerializer(serializers.ModelSerializer):
-    value_display = serializers.CharField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+class CampaignSerializer(StrictModelSerializer):
+    value_display = StrictCharField(read_only=True)
+    created_by = StrictCharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -59,8 +60,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class SkipSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField(allow_blank=True)
+    code = StrictCharField()
+    name = StrictCharField(allow_blank=True)
     reason = serializers.ChoiceField(choices=sorted(services.SKIP_REASONS))
     reason_label = serializers.SerializerMethodField()
 
@@ -69,10 +70,10 @@ class SkipSerializer(serializers.Serializer):
 
 
 class SendInputSerializer(serializers.Serializer):
-    codes = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+    codes = serializers.ListField(child=StrictCharField(max_length=32), required=False, default=list,
                                   max_length=5000)
     all = serializers.BooleanField(required=False, default=False, help_text="every customer matching `filters`")
-    filters = serializers.DictField(child=serializers.CharField(), required=False, default=dict,
+    filters = serializers.DictField(child=StrictCharField(), required=False, default=dict,
                                     help_text="the customer list's filters (with all=true)")
 
 
@@ -84,14 +85,14 @@ class SendReportSerializer(serializers.Serializer):
     skipped = SkipSerializer(many=True)
     scheduled_for = serializers.DateTimeField(allow_null=True)
     replayed = serializers.BooleanField()
-    at_cap = serializers.ListField(child=serializers.CharField(), help_text=(
+    at_cap = serializers.ListField(child=StrictCharField(), help_text=(
         "customers whose number reaches the daily cap with this message: if another send reaches the number "
         "first, this message is skipped at send time"))
 
 
 class PreviewSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    encoding = serializers.CharField(source="segments.encoding")
+    message = StrictCharField()
+    encoding = StrictCharField(source="segments.encoding")
     length = serializers.IntegerField(source="segments.length")
     segments = serializers.IntegerField(source="segments.count")
     recipients = serializers.IntegerField()
@@ -100,8 +101,8 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class CouponIssueSerializer(serializers.ModelSerializer):
-    customer_code = serializers.CharField(source="customer.code", read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_code = StrictCharField(source="customer.code", read_only=True)
+    customer_name = StrictCharField(source="customer.name", read_only=True)
 
     class Meta:
         model = CouponIssue
@@ -112,18 +113,18 @@ class CouponIssueSerializer(serializers.ModelSerializer):
 
 
 class ReceiptSerializer(serializers.Serializer):
-    message_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
-    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    message_id = StrictCharField(required=False, allow_blank=True, default="", max_length=64)
+    reference = StrictCharField(required=False, allow_blank=True, default="", max_length=64)
     status = serializers.ChoiceField(choices=sorted(services.callbacks.RECEIPT_STATUSES))
     delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    error = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    error = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ReplySerializer(serializers.Serializer):
-    mobile = serializers.CharField(max_length=32)
-    text = serializers.CharField(allow_blank=True, max_length=1000)
+    mobile = StrictCharField(max_length=32)
+    text = StrictCharField(allow_blank=True, max_length=1000)
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    reply_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+    reply_id = StrictCharField(required=False, allow_null=True, default=None, max_length=64)
 
 
 # ---- permissions ------------------------------------------------------------------------------------------
@@ -273,8 +274,8 @@ class SmsReplyApi(_CallbackApi):
     @extend_schema(
         request=ReplySerializer, auth=[],
         parameters=[OpenApiParameter("X-Callback-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
-        responses=inline_serializer("ReplyResult", {"action": serializers.CharField(),
-                                                    "customers": serializers.ListField(child=serializers.CharField())}),
+        responses=inline_serializer("ReplyResult", {"action": StrictCharField(),
+                                                    "customers": serializers.ListField(child=StrictCharField())}),
     )
     def post(self, request: Request) -> Response:
         data = ReplySerializer(data=request.data)
