@@ -10,8 +10,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analytics.engine.policy import PolicyError
-from analytics.filters import SnapshotFilter
+from analytics.filters import SnapshotAsRecordedFilter
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotRun
 from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
@@ -64,7 +63,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = CustomerSnapshot.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = SnapshotSerializer
-    filterset_class = SnapshotFilter
+    filterset_class = SnapshotAsRecordedFilter
     ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
     ordering = ["code"]
     lookup_field = "code"
@@ -204,9 +203,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def create(self, request: Request) -> Response:
         data = PolicySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            row = policy_set(data=data.validated_data["data"], user=request.user,
-                             comment=data.validated_data.get("comment", ""))
-        except PolicyError as exc:
-            return Response({"data": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        # A PolicyError answers 400 {"data": [problems]} (config/api_errors.py).
+        row = policy_set(data=data.validated_data["data"], user=request.user,
+                         comment=data.validated_data.get("comment", ""))
         return Response(PolicySerializer(row).data, status=status.HTTP_201_CREATED)

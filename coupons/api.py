@@ -27,7 +27,6 @@ from config.api_fields import StrictCharField, StrictModelSerializer
 from customers.roles import is_manager_or_admin, user_role
 
 from . import conf, selectors, services
-from .messages import CouponError
 from .models import Campaign, CouponIssue
 from .selection import selection_resolve
 
@@ -202,13 +201,9 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         if not key:
             raise ValidationError({"Idempotency-Key": "this header is required"})
         customers, selection = self._selection(request)
-        try:
-            report = services.coupon_campaign_send(user=request.user, campaign=campaign, customers_qs=customers,
-                                                   idempotency_key=key, selection=selection)
-        except CouponError as exc:
-            if "different send" in str(exc):
-                return Response({"detail": str(exc)}, status=422)
-            raise ValidationError({"detail": str(exc)}) from exc
+        # A CouponError (a key reused for a different send: 422) is answered by config/api_errors.py.
+        report = services.coupon_campaign_send(user=request.user, campaign=campaign, customers_qs=customers,
+                                               idempotency_key=key, selection=selection)
         body = SendReportSerializer({**report.as_dict(), "replayed": report.replayed}).data
         headers = {"Idempotent-Replayed": "true"} if report.replayed else {}
         return Response(body, status=200 if report.replayed else 201, headers=headers)
@@ -327,11 +322,9 @@ class ProviderCallbackApi(APIView):
 
 
 def _domain(func: Any, **kwargs: Any) -> Any:
-    """Call a service, turning its domain errors into DRF's 400 / 403."""
+    """Call a service, turning Django's errors into DRF's 400 / 403 (its CouponError: config/api_errors.py)."""
     try:
         return func(**kwargs)
-    except CouponError as exc:
-        raise ValidationError({"detail": str(exc)}) from exc
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
     except DjangoValidationError as exc:

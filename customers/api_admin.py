@@ -26,7 +26,6 @@ from .permissions import IsAdminRole, IsManagerOrAdminRole
 from .roles import COMPANY_WIDE, MANAGER, ROLES
 from .selectors import customer_get, customer_list, salespeople_visible
 from .services_admin import (
-    AdminError,
     customer_override_clear,
     customer_override_set,
     customers_merge,
@@ -40,11 +39,6 @@ from .services_admin import (
     user_token_create,
     user_token_revoke,
 )
-
-
-def _invalid(exc: AdminError) -> ValidationError:
-    return ValidationError({exc.field or "non_field_errors": [exc.message]})
-
 
 # Overrides ------------------------------------------------------------------------------------------------------
 
@@ -94,10 +88,7 @@ class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
         customer = self.get_object()
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            customer_override_set(customer=customer, by=request.user, **data.validated_data)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        customer_override_set(customer=customer, by=request.user, **data.validated_data)
         return Response(OverrideSerializer(customer).data)
 
     def destroy(self, request: Request, code: str) -> Response:
@@ -150,10 +141,7 @@ class ReassignmentViewSet(viewsets.GenericViewSet):
             chosen.update((c.pk, c) for c in salesperson_customers(salesperson=source, user=user))
         if not chosen:
             raise ValidationError({"customers": ["give customer codes or from_salesperson"]})
-        try:
-            moved = customers_reassign(customers=list(chosen.values()), to=to, by=user, reason=v["reason"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        moved = customers_reassign(customers=list(chosen.values()), to=to, by=user, reason=v["reason"])
         codes = sorted(c.code for c in chosen.values())
         return Response({"moved": moved, "customers": codes, "to_salesperson": to.name})
 
@@ -191,10 +179,7 @@ class CustomerMergeViewSet(viewsets.GenericViewSet):
             user=request.user, code=v["merged"])
         if survivor is None or merged is None:
             raise Http404("no such customer")
-        try:
-            report = customers_merge(survivor=survivor, merged=merged, by=request.user, reason=v["reason"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        report = customers_merge(survivor=survivor, merged=merged, by=request.user, reason=v["reason"])
         return Response(MergeReportSerializer(report).data)
 
 
@@ -307,14 +292,11 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
-                               first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
-                               email=v.get("email", ""), regions=v.get("regions", []),
-                               salesperson_name=v.get("salesperson_name", ""), by=request.user,
-                               company_wide=v.get("company_wide", False))
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
+                           first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
+                           email=v.get("email", ""), regions=v.get("regions", []),
+                           salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                           company_wide=v.get("company_wide", False))
         return Response(self._fresh(user), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserWriteSerializer, responses=UserSerializer)
@@ -330,12 +312,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if "role" in v or "regions" in v or "salesperson_name" in v or "company_wide" in v:
             current = UserSerializer().get_role(user) or ""
             regions = v.get("regions", [m.region for m in ManagerRegion.objects.filter(user=user)])
-            try:
-                user_role_set(user=user, role=v.get("role", current), regions=regions,
-                              salesperson_name=v.get("salesperson_name", ""), by=request.user,
-                              company_wide=v.get("company_wide"))
-            except AdminError as exc:
-                raise _invalid(exc) from exc
+            user_role_set(user=user, role=v.get("role", current), regions=regions,
+                          salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                          company_wide=v.get("company_wide"))
         return Response(self._fresh(user))
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
@@ -343,10 +322,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def password(self, request: Request, pk: str) -> Response:
         data = PasswordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user_password_set(user=self.get_object(), password=data.validated_data["password"], by=request.user)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        user_password_set(user=self.get_object(), password=data.validated_data["password"], by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(methods=["POST"], request=TokenRequestSerializer, responses={201: TokenSerializer})
@@ -362,11 +338,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response(status=status.HTTP_204_NO_CONTENT)
         asked = TokenRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
-        try:
-            key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
-                                    days=asked.validated_data["days"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
+                                days=asked.validated_data["days"])
         response = Response({"key": key}, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response
@@ -383,13 +356,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if name and to is None:
             raise NotFound(f"no such active salesperson: {name}")
         salesperson = Salesperson.objects.filter(user=user).first()
-        try:
-            if salesperson is not None:
-                salesperson_deactivate(salesperson=salesperson, reassign_to=to, by=request.user)
-            else:
-                user_set_active(user=user, active=False, by=request.user)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        if salesperson is not None:
+            salesperson_deactivate(salesperson=salesperson, reassign_to=to, by=request.user)
+        else:
+            user_set_active(user=user, active=False, by=request.user)
         return Response(self._fresh(user))
 
     @extend_schema(request=None, responses=UserSerializer)
