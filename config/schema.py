@@ -31,7 +31,7 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_as_parsed(parameter: dict[str, Any]) -> None:
-    """An optional filter left empty (?kind=, ?date=) means "no filter" to django-filter; a NUL byte is refused (400)."""
+    """An optional filter left empty (?kind=, ?date=) means "no filter" to django-filter; a NUL is refused (400)."""
     schema = parameter.get("schema")
     if parameter.get("in") != "query" or parameter.get("required") or not isinstance(schema, dict):
         return
