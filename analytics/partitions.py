@@ -36,6 +36,11 @@ LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 SWAP_WAIT_SECONDS = 3  # the longest a swap waits for readers (and makes new readers wait behind it)
 
 
+def _bound(period: dt.date) -> str:
+    """A partition bound as an SQL literal: DDL takes no bound parameter, and psycopg binds them server-side."""
+    return f"DATE '{period.isoformat()}'"
+
+
 def partition_name(period: dt.date) -> str:
     return f"{PARENT}_p{period:%Y%m}"
 
@@ -138,7 +143,7 @@ def _swap(cursor, period: dt.date, items: list[Definition]) -> None:
             what = "INDEX" if item.kind == "index" else f'TABLE "{name}" RENAME CONSTRAINT'
             target = "RENAME TO" if item.kind == "index" else "TO"
             cursor.execute(f'ALTER {what} "{mine}_new_{n}" {target} "{mine}_{n}"')
-        cursor.execute(f'ALTER TABLE "{PARENT}" ATTACH PARTITION "{name}" FOR VALUES IN (%s)', [period])
+        cursor.execute(f'ALTER TABLE "{PARENT}" ATTACH PARTITION "{name}" FOR VALUES IN ({_bound(period)})')
         cursor.execute(PG_BUMP_PERIOD, [period])  # DDL fires no trigger: the period's version moves here
     except OperationalError as exc:
         if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
@@ -162,8 +167,8 @@ def _rebuild(conn: BaseDatabaseWrapper, *, partitioned: bool) -> None:
             cursor.execute(f'CREATE TABLE "{DEFAULT}" PARTITION OF "{PARENT}" DEFAULT')
             cursor.execute(f'SELECT DISTINCT period FROM "{old}" ORDER BY period')
             for (period,) in cursor.fetchall():
-                cursor.execute(f'CREATE TABLE "{partition_name(period)}" PARTITION OF "{PARENT}" FOR VALUES IN (%s)',
-                               [period])
+                cursor.execute(f'CREATE TABLE "{partition_name(period)}" PARTITION OF "{PARENT}" '
+                               f"FOR VALUES IN ({_bound(period)})")
         cursor.execute(f'INSERT INTO "{PARENT}" OVERRIDING SYSTEM VALUE SELECT * FROM "{old}"')
         cursor.execute(f"""SELECT setval(pg_get_serial_sequence('{PARENT}', 'id'),
                                          (SELECT COALESCE(MAX(id), 0) + 1 FROM "{old}"), false)""")

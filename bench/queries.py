@@ -1,7 +1,7 @@
 """Queries per cockpit page, and the slowest of them: one request at a time through Django's test client.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/queries.py [--user manager] [--top 5] [--repeat 3] [--cpu N]
-        [URL ...]
+        [--uncached] [URL ...]
 
 For finding N+1s and slow SQL behind a page (bench/load.py says how slow; this says why). Uses the settings in
 DJANGO_SETTINGS_MODULE (default config.settings.local) against DATABASE_URL; logs the user in directly.
@@ -25,7 +25,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 DEFAULT = ["/", "/customers/?grade=A&sort=-sales", "/customers/{code}/", "/api/v1/snapshots/?grade=B&ordering=-sales"]
 
@@ -55,7 +55,11 @@ def main() -> int:
     parser.add_argument("--cpu", type=int, default=0,
                         help="also: this process's CPU per request over N requests ({code} rotating through "
                              "the 50 biggest customers), best of 3; steadier than wall time on a shared machine")
+    parser.add_argument("--uncached", action="store_true",
+                        help="a cache that keeps nothing: every request is a page's first view (no cached fragments)")
     args = parser.parse_args()
+    if args.uncached:
+        override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}).enable()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username=args.user))
     codes = [r["code"] for r in client.get("/api/v1/snapshots/?ordering=-sales&page_size=50").json()["results"]]

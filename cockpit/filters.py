@@ -13,15 +13,16 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from analytics.engine.grading import GRADES
 from analytics.engine.rfm import QUADRANTS, SEGMENTS
 from analytics.models import CustomerSnapshot, Lifecycle
 from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .forms import FastForm, ListedModelChoiceField
+from .forms import ListedModelChoiceField
 
-GRADE_CHOICES = [(g, g) for g in labels.GRADES]
+GRADE_CHOICES = [(g, g) for g in GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
 MOVEMENT_CHOICES = list(labels.MOVEMENT_TEXT.items())
 SEGMENT_CHOICES = [(name, labels.SEGMENT_TEXT[name]) for name, *_ in SEGMENTS] + [("Others", _("Others"))]
@@ -42,7 +43,10 @@ class PickerFilter(df.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
-class SnapshotFilter(df.FilterSet):
+class LiveCustomerSnapshotFilter(df.FilterSet):
+    """The list's filters of a period's snapshot rows; region, salesperson, search, visit and coupon dates test the
+    customer as it is now (the API's analytics.filters.SnapshotAsRecordedFilter tests the row's own)."""
+
     q = df.CharFilter(method="search", label=_("Search name, code, contact or phone"),
                       widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     # distinct=False: a test of the row's own column cannot duplicate a row (no SELECT DISTINCT sort).
@@ -103,7 +107,6 @@ class SnapshotFilter(df.FilterSet):
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
-        form = FastForm
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:

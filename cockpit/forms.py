@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.forms.renderers import Jinja2
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,16 +16,6 @@ from .selectors.common import Scope
 
 # <input type="date"> takes ISO dates only; the active language's format (2026/11/23 in zh-hans) would blank it.
 ISO = "%Y-%m-%d"
-
-
-class FastForm(forms.Form):
-    """A form whose widgets render with Django's Jinja2 form renderer (Django's own widget templates, in Jinja2).
-
-    The list's filter form has about 150 choice options; Django's template renderer writes each through
-    input_option.html, input.html and attrs.html (20 ms a list page), Jinja2 the same markup in a fraction of it.
-    """
-
-    default_renderer = Jinja2()
 
 
 class ListedChoices(forms.models.ModelChoiceIterator):
@@ -101,7 +90,7 @@ class VisitForm(forms.Form):
         return data
 
 
-class ColumnsForm(FastForm):
+class ColumnsForm(forms.Form):
     """The list's column chooser: which of the table's columns to show (cockpit.columns)."""
 
     columns = forms.MultipleChoiceField(label=_("Columns"), required=False, widget=forms.CheckboxSelectMultiple)

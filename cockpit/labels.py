@@ -8,15 +8,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from analytics.labels import grade_label_text
 from analytics.models import Lifecycle
 from analytics.services.policies import policy_active
-
-GRADES = ("A", "B", "C", "D")
-DEFAULT_LABELS = {"A": "核心客户", "B": "重要客户", "C": "一般客户", "D": "休眠客户"}
-# The default labels in the user's language (zh-hans: exactly DEFAULT_LABELS). A label an admin typed into the
-# policy is their own wording and is shown as typed, in every language.
-DEFAULT_LABEL_TEXT = {"A": _("Core customer"), "B": _("Important customer"), "C": _("Regular customer"),
-                      "D": _("Dormant customer")}
 
 ACTION_TEXT = {
     "first_order_offer": _("First-order offer"),
@@ -74,13 +68,9 @@ METRIC_TEXT = {
 
 
 def grade_labels() -> dict[str, str]:
-    """Grade labels of the active policy (DESIGN 3.1: configurable, 核心客户 ... by default); defaults translated."""
-    labels = policy_active().data.get("labels") or {}
-    out = {}
-    for g in GRADES:
-        given = str(labels.get(g) or "").strip()
-        out[g] = given if given and given != DEFAULT_LABELS[g] else str(DEFAULT_LABEL_TEXT[g])
-    return out
+    """Grade labels of the active policy (docs/analytics.md §3.1: configurable, 核心客户 ... by default); defaults
+    translated."""
+    return grade_label_text(policy_active().data.get("labels") or {})
 
 
 def text(table: dict[str, Any], code: str | None) -> str:

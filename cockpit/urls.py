@@ -12,5 +12,4 @@ urlpatterns = [
     path("customers/export.xlsx", views.customer_export, {"fmt": "xlsx"}, name="customer_export_xlsx"),
     path("customers/<str:code>/", views.customer_profile, name="customer_profile"),
     path("customers/<str:code>/visits/", views.visit_create, name="visit_create"),
-    path("vendor/plotly-<str:version>.min.js", views.plotly_js, name="plotly_js"),
 ]

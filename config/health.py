@@ -3,7 +3,8 @@
 Each check answers from the database (or the broker) alone, so a load balancer or a pager can ask every minute:
 - database: answers a query;
 - broker: Redis answers, or the embedded broker's folders exist and are writable;
-- worker: the beat's heartbeat task ran in a worker within 5 minutes (none means no worker or no beat);
+- worker: a worker process recorded itself within 5 minutes (config.celery.WorkerHeartbeat, every 30 s, busy or not);
+- beat: the beat sent its every-minute heartbeat task within 5 minutes (django-celery-beat's last_run_at);
 - close: the last closed month has a snapshot 6 hours after it closed (midnight of the 1st, business time);
 - stale: no period has waited more than 2 hours for its recompute;
 - sms: no coupon message due more than 15 minutes ago is still queued, no outbox event older than that is unsent;
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET
 from customers.views.access import admin_required
 
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=5)
+BEAT_ENTRY = "worker-heartbeat"  # the CELERY_BEAT_SCHEDULE entry sent every minute
 CLOSE_GRACE = dt.timedelta(hours=6)
 STALE_MAX_AGE = dt.timedelta(hours=2)
 SMS_MAX_AGE = dt.timedelta(minutes=15)
@@ -84,10 +86,22 @@ def check_worker(now: dt.datetime) -> Check:
 
     last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
     if last is None:
-        return Check("worker", False, _("no worker heartbeat yet (is the worker running, and the beat?)"))
+        return Check("worker", False, _("no worker heartbeat yet (is the worker running?)"))
     if now - last > HEARTBEAT_MAX_AGE:
         return Check("worker", False, _("no worker heartbeat for %(ago)s") % {"ago": _ago(now - last)})
     return Check("worker", True, _("heartbeat %(ago)s ago") % {"ago": _ago(now - last)})
+
+
+def check_beat(now: dt.datetime) -> Check:
+    """The beat is alive when it keeps sending its every-minute heartbeat entry (it saves last_run_at as it sends)."""
+    from django_celery_beat.models import PeriodicTask
+
+    last = PeriodicTask.objects.filter(name=BEAT_ENTRY).values_list("last_run_at", flat=True).first()
+    if last is None:
+        return Check("beat", False, _("the beat has not run yet (is it running?)"))
+    if now - last > HEARTBEAT_MAX_AGE:
+        return Check("beat", False, _("the beat last sent a task %(ago)s ago") % {"ago": _ago(now - last)})
+    return Check("beat", True, _("sent a task %(ago)s ago") % {"ago": _ago(now - last)})
 
 
 def check_close(now: dt.datetime) -> Check:
@@ -171,9 +185,10 @@ def pipeline_checks(now: dt.datetime | None = None) -> list[Check]:
     database = check_database()
     checks = [database, check_broker()]
     if not database.ok:
-        needs_db = ("worker", "close", "stale", "sms", "sms_provider")
+        needs_db = ("worker", "beat", "close", "stale", "sms", "sms_provider")
         return [*checks, *(Check(name, False, _("database down")) for name in needs_db)]
-    return [*checks, check_worker(now), check_close(now), check_stale(now), check_sms(now), check_sms_provider()]
+    return [*checks, check_worker(now), check_beat(now), check_close(now), check_stale(now), check_sms(now),
+            check_sms_provider()]
 
 
 def pipeline_report(checks: list[Check]) -> str:
@@ -188,6 +203,7 @@ NAMES = {
     "database": gettext_lazy("database"),
     "broker": gettext_lazy("broker"),
     "worker": gettext_lazy("worker"),
+    "beat": gettext_lazy("scheduler (beat)"),
     "close": gettext_lazy("monthly close"),
     "stale": gettext_lazy("stale periods"),
     "sms": gettext_lazy("SMS outbox"),

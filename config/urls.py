@@ -36,6 +36,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("settings/health/", pipeline_health, name="pipeline_health"),
     path("coupons/", include("coupons.urls")),
+    path("settings/grading/", include("analytics.tuning.urls")),
     path("settings/", include("analytics.urls")),
     path("settings/", include("customers.urls")),
     path("worklist/", include("analytics.worklist_urls")),

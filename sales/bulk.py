@@ -1,6 +1,5 @@
 """Fast bulk inserts: PostgreSQL COPY where available, batched bulk_create elsewhere (SQLite)."""
 
-import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -30,30 +29,16 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     On PostgreSQL this streams through COPY in chunks (an order of magnitude faster than INSERT); elsewhere it
     falls back to bulk_create. Values must already be valid: this bypasses model validation, not constraints.
     """
-    meta = model._meta
-    columns = [db_column(model, f) for f in fields]
     if connection.vendor != "postgresql":
         return _bulk_create(model, fields, rows)
-    table = connection.ops.quote_name(meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(db_column(model, f)) for f in fields)
     total = 0
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg2 cursor under Django's wrapper
+    # psycopg 3's COPY writes each row in its text format (None as NULL) and sends it in chunks as it goes.
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for row in rows:
-            # COPY's CSV format: None is written as the unquoted NULL marker of `sql`; everything else as text.
-            writer.writerow(["\\N" if v is None else v for v in row])
+            copy.write_row(row)
             total += 1
-            if total % (BATCH * 10) == 0:
-                buffer.seek(0)
-                raw.copy_expert(sql, buffer)
-                buffer.seek(0)
-                buffer.truncate()
-        if buffer.tell():
-            buffer.seek(0)
-            raw.copy_expert(sql, buffer)
     return total
 
 
@@ -110,11 +95,11 @@ def _copy_arrow(model: type[models.Model], table: pa.Table, *, into: str | None 
     text is "" and a NULL is an empty unquoted field, which is COPY's CSV default."""
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-    buffer.seek(0)
     cols = ", ".join(connection.ops.quote_name(db_column(model, f)) for f in table.column_names)
-    with connection.cursor() as cursor:
-        target = connection.ops.quote_name(into or model._meta.db_table)
-        cursor.cursor.copy_expert(f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)", buffer)
+    target = connection.ops.quote_name(into or model._meta.db_table)
+    sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.write(buffer.getbuffer())
     return table.num_rows
 
 
@@ -127,10 +112,10 @@ def select_integers(sql: str, params: Sequence[Any], columns: list[str]) -> pd.D
         if connection.vendor != "postgresql":
             cursor.execute(sql, params)
             return pd.DataFrame.from_records(cursor.fetchall(), columns=columns).astype("int64")
-        raw = cursor.cursor
-        query = raw.mogrify(sql, params).decode()
         buffer = io.BytesIO()
-        raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for chunk in copy:
+                buffer.write(chunk)
     if not buffer.tell():  # no rows: Arrow refuses an empty file
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
     buffer.seek(0)

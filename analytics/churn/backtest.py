@@ -1,6 +1,6 @@
 """Out-of-time backtest of the churn model against plain "days since last order", and the final fit.
 
-DESIGN 3.7. For a test month-end T' (T' + H <= T), the model is trained only on month-ends T'' with
+docs/analytics.md §3.7. For a test month-end T' (T' + H <= T), the model is trained only on month-ends T'' with
 T'' + H <= T' (their labels were known at T'), then scored on T'. The baseline ranks by days since last order.
 The model "beats the baseline" only when it wins on both the mean AUC and the mean top-10% precision.
 """
@@ -150,7 +150,7 @@ def _mean(periods: list[dict[str, Any]], who: str, metric: str) -> float | None:
 
 
 def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backtest:
-    """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (DESIGN 3.7)."""
+    """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (docs/analytics.md §3.7)."""
     inputs = prepared(inputs)
     ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days, config.warmup_days)
     result = Backtest()

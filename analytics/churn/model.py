@@ -1,8 +1,8 @@
 """The churn model: standardised logistic regression, its metrics and its per-customer reasons.
 
-DESIGN 3.7. Pure scikit-learn (no Django). Logistic regression because each customer's reasons fall out of it
-exactly (coefficient x standardised value) and it is deterministic; the solver has no randomness, and the
-seed is fixed anyway so a retrain on the same rows gives the same coefficients.
+docs/analytics.md §3.7. Pure scikit-learn (no Django). Logistic regression because each customer's reasons fall out of
+it exactly (coefficient x standardised value) and it is deterministic; the solver has no randomness, and the seed is
+fixed anyway so a retrain on the same rows gives the same coefficients.
 
 The training rows stack several month-ends whose churn share drifts (a growing or shrinking customer base,
 seasons, the demo's churners accumulating): unweighted, features that merely grow with the calendar (tenure,

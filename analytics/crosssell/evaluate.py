@@ -1,4 +1,4 @@
-"""Hold-out checks of cross-sell against popularity (DESIGN 3.8): hit rate at 10.
+"""Hold-out checks of cross-sell against popularity (docs/analytics.md §3.8): hit rate at 10.
 
 Two protocols, both reported by `crosssell_eval`:
 - "next": learn from everything bought up to a cut-off date; test customers are those who, after the cut-off,

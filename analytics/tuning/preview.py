@@ -23,6 +23,7 @@ from analytics.aggregates import snapshot_inputs
 from analytics.engine.grading import GRADE_ORDER, GRADES
 from analytics.engine.policy import Policy
 from analytics.engine.snapshot import SnapshotInputs, compute_snapshot, months_needed, period_summary
+from analytics.labels import grade_label_text
 from analytics.models import PeriodSummary
 from analytics.periods import last_closed_period
 from customers.models import Customer
@@ -131,7 +132,7 @@ def policy_preview(*, draft: Policy, active: Policy, user: Any, period: dt.date 
     }
     summaries = {name: cast(dict[str, dict[str, int]], period_summary(frame)["grades"])
                  for name, frame in frames.items()}
-    labels = vars(draft.labels)
+    labels = grade_label_text(vars(draft.labels))
     grades = [
         GradeRow(g, labels[g], summaries["active"][g]["customers"], summaries["draft"][g]["customers"],
                  _fen(summaries["active"][g]["sales_fen"]), _fen(summaries["draft"][g]["sales_fen"]))

@@ -16,7 +16,6 @@ from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
 from analytics.selectors import scored_rows
 from cockpit import labels
-from config.prepared import PreparedQuery
 from coupons.models import CouponIssue
 from customers.models import Customer, Visit
 from sales.models import Order, OrderLine, Payment
@@ -35,19 +34,17 @@ class GradeMonth(NamedTuple):
     grade: str
 
 
-_GRADE_HISTORY = PreparedQuery("cockpit_grade_history", lambda customer_id: (
-    CustomerSnapshot.objects.filter(customer_id=customer_id).order_by("-period")
-    .values_list("period", "grade")[:HISTORY_MONTHS]))
-
-
 def grade_history(customer: Customer) -> list[GradeMonth]:
     """The customer's grades in their last HISTORY_MONTHS monthly snapshots, oldest first.
 
     Two columns, not whole rows: the history only draws the grade strip and chart, and 24 full snapshot rows
-    cost ~2 ms more to build as model instances. Prepared: it reads every snapshot partition, and planning that
-    cost PostgreSQL 1.45 ms per profile against 0.14 ms prepared (reference data). snapshot_at gives the latest.
+    cost ~2 ms more to build as model instances. It reads every snapshot partition, and planning that cost
+    PostgreSQL 1.45 ms per profile against 0.14 ms prepared (reference data): psycopg prepares it on a pooled
+    connection after a few runs (config/settings/base.py). snapshot_at gives the latest.
     """
-    return [GradeMonth(period, grade) for period, grade in reversed(_GRADE_HISTORY.rows(customer.pk))]
+    rows = (CustomerSnapshot.objects.filter(customer=customer).order_by("-period")
+            .values_list("period", "grade")[:HISTORY_MONTHS])
+    return [GradeMonth(period, grade) for period, grade in reversed(rows)]
 
 
 def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:
@@ -148,7 +145,7 @@ def aging_fen(receivables: list[tuple[dt.date, dt.date, int]], settled_fen: int,
     """One customer's outstanding fen by days past due as of `as_of`: analytics.engine.receivables.aging_buckets
     for a single customer, in plain Python (the pandas version cost ~10 ms per profile).
 
-    DESIGN 2 "Receivables": `receivables` are (due_date, issue_date, fen) issued on or before `as_of`,
+    docs/analytics.md §2 "Receivables": `receivables` are (due_date, issue_date, fen) issued on or before `as_of`,
     `settled_fen` every payment and credit on or before it, allocated oldest-first (due date, then issue date).
     """
     out = dict.fromkeys(AGING_BUCKETS, 0)
@@ -225,24 +222,16 @@ class CouponLine(NamedTuple):
 
 _VISIT_KINDS = dict(Visit.Kind.choices)
 _COUPON_STATUSES = dict(CouponIssue.Status.choices)
-# The timeline and the coupons card read a few columns of one customer's newest rows: prepared, as the grade
-# history is, they skip the ORM's compiling and PostgreSQL's planning (about 0.8 ms of app CPU each a profile).
-_VISITS = PreparedQuery("cockpit_visits", lambda customer_id: (
-    Visit.objects.filter(customer_id=customer_id)
-    .values_list("date", "kind", "note", "next_date", "salesperson__name", "salesperson__user_id", "logged_by_id",
-                 "logged_by__first_name", "logged_by__username")[:VISITS_SHOWN]))
-
-
-_COUPONS = PreparedQuery("cockpit_coupons", lambda customer_id: (
-    CouponIssue.objects.filter(customer_id=customer_id).order_by("-queued_at", "-id")
-    .values_list("queued_at", "campaign__name", "code", "status")[:COUPONS_SHOWN]))
-
-
 def visits(customer: Customer) -> list[VisitLine]:
     """The customer's newest VISITS_SHOWN visits, newest first (Visit's own order: date, then id)."""
-    return [VisitLine._make(row) for row in _VISITS.rows(customer.pk)]
+    rows = Visit.objects.filter(customer=customer).values_list(
+        "date", "kind", "note", "next_date", "salesperson__name", "salesperson__user_id", "logged_by_id",
+        "logged_by__first_name", "logged_by__username")[:VISITS_SHOWN]
+    return [VisitLine._make(row) for row in rows]
 
 
 def coupons(customer: Customer) -> list[CouponLine]:
     """Coupons issued to the customer, newest first (coupons.models.CouponIssue)."""
-    return [CouponLine._make(row) for row in _COUPONS.rows(customer.pk)]
+    rows = (CouponIssue.objects.filter(customer=customer).order_by("-queued_at", "-id")
+            .values_list("queued_at", "campaign__name", "code", "status")[:COUPONS_SHOWN])
+    return [CouponLine._make(row) for row in rows]

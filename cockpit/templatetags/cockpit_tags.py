@@ -89,12 +89,3 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return ""
-
-
-@register.simple_tag
-def plotly_src() -> str:
-    """URL of plotly.js served by cockpit:plotly_js, versioned so browsers cache it for a year."""
-    import plotly
-    from django.urls import reverse
-
-    return reverse("cockpit:plotly_js", args=[plotly.__version__])

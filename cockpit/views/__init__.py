@@ -1,11 +1,10 @@
-"""Cockpit pages: dashboard, customer list and exports, customer profile, and the plotly.js bundle."""
+"""Cockpit pages: dashboard, customer list and exports, customer profile."""
 
 from .customers import customer_columns, customer_export, customer_list
 from .dashboard import dashboard, dashboard_outcomes
 from .profile import customer_profile, visit_create
-from .vendor import plotly_js
 
 __all__ = [
     "customer_columns", "customer_export", "customer_list", "customer_profile", "dashboard", "dashboard_outcomes",
-    "plotly_js", "visit_create",
+    "visit_create",
 ]

@@ -93,9 +93,23 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
-# Hot reads over every snapshot partition are prepared once per PostgreSQL connection (config/prepared.py);
-# false behind a pooler in transaction mode, where a session's statements do not follow the client.
-PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 as Django runs it. A pool per process keeps connections, and with them their prepared statements,
+    # across requests: up to DB_POOL_SIZE at once, which must cover gunicorn's --threads (Celery's prefork children
+    # close theirs after each task: its Django fix-up). Server-side binding lets psycopg prepare a statement once it
+    # has run `prepare_threshold` times on a connection: the profile's grade history reads every snapshot
+    # partition and costs PostgreSQL more to plan than to run. Behind a pooler in transaction mode (PgBouncer) a
+    # session's prepared statements do not follow the client: PREPARED_STATEMENTS=false there. DB_POOL=false goes
+    # back to one connection per thread, kept DB_CONN_MAX_AGE seconds.
+    _pool = env_bool("DB_POOL", True)
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": 5 if env_bool("PREPARED_STATEMENTS", True) else None,
+        "pool": {"min_size": 1, "max_size": int(os.environ.get("DB_POOL_SIZE", "8")), "timeout": 10} if _pool
+        else False,
+    }
+    if _pool:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker writes (imports, snapshot jobs) while the web process serves pages: WAL lets readers read during a
     # write; `timeout` is SQLite's busy timeout (a writer waits up to 20 s for the lock instead of failing); IMMEDIATE
@@ -167,7 +181,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.ordering.StrictOrderingFilter",  # unknown terms are a 400 (issue 17 item 10)
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",  # a refused body is a JSON 400, not Django's HTML
@@ -234,6 +248,8 @@ else:
     for _folder in ("queue", "control", "processed"):  # the transport expects its folders to exist
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The beat saves each entry's last_run_at after every task it sends (not every 3 minutes): /healthz reads it.
+CELERY_BEAT_SYNC_EVERY = 1
 CELERY_BEAT_SCHEDULE = {
     "close-last-month": {
         "task": "analytics.tasks.close_last_month",
@@ -248,10 +264,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.recompute_stale_periods",
         "schedule": crontab(minute="*/15"),
     },
-    # /healthz alerts when no worker has run this for 5 minutes.
+    # /healthz alerts when the beat has not sent this for 5 minutes (workers record themselves: config.celery).
     "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
     # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
     "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
+    # Imports whose worker or command was killed are marked failed, with why (sales.imports.sweep).
+    "imports-sweep": {"task": "sales.tasks.import_sweep", "schedule": crontab(minute="*/10")},
     # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
     "churn-retrain": {
         "task": "analytics.churn.tasks.churn_retrain",

@@ -22,3 +22,8 @@ def test_worker_computes_a_period(celery_worker_process):
     run = SnapshotRun.objects.get()
     assert run.status == "done"
     assert "compute_period" in celery_worker_process.worker_log.read_text()
+    # No beat runs here: the worker process recorded itself (config.celery.WorkerHeartbeat), so /healthz knows a
+    # worker busy with a long job is alive.
+    from analytics.models import WorkerHeartbeat
+
+    assert WorkerHeartbeat.objects.filter(worker__startswith="celery@").exists()

@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 from types import SimpleNamespace
 
-import psycopg2
+import psycopg
 import pytest
 from django.db import connection
 
@@ -151,7 +151,7 @@ def test_a_swap_waits_for_readers_only_so_long_then_leaves_the_previous_rows(led
     before = table(MAR)
     OrderFactory(customer=ledger[0], order_date=dt.date(2025, 3, 20), amount=Decimal("5000.00"))
     monkeypatch.setattr(partitions, "SWAP_WAIT_SECONDS", 1)
-    reader = psycopg2.connect(database_url_for_subprocess())  # a long read, say an export still streaming
+    reader = psycopg.connect(database_url_for_subprocess())  # a long read, say an export still streaming
     try:
         with reader.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {PARENT}")  # its transaction stays open: the lock is held

@@ -114,7 +114,7 @@ def test_trend_rows_and_figures_travel_as_json(client, graded, manager_user):
     html = response.content.decode()
     assert '<script id="grade-figure" type="application/json">' in html
     assert "<script>" not in html  # no inline script: CSP script-src 'self' holds
-    assert '/vendor/plotly-' in html and "cdn" not in html.lower()
+    assert '/static/vendor/plotly.js-' in html and "cdn" not in html.lower()
     assert [t["id"] for t in response.context["trends"]] == [
         "trend-buying_customers", "trend-sales_fen", "trend-avg_order_value_fen"]
     start = html.index('<script id="trend-sales_fen" type="application/json">') + len(

@@ -214,7 +214,7 @@ dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
     terms=st.sampled_from([1, 15, 30, 45, 90]), as_of=dates,
 )
 def test_plain_aging_is_the_engines_aging_for_one_customer(orders, payments, terms, as_of):
-    """The profile's plain-Python aging gives exactly the engine's buckets (oldest-first, DESIGN 2)."""
+    """The profile's plain-Python aging gives exactly the engine's buckets (oldest-first, docs/analytics.md §2)."""
     import pandas as pd
 
     from analytics.engine.receivables import AGING_BUCKETS, aging_buckets
@@ -270,3 +270,19 @@ def test_the_cached_timeline_follows_every_change_and_the_language(client, grade
     assert '<span class="chip">Phone</span>' in client.get("/customers/00101/").content.decode()
     Visit.objects.filter(pk=visit.pk).delete()
     assert "改过了" not in client.get("/customers/00101/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_override_says_its_arrow_compares_computed_grades(client, graded, manager_user):
+    from django.utils import translation
+
+    from analytics.models import CustomerSnapshot
+
+    client.force_login(manager_user)
+    latest = client.get("/customers/00202/").context["latest"]
+    CustomerSnapshot.objects.filter(pk=latest.pk).update(previous_grade="B", movement="down")
+    with translation.override("en"):
+        html = client.get("/customers/00202/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    facts = html.split('class="facts"', 1)[1].split("</p>", 1)[0]
+    assert f"computed grade B last month, {latest.computed_grade} now" in facts
+    assert "previous grade" not in facts  # beside an override, "previous B" would read as the shown grade's past

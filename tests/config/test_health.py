@@ -44,20 +44,33 @@ def _english():
         yield
 
 
+def beat_sent(ago: dt.timedelta = dt.timedelta(0)) -> None:
+    """What django-celery-beat's scheduler saves when it sends the every-minute heartbeat entry."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
+    PeriodicTask.objects.update_or_create(
+        name="worker-heartbeat",
+        defaults={"task": "analytics.tasks.worker_heartbeat", "interval": every, "last_run_at": timezone.now() - ago})
+
+
 @pytest.fixture
 def healthy():
     heartbeat_record(worker="celery@here")
+    beat_sent()
 
 
 def test_a_healthy_pipeline_answers_ok(client, healthy):
     status, body = _health(client)
     assert status == 200 and body.splitlines()[0] == "ok"
     assert [line.split(":")[0] for line in body.splitlines()[1:]] == [
-        "ok   database", "ok   broker", "ok   worker", "ok   close", "ok   stale", "ok   sms", "ok   sms_provider"]
+        "ok   database", "ok   broker", "ok   worker", "ok   beat", "ok   close", "ok   stale", "ok   sms",
+        "ok   sms_provider"]
     assert _check_pipeline() == (0, body)
 
 
 def test_no_worker_heartbeat_for_five_minutes(client):
+    beat_sent()
     assert _health(client) == (503, _health(client)[1])
     assert "worker: no worker heartbeat yet" in _health(client)[1].splitlines()[0]
     WorkerHeartbeat.objects.create(worker="celery@old", seen_at=timezone.now() - dt.timedelta(minutes=6))
@@ -67,6 +80,18 @@ def test_no_worker_heartbeat_for_five_minutes(client):
     assert _health(client)[0] == 200
     code, text = _check_pipeline()
     assert code == 0 and "ok   worker: heartbeat 0 min ago" in text
+
+
+def test_a_beat_that_stopped_sending(client, healthy):
+    beat_sent(ago=dt.timedelta(minutes=7))
+    status, body = _health(client)
+    assert (status, body.splitlines()[0]) == (503, "unhealthy: beat: the beat last sent a task 7 min ago")
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.objects.all().delete()  # a fresh install whose beat never started
+    assert "beat: the beat has not run yet" in _health(client)[1].splitlines()[0]
+    beat_sent()
+    assert _health(client)[0] == 200
 
 
 def test_the_last_closed_month_without_a_snapshot_six_hours_after_the_close(client, healthy, monkeypatch):
@@ -136,7 +161,7 @@ def test_the_database_down(client, healthy, monkeypatch):
     monkeypatch.setattr(health.connection, "cursor", refused)
     checks = health.pipeline_checks()
     assert [(c.name, c.ok) for c in checks] == [("database", False), ("broker", True), ("worker", False),
-                                               ("close", False), ("stale", False), ("sms", False),
+                                               ("beat", False), ("close", False), ("stale", False), ("sms", False),
                                                ("sms_provider", False)]
     assert health.pipeline_report(checks).startswith("unhealthy: database: OperationalError: connection refused; ")
 

@@ -33,7 +33,7 @@ TEMPLATE_SYNTAX = re.compile(r"\{[#%]|[#%]\}")
 SCRIPTS = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 # Not pages: leaving, switching language (POST forms anyway), static assets and the 4.8 MB plotly bundle.
-SKIP_PREFIXES = ("/accounts/logout", "/i18n/", "/static/", "/vendor/", "/media/")
+SKIP_PREFIXES = ("/accounts/logout", "/i18n/", "/static/", "/media/")
 SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "sms:")
 DOWNLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".json", ".yml", ".yaml", ".pdf")
 CODE_SEGMENT = re.compile(r"^(?=.*\d)[\w-]+$")

@@ -25,8 +25,10 @@ def test_api_refuses_anonymous(path):
 @pytest.mark.django_db
 def test_login_page_is_open_and_healthz_answers(client):
     from analytics.services.health import heartbeat_record
+    from tests.config.test_health import beat_sent
 
-    heartbeat_record(worker="celery@test")  # /healthz is ok only with a live worker (tests/config/test_health.py)
+    heartbeat_record(worker="celery@test")  # /healthz is ok only with a live worker and beat (test_health.py)
+    beat_sent()
     assert client.get("/accounts/login/").status_code == 200
     response = client.get("/healthz")
     assert (response.status_code, response.content.splitlines()[0]) == (200, b"ok")

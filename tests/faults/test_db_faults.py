@@ -4,7 +4,7 @@ import datetime as dt
 import threading
 from decimal import Decimal
 
-import psycopg2
+import psycopg
 import pytest
 from django.db import connection, connections
 
@@ -37,8 +37,7 @@ def test_connection_dropped_mid_import_writes_nothing(tmp_path, monkeypatch):
         count = real(model, columns)
         calls.append(model.__name__)
         if model is Order:  # the orders are in; kill our own backend before the lines go
-            killer = psycopg2.connect(database_url_for_subprocess())
-            killer.autocommit = True
+            killer = psycopg.connect(database_url_for_subprocess(), autocommit=True)
             with killer.cursor() as cur:
                 cur.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
             killer.close()

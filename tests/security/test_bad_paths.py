@@ -21,8 +21,7 @@ def _routes_with_arguments() -> list[str]:
             elif isinstance(p, URLPattern):
                 yield prefix + str(p.pattern)
 
-    # vendor/plotly-<version>.min.js serves the installed bundle whatever the version says; it reads no rows.
-    return sorted(r for r in walk(get_resolver(), "") if not r.startswith(("admin/", "vendor/"))
+    return sorted(r for r in walk(get_resolver(), "") if not r.startswith("admin/")
                   and re.search(r"<|\(\?P<", r))
 
 

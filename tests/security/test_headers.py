@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 ROLES = ["admin", "manager", "south_manager", "sales1"]
 # Pages that are not HTML documents or are reachable without a login on purpose.
-OPEN = {"login", "healthz", "cockpit:plotly_js", "set_language"}
+OPEN = {"login", "healthz", "set_language"}
 NOT_A_PAGE = {"logout", "set_language", "cockpit:customer_export_csv", "cockpit:customer_export_xlsx"}
 POST_ONLY = {"coupons:template_preview", "settings_grading:preview", "settings_grading:recompute",
              "cockpit:customer_columns"}

@@ -134,3 +134,20 @@ def test_inputs_are_cached_by_period_window_and_surge_not_by_cuts(graded, admin_
     again = run({"cumulative_share": {"a": "0.3", "b": "0.7"}})
     assert len(calls) == 4
     assert again.grades != first.grades
+
+
+@pytest.mark.django_db
+def test_preview_says_default_grade_labels_in_the_users_language(graded, admin_user):
+    from django.utils import translation
+
+    policy_set(data={})
+    snapshot_compute(period=P)
+    draft = parse_policy({**DRAFTS[0], "labels": {"B": "金牌"}})
+    with translation.override("en"):
+        preview = policy_preview(draft=draft, active=policy_of(policy_active()), user=admin_user)
+        labels = {g.grade: g.label for g in preview.grades}
+    assert labels["A"] == "Core customer"  # the untouched default, translated
+    assert labels["B"] == "金牌"  # the admin's own word, as typed
+    with translation.override("zh-hans"):
+        preview = policy_preview(draft=draft, active=policy_of(policy_active()), user=admin_user)
+    assert {g.grade: g.label for g in preview.grades}["A"] == "核心客户"

@@ -1,7 +1,7 @@
 """churn_backtest [--as-of YYYY-MM-DD] [--horizon DAYS] [--save]: the churn model against days since last order.
 
-DESIGN 3.7. Prints one line per out-of-time test month-end and the mean AUC and top-10% precision of the model
-and of the plain "days since last order" ranking; --save stores the model (ChurnModel) as the monthly task does.
+docs/analytics.md §3.7. Prints one line per out-of-time test month-end and the mean AUC and top-10% precision of the
+model and of the plain "days since last order" ranking; --save stores the model (ChurnModel) as the monthly task does.
 """
 
 import dataclasses

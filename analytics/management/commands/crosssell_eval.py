@@ -1,6 +1,6 @@
 """crosssell_eval [--as-of YYYY-MM-DD] [--level product|category|both] [--holdout-days N]: hit rate at 10.
 
-DESIGN 3.8. Prints, per level and protocol ("next": new items bought after a cut-off; "leave_one_out": one
+docs/analytics.md §3.8. Prints, per level and protocol ("next": new items bought after a cut-off; "leave_one_out": one
 hidden item), the hit rate and recall at 10 of similar-customer suggestions and of the popularity baseline.
 """
 
