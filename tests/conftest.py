@@ -109,6 +109,8 @@ class LongUnitsFirst:
         def order(item: pytest.Item) -> tuple[int, int]:
             kind = _db_kind(item)
             heavy = rank.get((_module(item), kind), 2)
+            if heavy == 0 and kind != 1:
+                return (-2, kind)  # the crawl (rolled back) first, then the embedded stack (no database)
             return (-1 if kind == 2 and heavy < 2 else kind, heavy)
 
         items.sort(key=order)  # stable: each module's tests stay in their order
