@@ -300,3 +300,21 @@ class ChurnModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm} as of {self.as_of}"
+
+
+class CrossSellEval(models.Model):
+    """A saved cross-sell hold-out (issue 21): the profile shows a level's suggestions only where they won."""
+
+    evaluated_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField()
+    level = models.CharField(max_length=16)  # product | category
+    metrics = models.JSONField(default=dict, help_text=_("hit, recall and MAP at 10 per protocol and scorer"))
+    wins = models.BooleanField(default=False, help_text=_("similar customers beat both baselines on every protocol"))
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        verbose_name = _("cross-sell evaluation")
+        verbose_name_plural = _("cross-sell evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.level} as of {self.as_of}"

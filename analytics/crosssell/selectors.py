@@ -94,3 +94,12 @@ def crosssell_for(*, user: Any, customer: Customer, limit: int = 10, level: str 
                    bought_by=int(n), neighbours=k, reason=_reason(int(n), k))
         for i, n in zip(ids, found.bought_by[0], strict=True)
     ]
+
+
+def crosssell_wins(level: str) -> bool:
+    """The latest saved hold-out's verdict for `level` (crosssell_eval --save, issue 21): similar customers beat
+    popularity and segment popularity on every protocol. Before any saved check the suggestions are shown."""
+    from analytics.models import CrossSellEval
+
+    latest = CrossSellEval.objects.filter(level=level).order_by("-evaluated_at", "-id").first()
+    return latest is None or latest.wins
