@@ -135,5 +135,10 @@ class BatchProgress:
         if self._last:
             ImportBatch.objects.filter(pk=self.batch_id).update(**self._last)
         if self._side is not None:
+            try:
+                with self._side.cursor() as cursor:
+                    cursor.execute("RESET lock_timeout")  # a pooled connection goes back as it came
+            except Exception:
+                logger.warning("import %s: progress connection not reset", self.batch_id, exc_info=True)
             self._side.close()
             self._side = None
