@@ -1,4 +1,5 @@
-"""Churn risk as part of the snapshot (DESIGN 3.7, issue 16): every computed period carries its model's scores.
+"""Churn risk as part of the snapshot (docs/analytics.md §3.7, issue 16): every computed period carries its model's
+scores.
 
 The rule, in one place: a period's churn_risk column holds the scores of the model in force at its T (the newest
 model trained as of T or earlier; for months before the first model, the earliest one: `churn_model_active`),

@@ -1,4 +1,4 @@
-"""Compute a period's snapshot and replace it atomically (DESIGN 3 "What a snapshot keeps", 5 Jobs).
+"""Compute a period's snapshot and replace it atomically (docs/analytics.md §3 "What a snapshot keeps", 5 Jobs).
 
 The whole computation runs inside one transaction that holds the period's lock row FOR UPDATE: a failed or
 killed run rolls back and leaves the previous snapshot intact, and a second run of the same period waits
@@ -159,7 +159,7 @@ def _plain(value: Any) -> Any:
 
 
 def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, Any]:
-    """DESIGN 3.5 figures of P: buying customers, sales, average order value, baselines and alerts."""
+    """docs/analytics.md §3.5 figures of P: buying customers, sales, average order value, baselines and alerts."""
     totals = monthly.assign(buyer=monthly["sales_fen"] > 0).groupby("month").agg(
         buying_customers=("buyer", "sum"), sales_fen=("sales_fen", "sum"), orders=("orders", "sum")
     ).reset_index()

@@ -99,7 +99,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
                        % {"max": MAX_RECOMPUTE_MONTHS})
         return redirect("settings_grading:grading")
     if not is_htmx(request):
-        return redirect("settings_grading:job", pk=job.pk)
+        return redirect("analytics:job", pk=job.pk)
     response = render(request, "settings/job.html", {"job": job})
     if running is not None and running.pk == job.pk:
         response["HX-Reswap"] = "none"  # its progress bar is on the page already

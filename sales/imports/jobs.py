@@ -119,6 +119,9 @@ class BatchProgress:
         try:
             if self._side is None:
                 self._side = connections.create_connection("default")
+                with self._side.cursor() as cursor:
+                    # Progress is worth less than the import: never wait long on a lock for it.
+                    cursor.execute("SET lock_timeout = '2s'")
             with self._side.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {ImportBatch._meta.db_table} SET stage = %s, progress_done = %s, progress_total = %s "  # noqa: S608 - constant table name
