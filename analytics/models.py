@@ -1,4 +1,4 @@
-"""Grading policies and the monthly snapshot tables the cockpit reads (DESIGN 3 "What a snapshot keeps")."""
+"""Grading policies and the monthly snapshot tables the cockpit reads (docs/analytics.md §3 "What a snapshot keeps")."""
 
 from typing import Any
 
@@ -282,7 +282,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class ChurnModel(models.Model):
-    """A churn-risk model trained on the distributor's own history, with its backtest (DESIGN 3.7)."""
+    """A churn-risk model trained on the distributor's own history, with its backtest (docs/analytics.md §3.7)."""
 
     trained_at = models.DateTimeField(auto_now_add=True)
     as_of = models.DateField(help_text=_("the last date whose information the model may use"))
@@ -300,3 +300,21 @@ class ChurnModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm} as of {self.as_of}"
+
+
+class CrossSellEval(models.Model):
+    """A saved cross-sell hold-out (issue 21): the profile shows a level's suggestions only where they won."""
+
+    evaluated_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField()
+    level = models.CharField(max_length=16)  # product | category
+    metrics = models.JSONField(default=dict, help_text=_("hit, recall and MAP at 10 per protocol and scorer"))
+    wins = models.BooleanField(default=False, help_text=_("similar customers beat both baselines on every protocol"))
+
+    class Meta:
+        ordering = ["-evaluated_at", "-id"]
+        verbose_name = _("cross-sell evaluation")
+        verbose_name_plural = _("cross-sell evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.level} as of {self.as_of}"

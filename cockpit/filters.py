@@ -43,7 +43,10 @@ class PickerFilter(df.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
-class SnapshotFilter(df.FilterSet):
+class LiveCustomerSnapshotFilter(df.FilterSet):
+    """The list's filters of a period's snapshot rows; region, salesperson, search, visit and coupon dates test the
+    customer as it is now (the API's analytics.filters.SnapshotAsRecordedFilter tests the row's own)."""
+
     q = df.CharFilter(method="search", label=_("Search name, code, contact or phone"),
                       widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     # distinct=False: a test of the row's own column cannot duplicate a row (no SELECT DISTINCT sort).

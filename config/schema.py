@@ -31,14 +31,14 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_as_parsed(parameter: dict[str, Any]) -> None:
-    """An optional filter left empty (?kind=) means "no filter" to django-filter; a NUL byte is refused (400)."""
+    """An optional filter left empty (?kind=, ?date=) means "no filter" to django-filter; a NUL byte is refused (400)."""
     schema = parameter.get("schema")
     if parameter.get("in") != "query" or parameter.get("required") or not isinstance(schema, dict):
         return
     if schema.get("type") == "boolean":
         # django-filter reads true/True/1 and false/False/0 and takes any other spelling as "no filter".
         parameter["schema"] = {"type": "string", "description": "true or false (1 / 0); anything else: no filter"}
-    elif schema.get("type") in ("number", "integer") or "enum" in schema:
+    elif schema.get("type") in ("number", "integer") or "enum" in schema or "format" in schema:
         parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
     elif schema.get("type") == "string" and not {"pattern", "format"} & set(schema):
         schema["pattern"] = "^[^\\u0000]*$"

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from analytics.churn.views import churn_backtest_card
 from config.health import pipeline_health
 
 
@@ -35,7 +36,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
     path("settings/health/", pipeline_health, name="pipeline_health"),
+    path("settings/churn-backtest/", churn_backtest_card, name="churn_backtest_card"),
     path("coupons/", include("coupons.urls")),
+    path("settings/grading/", include("analytics.tuning.urls")),
     path("settings/", include("analytics.urls")),
     path("settings/", include("customers.urls")),
     path("worklist/", include("analytics.worklist_urls")),

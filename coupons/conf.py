@@ -38,14 +38,22 @@ DEFAULTS: dict[str, Any] = {
     "SMS_ALIYUN_ACCESS_KEY_SECRET": "",
     "SMS_ALIYUN_ENDPOINT": "",  # default https://dysmsapi.aliyuncs.com
     "SMS_ALIYUN_REGION": "cn-hangzhou",
-    "SMS_ALIYUN_VARIABLE_MAX_LENGTH": 35,  # characters per template variable (Aliyun's limit for text variables)
+    # Characters per template variable. Aliyun: "单个变量的长度限制为1~35个字符" (help.aliyun.com/document_detail/
+    # 44357.html, 申请短信模板); an account can have it lifted, then only the whole message is capped at 500
+    # characters (help.aliyun.com/zh/document_detail/3041859.html): raise the setting to match.
+    "SMS_ALIYUN_VARIABLE_MAX_LENGTH": 35,
     "SMS_ALIYUN_BATCH_SIZE": 100,  # messages per SendBatchSms (Aliyun's maximum is 100)
     "SMS_TENCENT_SECRET_ID": "",
     "SMS_TENCENT_SECRET_KEY": "",
     "SMS_TENCENT_SDK_APP_ID": "",
     "SMS_TENCENT_ENDPOINT": "",  # default https://sms.tencentcloudapi.com
     "SMS_TENCENT_REGION": "ap-guangzhou",
-    "SMS_TENCENT_VARIABLE_MAX_LENGTH": 12,  # characters per template variable (check your template's type)
+    # Tencent: "个人认证用户创建的短信正文模板每个变量取值最多支持12个字。企业认证用户没有变量取值长度限制"
+    # (cloud.tencent.com/document/product/382/40659, 正文模板审核标准, and 382/40653: mainland China SMS needs
+    # organisation verification). A distributor is an enterprise: no per-variable limit, only the 500-character
+    # message. 0 = no limit; set it (e.g. 12, or 6 as some FAQ pages say) if your account's templates refuse
+    # longer values (SendSms then fails InvalidParameterValue.TemplateParameterLengthLimit).
+    "SMS_TENCENT_VARIABLE_MAX_LENGTH": 0,
     "SMS_TENCENT_ABSENT_AFTER": 7200.0,  # seconds without a receipt before Tencent "never had" a message
     "SMS_TENCENT_PULL": False,  # pull receipts and replies every minute (for an account without callbacks)
     # A throttled or unreachable provider: the message waits this long (seconds) before each next try; after

@@ -4,17 +4,15 @@ Every read goes through customers.selectors.customer_list(user=...), so a select
 user's own customers (and the send service re-scopes it again).
 
 `all=1` plus the customer list's querystring (period, filters, sort) selects exactly the rows the list shows:
-`LIST_FILTER` runs the list's own selector (cockpit.selectors.customers.customer_rows, the FilterSet behind
-/customers/) for the user and maps its snapshot rows back to Customer ids, inside the user's scope. Filters
-the list cannot read are refused rather than silently ignored (that would widen the selection).
+`LIST_FILTER`, which the cockpit registers (cockpit/selection.py), runs the list's own selector for the user and
+maps its snapshot rows back to Customer ids, inside the user's scope. Filters the list cannot read are refused
+rather than silently ignored (that would widen the selection); with no list registered, any filter is refused.
 """
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import QueryDict
-from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.selectors import customer_list
@@ -42,21 +40,15 @@ def filter_lists(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
     return out
 
 
-def list_filter(user: Any, qs: QuerySet[Customer], filters: Mapping[str, list[str]]) -> QuerySet[Customer]:
-    """`qs` narrowed to the customers the customer list shows `user` for these parameters."""
-    from cockpit.selectors.customers import customer_rows
-
-    params = QueryDict(mutable=True)
-    for key, values in filters.items():
-        params.setlist(key, values)
-    data = customer_rows(user=user, params=params)
-    if data.filterset.is_bound and not data.filterset.is_valid():
-        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in data.filterset.errors.items())
-        raise CouponError(_("The list filters could not be read: %(problems)s") % {"problems": problems})
-    return qs.filter(pk__in=data.rows.order_by().values("customer_id"))
+ListFilter = Callable[[Any, QuerySet[Customer], Mapping[str, list[str]]], QuerySet[Customer]]
+# (user, scoped customers, list parameters) -> the customers the customer list shows the user for them. The cockpit
+# owns the list and registers its filter in CockpitConfig.ready (coupons sits below it and may not import it).
+LIST_FILTER: ListFilter | None = None
 
 
-LIST_FILTER: Callable[[Any, QuerySet[Customer], Mapping[str, list[str]]], QuerySet[Customer]] | None = list_filter
+def list_filter_register(list_filter: ListFilter) -> None:
+    global LIST_FILTER  # noqa: PLW0603 - one registration at start-up, by the app that owns the customer list
+    LIST_FILTER = list_filter
 
 
 def selection_resolve(

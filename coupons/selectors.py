@@ -234,3 +234,13 @@ def sms_health() -> dict[str, Any]:
     return {"ok": not alerts, "alerts": alerts,
             "held_campaigns": Campaign.objects.exclude(sms_error="").count(),
             "unknown": CouponIssue.objects.filter(status=Status.UNKNOWN).count()}
+
+
+def coupons_sent_between(start: dt.datetime, end: dt.datetime) -> QuerySet[CouponIssue]:
+    """Coupons sent or delivered with `sent_at` in [start, end): the worklist outcomes' "coupon" action."""
+    return CouponIssue.objects.filter(status__in=[Status.SENT, Status.DELIVERED], sent_at__gte=start, sent_at__lt=end)
+
+
+def coupons_sent_on_days(after: dt.date, until: dt.date) -> QuerySet[CouponIssue]:
+    """Coupons sent (sent_at set) whose send day is in (after, until]: they settle a worklist coupon action."""
+    return CouponIssue.objects.filter(send_day__gt=after, send_day__lte=until, sent_at__isnull=False)

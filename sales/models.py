@@ -1,4 +1,5 @@
-"""What customers bought and paid (DESIGN 2): orders with lines, returns as negative orders, payments, imports."""
+"""What customers bought and paid (docs/analytics.md §2): orders with lines, returns as negative orders, payments,
+imports."""
 
 from typing import Any
 
@@ -53,6 +54,7 @@ class ImportBatch(models.Model):
         VISITS = "visits", _("visits")
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         INVALID = "invalid", _("invalid")
@@ -72,14 +74,40 @@ class ImportBatch(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     periods = models.JSONField(_("periods touched"), default=list, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("error count"), default=0)
+    # Progress of a queued import (the API's jobs): the stage ("validating", "writing") and rows done of total.
+    stage = models.CharField(_("stage"), max_length=16, blank=True)
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows in stage"), default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
+        indexes = [
+            # The duplicate-start check of the API's jobs looks up the active batches of a file.
+            models.Index(fields=["sha256", "kind"], name="importbatch_active_file",
+                         condition=Q(status__in=["queued", "running"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name} ({self.status})"
+
+
+class ImportUpload(models.Model):
+    """The file of a queued import, kept in the database until its task has read it: the web process and the
+    worker may run on different machines (docker-compose gives them no shared volume), and both reach the
+    database. Bounded by IMPORT_MAX_UPLOAD_MB; deleted when the import finishes."""
+
+    batch = models.OneToOneField(ImportBatch, primary_key=True, on_delete=models.CASCADE, related_name="upload")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("import upload")
+        verbose_name_plural = _("import uploads")
+
+    def __str__(self) -> str:
+        return f"upload of import {self.batch_id}"
 
 
 class Order(models.Model):

@@ -1,6 +1,7 @@
-"""The database side of churn risk: three GROUP BY queries fill ChurnInputs for a whole run.
+"""The database side of churn risk: five GROUP BY queries fill ChurnInputs for a whole run.
 
-Per customer and month sums once, distinct positive order dates once, first positive order once; every
+Per customer and month sums (with returns and coupon orders), distinct products and payments once, distinct
+positive order dates once, first positive order once; every
 as-of date T' is then derived in pandas (analytics.churn.features), never a query per T' or per customer.
 """
 
@@ -8,11 +9,11 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pandas as pd
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from analytics.aggregates import LIVE, POSITIVE, fen
-from sales.models import Order
+from sales.models import Order, OrderLine, Payment
 
 from .features import LOOKBACK_DAYS, ChurnInputs, prepared
 
@@ -35,11 +36,17 @@ def churn_inputs(*, first_as_of: dt.date, as_of: dt.date, customer_ids: Iterable
     monthly_rows = (
         _orders(as_of, ids).filter(order_date__gte=first_month)
         .annotate(month=TruncMonth("order_date")).values("customer_id", "month")
-        .annotate(sales_fen=fen(Sum("amount")), orders=Count("id", filter=POSITIVE))
-        .values_list("customer_id", "month", "sales_fen", "orders")
+        .annotate(sales_fen=fen(Sum("amount")), orders=Count("id", filter=POSITIVE),
+                  returns=Count("id", filter=Q(amount__lt=0)),
+                  coupon_orders=Count("id", filter=POSITIVE & ~Q(coupon_code="")))
+        .values_list("customer_id", "month", "sales_fen", "orders", "returns", "coupon_orders")
     )
-    monthly = pd.DataFrame.from_records(list(monthly_rows), columns=["customer_id", "month", "sales_fen", "orders"])
+    monthly = pd.DataFrame.from_records(list(monthly_rows), columns=["customer_id", "month", "sales_fen", "orders",
+                                                                     "returns", "coupon_orders"])
     monthly["month"] = monthly["month"].astype(str).str.slice(0, 7)
+    monthly = monthly.merge(_products(first_month, as_of, ids), on=["customer_id", "month"], how="left")
+    monthly = monthly.merge(_paid(first_month, as_of, ids), on=["customer_id", "month"], how="outer")
+    monthly = monthly.fillna(0)
     date_rows = (
         _orders(as_of, ids).filter(POSITIVE, order_date__gt=start)
         .values_list("customer_id", "order_date").distinct()
@@ -48,6 +55,30 @@ def churn_inputs(*, first_as_of: dt.date, as_of: dt.date, customer_ids: Iterable
     firsts = _orders(as_of, ids).filter(POSITIVE).values("customer_id").annotate(first=Min("order_date"))
     first_order = pd.Series(dict(firsts.values_list("customer_id", "first")), dtype=object)
     return prepared(ChurnInputs(monthly=monthly, dates=dates, first_order=first_order))
+
+
+def _products(first_month: dt.date, as_of: dt.date, ids: list[int] | None) -> pd.DataFrame:
+    """Distinct products bought per customer and month (basket breadth)."""
+    lines = OrderLine.objects.filter(order__in=_orders(as_of, ids).filter(POSITIVE, order_date__gte=first_month),
+                                     quantity__gt=0)
+    rows = (lines.annotate(month=TruncMonth("order__order_date")).values("order__customer_id", "month")
+            .annotate(products=Count("product_id", distinct=True))
+            .values_list("order__customer_id", "month", "products"))
+    frame = pd.DataFrame.from_records(list(rows), columns=["customer_id", "month", "products"])
+    frame["month"] = frame["month"].astype(str).str.slice(0, 7)
+    return frame
+
+
+def _paid(first_month: dt.date, as_of: dt.date, ids: list[int] | None) -> pd.DataFrame:
+    """Payments received per customer and month (fen): against sales, what is still owed."""
+    qs = Payment.objects.filter(date__gte=first_month, date__lte=as_of)
+    if ids is not None:
+        qs = qs.filter(customer_id__in=ids)
+    rows = (qs.annotate(month=TruncMonth("date")).values("customer_id", "month")
+            .annotate(paid_fen=fen(Sum("amount"))).values_list("customer_id", "month", "paid_fen"))
+    frame = pd.DataFrame.from_records(list(rows), columns=["customer_id", "month", "paid_fen"])
+    frame["month"] = frame["month"].astype(str).str.slice(0, 7)
+    return frame
 
 
 def first_order_date(as_of: dt.date) -> dt.date | None:

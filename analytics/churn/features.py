@@ -1,6 +1,6 @@
 """Churn features and labels as of a date, from per-customer monthly sums and distinct order dates.
 
-DESIGN 3.7. Pure pandas/numpy (no Django): the Django side (analytics.churn.data) aggregates once, and every
+docs/analytics.md §3.7. Pure pandas/numpy (no Django): the Django side (analytics.churn.data) aggregates once, and every
 as-of date T' is derived here. Everything computed for T' reads only rows dated on or before T' (months up to
 T''s month, order dates <= T'); labels read only (T', T' + H].
 """
@@ -8,7 +8,8 @@ T''s month, order dates <= T'); labels read only (T', T' + H].
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,15 +20,25 @@ FEATURES: tuple[str, ...] = (
     "log_days_since_last", "log_gap_ratio", "log_median_gap", "few_dates",
     "log_orders_3m", "log_orders_6m", "log_orders_12m", "orders_trend",
     "log_sales_3m", "log_sales_6m", "log_sales_12m", "sales_trend", "log_tenure", "log_rate", "log_missed",
+    # A distributor's ledger beyond counts and sums (issue 21): rhythm drift, steadiness, seasonality, basket
+    # breadth, returns, coupons and what is still owed.
+    "gap_trend", "active_share", "log_orders_next_ly", "season_ratio", "returns_share", "log_breadth_3m",
+    "breadth_trend", "coupon_share", "owed_months",
+    # The BG/NBD baseline's own numbers, fitted as of T' (analytics.churn.baselines): the model stacks on the
+    # strongest plain baseline instead of competing with it blindfolded.
+    "bgnbd_alive", "log_bgnbd_expected",
 )
+EXTRA_MONTHLY = ("returns", "coupon_orders", "products", "paid_fen")  # optional monthly columns, zero when absent
 
 
 @dataclass
 class ChurnInputs:
     """What analytics.churn.data aggregates once for a whole training run or one scoring date.
 
-    monthly: customer_id, month ('YYYY-MM'), sales_fen (net of returns), orders (positive orders), for the
-        months the as-of dates need (12 back from the earliest). Missing rows are zeros.
+    monthly: customer_id, month ('YYYY-MM'), sales_fen (net of returns), orders (positive orders), and where
+        known returns (negative orders), coupon_orders, products (distinct products bought) and paid_fen
+        (payments received), for the months the as-of dates need (12 back from the earliest). Missing rows and
+        columns are zeros.
     dates: customer_id, order_date: distinct dates of positive non-cancelled orders (from LOOKBACK_DAYS before
         the earliest as-of date to the end of the data; the labels read the dates after T').
     first_order: Series customer_id -> date of the first positive non-cancelled order (whole history).
@@ -36,6 +47,7 @@ class ChurnInputs:
     monthly: pd.DataFrame
     dates: pd.DataFrame
     first_order: pd.Series
+    cache: dict[Any, Any] = field(default_factory=dict)  # per-T' results reused across backtest folds (BG/NBD fits)
 
 
 def month_index(values: pd.Series) -> pd.Series:
@@ -44,9 +56,14 @@ def month_index(values: pd.Series) -> pd.Series:
     return (when.dt.year * 12 + when.dt.month - 1).astype("int64")
 
 
+SUMMED = ("sales_fen", "orders", *EXTRA_MONTHLY)
+
+
 def _window_sums(monthly: pd.DataFrame, last: int, months: int) -> pd.DataFrame:
     rows = monthly[(monthly["m"] > last - months) & (monthly["m"] <= last)]
-    return rows.groupby("customer_id")[["sales_fen", "orders"]].sum()
+    sums = rows.groupby("customer_id")[list(SUMMED)].sum()
+    sums["active"] = (rows["orders"] > 0).groupby(rows["customer_id"]).sum()
+    return sums
 
 
 def _rhythm(dates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -56,10 +73,13 @@ def _rhythm(dates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     d = d.sort_values(["customer_id", "order_date"], kind="mergesort")
     gaps = d.groupby("customer_id")["order_date"].diff().dt.days
     grouped = d.groupby("customer_id")["order_date"]
+    by = gaps.groupby(d["customer_id"])
+    latest = by.tail(2)  # the latest two gaps (NaN for a first date): is the rhythm slowing?
     return pd.DataFrame({
         "last_order_date": grouped.max(),
         "n_dates": grouped.size(),
-        "median_gap": gaps.groupby(d["customer_id"]).median(),
+        "median_gap": by.median(),
+        "last_gaps": latest.groupby(d.loc[latest.index, "customer_id"]).mean(),
     })
 
 
@@ -67,7 +87,7 @@ def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = L
     """One row per customer whose last positive order is within `population_days` of T' (index customer_id).
 
     Columns: days_since_last (the baseline score), median_gap, orders_12m, sales_12m_fen and FEATURES
-    (DESIGN 3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
+    (docs/analytics.md §3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
     interval and the ratio to it; tenure). Uses only months <= T''s month and order dates <= T'.
     """
     if not 0 < population_days <= LOOKBACK_DAYS:
@@ -90,9 +110,38 @@ def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = L
         sums = _window_sums(monthly, last_m, months).reindex(out.index, fill_value=0)
         out[f"orders_{months}m"] = sums["orders"].astype("int64")
         out[f"sales_{months}m_fen"] = sums["sales_fen"].astype("int64")
+        if months != 6:
+            for col in (*EXTRA_MONTHLY, "active"):
+                out[f"{col}_{months}m"] = sums[col].astype("float64")
+    # The coming three months a year ago (months T-11 .. T-9): a seasonal shop's quiet season is no churn.
+    out["orders_next_ly"] = _window_sums(monthly, last_m - 9, 3).reindex(out.index, fill_value=0)["orders"]
+    out["last_gaps"] = rhythm["last_gaps"].fillna(gap)
     first = pd.to_datetime(inputs.first_order.reindex(out.index))
     tenure = (t - first).dt.days.fillna(0).clip(lower=0)
-    return _derived(out, tenure)
+    out = _ledger(_derived(out, tenure))
+    from .baselines import bgnbd_cached
+
+    alive, expected = bgnbd_cached(inputs, t, out.index)
+    out["bgnbd_alive"] = alive
+    out["log_bgnbd_expected"] = np.log1p(np.clip(expected, 0.0, None))
+    return out
+
+
+def _ledger(out: pd.DataFrame) -> pd.DataFrame:
+    """Issue 21's ledger features, from the window sums features_at put on `out`."""
+    out["gap_trend"] = np.log((out["last_gaps"] + 1.0) / (out["median_gap"] + 1.0))
+    out["active_share"] = out["active_12m"] / 12.0
+    out["log_orders_next_ly"] = np.log1p(out["orders_next_ly"].astype("float64"))
+    out["season_ratio"] = np.log((out["orders_next_ly"] + 0.5) / (out["orders_12m"] / 4.0 + 0.5))
+    out["returns_share"] = out["returns_12m"] / (out["orders_12m"] + out["returns_12m"]).clip(lower=1)
+    out["log_breadth_3m"] = np.log1p(out["products_3m"] / out["active_3m"].clip(lower=1))
+    out["breadth_trend"] = out["log_breadth_3m"] - np.log1p(out["products_12m"] / out["active_12m"].clip(lower=1))
+    out["coupon_share"] = out["coupon_orders_12m"] / out["orders_12m"].clip(lower=1)
+    # Unpaid sales of the year in months of the year's average sales: a customer deep in debt may stop.
+    month_sales = (out["sales_12m_fen"].clip(lower=0) / 12.0).clip(lower=100.0)
+    paid = out["paid_fen_12m"]
+    out["owed_months"] = np.where(paid > 0, ((out["sales_12m_fen"] - paid) / month_sales).clip(-12, 12), 0.0)
+    return out
 
 
 def _derived(out: pd.DataFrame, tenure: pd.Series) -> pd.DataFrame:
@@ -121,7 +170,7 @@ def _derived(out: pd.DataFrame, tenure: pd.Series) -> pd.DataFrame:
 
 
 def labels_at(dates: pd.DataFrame, as_of: dt.date, index: pd.Index, *, horizon_days: int) -> pd.Series:
-    """True when the customer has no positive non-cancelled order in (T', T' + H] (DESIGN 3.7 label).
+    """True when the customer has no positive non-cancelled order in (T', T' + H] (docs/analytics.md §3.7 label).
 
     The caller guarantees the data reaches T' + H; `index` is the population (features_at's index).
     """
@@ -134,12 +183,15 @@ def labels_at(dates: pd.DataFrame, as_of: dt.date, index: pd.Index, *, horizon_d
 def prepared(inputs: ChurnInputs) -> ChurnInputs:
     """Typed copy: month -> month index 'm', order_date -> datetime64, first_order -> datetime64."""
     monthly = inputs.monthly.copy()
+    for col in EXTRA_MONTHLY:
+        if col not in monthly.columns:
+            monthly[col] = 0
     monthly["m"] = month_index(monthly["month"]) if len(monthly) else pd.Series(dtype="int64")
-    monthly = monthly.astype({"sales_fen": "int64", "orders": "int64"})
+    monthly = monthly.astype({"sales_fen": "int64", "orders": "int64", **dict.fromkeys(EXTRA_MONTHLY, "float64")})
     dates = inputs.dates[["customer_id", "order_date"]].copy()
     dates["order_date"] = pd.to_datetime(dates["order_date"])
     first = pd.to_datetime(inputs.first_order) if len(inputs.first_order) else inputs.first_order
-    return ChurnInputs(monthly=monthly, dates=dates, first_order=first)
+    return ChurnInputs(monthly=monthly, dates=dates, first_order=first, cache=inputs.cache)
 
 
 def training_frame(inputs: ChurnInputs, as_ofs: list[dt.date], *, horizon_days: int,

@@ -1,4 +1,4 @@
-"""Train, store and use the churn model (DESIGN 3.7): the score is used only where its backtest wins.
+"""Train, store and use the churn model (docs/analytics.md §3.7): the score is used only where its backtest wins.
 
 `churn_model_train` always stores a ChurnModel row, with the backtest in `metrics`; when no model could be
 trained (too little history, one outcome only) the row says why and has an empty blob. `churn_risk_scores`
@@ -6,9 +6,11 @@ reads the newest row trained as of T or earlier and returns None unless that mod
 order" on both AUC and top-10% precision.
 """
 
+from __future__ import annotations
+
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,10 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ChurnModel
 
-from .backtest import ChurnConfig, backtest, earliest_as_of, fit_final
 from .data import churn_inputs, first_order_date
 from .features import FEATURES, features_at
-from .model import ALGORITHM, contributions, model_dump, model_load, model_predict, top_reasons
+
+if TYPE_CHECKING:
+    from .backtest import ChurnConfig
+
+# scikit-learn (analytics.churn.model, and .backtest through it) is imported where a model is fitted or used, not
+# here: every CLI call and worker start imported it through the snapshot's churn fill (about 1 s, issue 18 item 9),
+# and a period with no winning model never needs it.
 
 MAX_MODEL_AGE_DAYS = 400  # a model older than a year and a bit no longer speaks for T
 IN_CLAUSE_LIMIT = 1000  # above this many ids, read everyone and filter in pandas
@@ -44,20 +51,40 @@ REASONS: dict[str, tuple[str, int, Any]] = {
     "log_tenure": ("new_customer", -1, _("a new customer")),
     "log_rate": ("orders_rarely", -1, _("orders rarely")),
     "log_missed": ("missed_usual_orders", 1, _("has missed several of their usual orders")),
+    "gap_trend": ("gaps_growing", 1, _("the latest gaps between orders are longer than usual")),
+    "active_share": ("few_active_months", -1, _("ordered in few of the last 12 months")),
+    "log_orders_next_ly": ("quiet_season_last_year", -1, _("few orders in the coming months last year")),
+    "season_ratio": ("quiet_season", -1, _("the coming months were quiet last year")),
+    "returns_share": ("many_returns", 1, _("many returns")),
+    "log_breadth_3m": ("narrow_basket", -1, _("buys few different products")),
+    "breadth_trend": ("basket_narrowing", -1, _("buying fewer different products than over the year")),
+    "coupon_share": ("coupon_driven", 1, _("orders mostly with coupons")),
+    "owed_months": ("unpaid_balance", 1, _("a large unpaid balance")),
+    "bgnbd_alive": ("rhythm_broken", -1, _("their silence is long for how often they used to order")),
+    "log_bgnbd_expected": ("few_orders_expected", -1, _("few orders expected in the coming months")),
 }
 REASON_LABELS = {code: label for code, _sign, label in REASONS.values()}
 
 
+def _horizon_days() -> int:
+    return int(getattr(settings, "CHURN_HORIZON_DAYS", 90))
+
+
 def churn_config() -> ChurnConfig:
     """ChurnConfig from settings (CHURN_HORIZON_DAYS, CHURN_POPULATION_DAYS), else the DESIGN defaults."""
+    from .backtest import ChurnConfig
+
     return ChurnConfig(
-        horizon_days=int(getattr(settings, "CHURN_HORIZON_DAYS", 90)),
+        horizon_days=_horizon_days(),
         population_days=int(getattr(settings, "CHURN_POPULATION_DAYS", 90)),
     )
 
 
 def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -> tuple[dict[str, Any], bytes]:
     """Backtest and final fit as of T, without saving: (metrics, blob; empty when no model)."""
+    from .backtest import backtest, earliest_as_of, fit_final
+    from .model import model_dump
+
     config = config or churn_config()
     start = earliest_as_of(first_order_date(as_of), as_of, config)
     metrics: dict[str, Any] = {"horizon_days": config.horizon_days, "population_days": config.population_days}
@@ -76,16 +103,21 @@ def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -
     return metrics, (model_dump(fit.pipeline, FEATURES) if fit.pipeline is not None else b"")
 
 
-def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> ChurnModel:
-    """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be.
+def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None,
+                      progress: Callable[[str], object] | None = None) -> ChurnModel:
+    """Backtest and train the churn model as of T and store it (docs/analytics.md §3.7), with why not when it cannot be.
 
     Scores are part of the snapshot (issue 16): the computed periods this model is now in force for are rescored
     in the transaction that stores it, so no page shows a period scored by the model it replaced.
     """
     from analytics.services.churn_fill import churn_model_rescore
 
+    from .model import ALGORITHM
+
     config = config or churn_config()
     metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
+    if progress is not None:
+        progress(f"model as of {as_of} fitted; rescoring the periods it is in force for")
     with transaction.atomic():
         model = ChurnModel.objects.create(
             as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
@@ -105,7 +137,7 @@ def churn_model_active(*, as_of: dt.date, horizon_days: int | None = None) -> Ch
     churn risk instead of "no model" for the months before the first training (issue 16: make run trains one
     model after computing 24 months).
     """
-    horizon = horizon_days or churn_config().horizon_days
+    horizon = horizon_days or _horizon_days()
     models = ChurnModel.objects.filter(horizon_days=horizon)
     in_force = (
         models.filter(as_of__lte=as_of, as_of__gte=as_of - dt.timedelta(days=MAX_MODEL_AGE_DAYS))
@@ -133,6 +165,8 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
     model = _winning(as_of)
     if model is None:
         return None
+    from .model import model_load
+
     pipe, features = model_load(model.blob)
     return pipe, features, _features(as_of, ids, churn_config())
 
@@ -140,7 +174,7 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
 def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Series | None:
     """Probability of no order in the next H days per customer id (NaN outside the scored population).
 
-    DESIGN 3.7: None when no model was trained as of T or the active one does not beat the baseline.
+    docs/analytics.md §3.7: None when no model was trained as of T or the active one does not beat the baseline.
     Scored population: customers whose last order is within CHURN_POPULATION_DAYS (90) of T, i.e. not yet
     churned; never-buyers and the already churned get NaN (their action is a first-order offer or a win-back).
     """
@@ -148,6 +182,8 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Seri
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
+    from .model import model_predict
+
     pipe, features, feats = loaded
     scores = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
     return scores.reindex(pd.Index(ids, name="customer_id"))
@@ -156,7 +192,7 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Seri
 def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
     """churn_risk and its top reasons ([(code, label)], strongest first) for a page of customers, or None.
 
-    DESIGN 3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
+    docs/analytics.md §3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
     standardised value pushes hardest toward churn, in the direction that means churn. A customer outside the
     scored population (never bought, already churned) gets a NaN risk and no reasons; a page of only such
     customers is a normal answer, not an error.
@@ -165,16 +201,19 @@ def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int 
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
+    from .model import contributions, model_predict, top_reasons
+
     pipe, features, feats = loaded
     index = pd.Index(ids, name="customer_id")
     if not len(feats):
         return pd.DataFrame({"churn_risk": np.full(len(ids), np.nan), "reasons": [[] for _ in ids]}, index=index)
-    contrib = contributions(pipe, feats, features)
-    z = pipe.named_steps["scale"].transform(feats[features].to_numpy(dtype="float64"))
-    signs = np.array([REASONS[f][1] for f in features])
-    contrib = contrib.where(np.sign(z) == signs, 0.0)
+    contrib, side = contributions(pipe, feats, features)
+    signs = np.array([REASONS[f][1] if f in REASONS else 0 for f in features])
+    contrib = contrib.where(side.to_numpy() == signs[None, :], 0.0)
+    risk = model_predict(pipe, feats, features)
+    contrib = contrib.where((risk >= getattr(pipe, "base_rate", 0.0))[:, None], 0.0)
     reasons = top_reasons(contrib, top=top).map(lambda names: [(REASONS[n][0], REASONS[n][2]) for n in names])
-    out = pd.DataFrame({"churn_risk": model_predict(pipe, feats, features), "reasons": reasons}, index=feats.index)
+    out = pd.DataFrame({"churn_risk": risk, "reasons": reasons}, index=feats.index)
     out = out.reindex(index)
     out["reasons"] = [r if isinstance(r, list) else [] for r in out["reasons"]]
     return out

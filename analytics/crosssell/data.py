@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 from django.db.models import Count, Max, Min, Q
 
+from customers.models import Customer
 from sales.models import Category, Order, OrderLine, Product
 
 LEVELS = ("product", "category")
@@ -45,3 +46,26 @@ def item_labels(level: str, ids: list[int]) -> dict[int, tuple[str, str]]:
     if level == "category":
         return {i: (p, p) for i, p in Category.objects.filter(id__in=ids).values_list("id", "path")}
     return {i: (sku, name) for i, sku, name in Product.objects.filter(id__in=ids).values_list("id", "sku", "name")}
+
+
+# Shop type from the shop's name: Chinese shop names end in what they are (…便利店, …饭店, …批发部). The first
+# group whose keyword the name contains wins; "" when none does.
+SHOP_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("convenience", ("便利店", "小卖部", "食杂店", "士多", "副食店")),
+    ("restaurant", ("饭店", "餐厅", "酒家", "面馆", "大排档", "食堂")),
+    ("wholesale", ("批发", "商行")),
+    ("tobacco", ("烟酒", "名烟名酒")),
+    ("supermarket", ("超市", "购物中心", "百货")),
+)
+
+
+def shop_type(name: str) -> str:
+    for kind, words in SHOP_KEYWORDS:
+        if any(w in name for w in words):
+            return kind
+    return ""
+
+
+def segments() -> dict[int, tuple[int | None, str]]:
+    """customer id -> (region id, shop type from the name): the "popular in the region and shop type" baseline."""
+    return {i: (region, shop_type(name)) for i, region, name in Customer.objects.values_list("id", "region_id", "name")}

@@ -1,4 +1,4 @@
-"""Cross-sell (DESIGN 3.8): what similar customers buy that this one does not, and its hold-out check.
+"""Cross-sell (docs/analytics.md §3.8): what similar customers buy that this one does not, and its hold-out check.
 
 Pure numpy/scipy, no Django. Customers are rows of a sparse customer x item matrix (item = product or
 category; 1 = bought at least once). Similar customers are the k nearest by cosine over IDF-weighted rows
@@ -62,7 +62,7 @@ class Suggestions:
 
 def suggest(matrix: sparse.csr_matrix, rows: np.ndarray | list[int], *, limit: int = 10, k: int = NEIGHBOURS,
             query: sparse.csr_matrix | None = None) -> Suggestions:
-    """Items the k most similar customers buy and each query row does not (DESIGN 3.8).
+    """Items the k most similar customers buy and each query row does not (docs/analytics.md §3.8).
 
     `query` replaces the query rows' own vectors (the hold-out hides items there); by default they are
     `matrix[rows]`. A customer is never their own neighbour; a row of -1 is a customer outside the matrix.
@@ -127,4 +127,59 @@ def suggest_popular(matrix: sparse.csr_matrix, query: sparse.csr_matrix, *, limi
     for i in range(query.shape[0]):
         own = set(query[i].indices.tolist())
         out.append(np.array([c for c in ranked if c not in own][:limit], dtype=np.int64))
+    return out
+
+
+ITEM_SHRINK = 10.0  # co-buyers added to the cosine's denominator: a pair seen by 2 customers is not a 1.0
+POPULARITY_BLEND = 0.05  # weight of the overall popularity share next to the normalised item-item score
+
+
+def item_similarity(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Item x item shrunk cosine over the customers who bought them: co / (sqrt(n_i n_j) + ITEM_SHRINK), with
+    customers weighted by 1 / log2(1 + basket size) (a customer who buys everything says little about pairs)."""
+    sizes = np.diff(matrix.indptr).astype("float64")
+    weighted = sparse.diags(1.0 / np.log2(2.0 + sizes)) @ matrix
+    co = sparse.csr_matrix(weighted.T @ matrix)
+    counts = popularity(matrix)
+    co.setdiag(0.0)
+    co.eliminate_zeros()
+    coo = co.tocoo()
+    denom = np.sqrt(counts[coo.row] * counts[coo.col]) + ITEM_SHRINK
+    return sparse.csr_matrix((coo.data / denom, (coo.row, coo.col)), shape=co.shape)
+
+
+def suggest_items(matrix: sparse.csr_matrix, query: sparse.csr_matrix, *, limit: int = 10,
+                  similarity: sparse.csr_matrix | None = None) -> list[np.ndarray]:
+    """Item-item suggestions: the summed similarity of each item to what the customer buys, each row scaled to
+    a maximum of 1 and blended with the item's popularity share; items already bought are never suggested."""
+    sim = item_similarity(matrix) if similarity is None else similarity
+    pop = popularity(matrix)
+    share = pop / max(1.0, pop.max())
+    scores = np.asarray((sparse.csr_matrix(query) @ sim).todense())
+    top = scores.max(axis=1, keepdims=True)
+    scores = scores / np.where(top > 0, top, 1.0) + POPULARITY_BLEND * share[None, :]
+    return _top_unbought(scores, query, pop, limit)
+
+
+def suggest_segment_popular(matrix: sparse.csr_matrix, query: sparse.csr_matrix, segments: np.ndarray,
+                            query_segments: np.ndarray, *, limit: int = 10) -> list[np.ndarray]:
+    """The second baseline: the items most bought by customers of the same segment (region and shop type),
+    overall popularity breaking ties and filling a small segment's list."""
+    pop = popularity(matrix)
+    codes, inverse = np.unique(np.concatenate([segments, query_segments]), return_inverse=True)
+    own, asked = inverse[:len(segments)], inverse[len(segments):]
+    members = sparse.csr_matrix((np.ones(len(own)), (own, np.arange(len(own)))), shape=(len(codes), len(own)))
+    by_segment = np.asarray((members @ matrix).todense())
+    scores = by_segment[asked] + pop[None, :] / (1.0 + pop.max())
+    return _top_unbought(scores, query, pop, limit)
+
+
+def _top_unbought(scores: np.ndarray, query: sparse.csr_matrix, pop: np.ndarray, limit: int) -> list[np.ndarray]:
+    q = sparse.csr_matrix(query)
+    out = []
+    for i in range(scores.shape[0]):
+        row = scores[i].copy()
+        row[q[i].indices] = -np.inf
+        order = np.lexsort((np.arange(len(pop)), -pop, -row))
+        out.append(order[np.isfinite(row[order])][:limit].astype(np.int64))
     return out

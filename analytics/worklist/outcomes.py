@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.models import CustomerSnapshot, Lifecycle
 from analytics.periods import month_end
+from analytics.worklist.actions import coupons_sent
 from customers.models import Visit
 from customers.selectors import scoped
 from sales.models import Order
@@ -127,21 +128,20 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def worklist_outcomes(*, user: Any, period: dt.date, today: dt.date | None = None) -> Outcomes:
     """Win-back of at-risk and churned customers with and without an action, per action type (module docstring)."""
-    from coupons.models import CouponIssue
-
     as_of = month_end(period)
     act_end = as_of + dt.timedelta(days=ACTION_DAYS)
     won_end = as_of + dt.timedelta(days=WIN_BACK_DAYS)
     me = OuterRef("customer_id")
     visits = Visit.objects.filter(customer_id=me, date__gt=as_of, date__lte=act_end)
-    coupons = CouponIssue.objects.filter(
-        customer_id=me, status__in=[CouponIssue.Status.SENT, CouponIssue.Status.DELIVERED],
-        sent_at__gte=_day_start(as_of + dt.timedelta(days=1)), sent_at__lt=_day_start(act_end + dt.timedelta(days=1)),
-    )
+    sent = coupons_sent()
     won = Order.objects.filter(customer_id=me, order_date__gt=as_of, order_date__lte=won_end, amount__gt=0).exclude(
         status=Order.Status.CANCELLED)
-    flags = {kind: Exists(visits.filter(kind=value)) for kind, value in VISIT_KINDS.items()}
-    flags["coupon"] = Exists(coupons)
+    flags: dict[str, Exists | Value] = {kind: Exists(visits.filter(kind=value)) for kind, value in VISIT_KINDS.items()}
+    if sent is not None:
+        window = (_day_start(as_of + dt.timedelta(days=1)), _day_start(act_end + dt.timedelta(days=1)))
+        flags["coupon"] = Exists(sent.between(*window).filter(customer_id=me))
+    else:
+        flags["coupon"] = Value(False)
     rows = (
         scoped(CustomerSnapshot.objects.filter(period=period, lifecycle__in=POPULATION), user=user)
         .annotate(band=_band(_risk_cuts(period)), won=Exists(won), **flags)

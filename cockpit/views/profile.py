@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from analytics.crosssell.selectors import Suggestion, crosssell_for
+from analytics.crosssell.selectors import Suggestion, crosssell_for, crosssell_wins
 from analytics.periods import month_end
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
@@ -75,8 +75,9 @@ def _by_count_shown(suggestions: list[Suggestion]) -> list[Suggestion]:
 def _crosssell_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     """"Customers like this also buy": products and categories, each with its reason (analytics.crosssell)."""
     return {"customer": customer, "crosssell": [
+        # None: the latest saved hold-out says this level's suggestions do not beat popularity (issue 21).
         (level, title, _by_count_shown(crosssell_for(user=request.user, customer=customer, limit=CROSSSELL_LIMIT,
-                                                     level=level)))
+                                                     level=level)) if crosssell_wins(level) else None)
         for level, title in (("product", _("Products")), ("category", _("Categories")))
     ]}
 
@@ -138,8 +139,7 @@ def visit_create(request: HttpRequest, code: str) -> HttpResponse:
         try:
             visit_log(customer=customer, user=request.user, **form.cleaned_data)
         except VisitError as exc:
-            field, _sep, message = str(exc).partition(": ")
-            form.add_error(field if field in form.fields else None, message or str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if not htmx:
                 return redirect("cockpit:customer_profile", code=customer.code)

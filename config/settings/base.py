@@ -181,7 +181,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.ordering.StrictOrderingFilter",  # unknown terms are a 400 (issue 17 item 10)
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",  # a refused body is a JSON 400, not Django's HTML
@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "analytics.tasks.worker_heartbeat", "schedule": 60.0},
     # Jobs whose worker died (or whose message the filesystem broker lost) are enqueued again.
     "jobs-resume": {"task": "analytics.tasks.jobs_resume", "schedule": crontab(minute="*/5")},
+    # Imports whose worker or command was killed are marked failed, with why (sales.imports.sweep).
+    "imports-sweep": {"task": "sales.tasks.import_sweep", "schedule": crontab(minute="*/10")},
     # Churn-risk model retrained on the month that just closed, after the monthly snapshot.
     "churn-retrain": {
         "task": "analytics.churn.tasks.churn_retrain",

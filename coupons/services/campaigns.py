@@ -14,12 +14,13 @@ from coupons.messages import (
     VARIABLES,
     CouponError,
     campaign_message,
+    campaign_values,
     template_errors,
     template_sample,
 )
 from coupons.models import Campaign
 from coupons.sms.segments import segment_count
-from coupons.sms.templates import template_variables
+from coupons.sms.templates import overlong, template_variables, variable_limit
 from customers.roles import is_manager_or_admin
 
 from .codes import SAMPLE_CODE
@@ -65,6 +66,13 @@ def _provider_errors(campaign: Campaign) -> dict[str, list[str]]:
                             % {"var": var, "product": product, "allowed": allowed})
     if "code" not in mapping.values():
         problems.append(_("one template variable must carry the coupon code (code): each customer gets their own"))
+    if not problems and campaign.valid_to:
+        values = campaign_values(campaign, name=SAMPLE_NAME, code=SAMPLE_CODE)
+        for var, product, length in overlong(campaign.provider, mapping, values):
+            problems.append(_("%(var)s (%(product)s) is %(n)s characters; the provider takes at most %(max)s per "
+                              "variable and a %(product)s is never cut: raise the provider's limit (and the "
+                              "setting) or split it in the template")
+                            % {"var": var, "product": product, "n": length, "max": variable_limit(campaign.provider)})
     if campaign.marketing and not any(w in (campaign.provider_template_text or "") for w in OPT_OUT_WORDING):
         errors.setdefault("provider_template_text", []).append(
             _("a marketing template must tell how to opt out (for example 回T退订)"))

@@ -2,30 +2,28 @@
 
 Everything that points at the merged customer moves to the survivor: orders, payments, visits, coupons,
 ownership history, aliases, and any row another app adds later (found through the model's relations, so a new
-table is not silently left behind). Snapshot rows of the merged customer are deleted (their periods are marked
-for recompute); a coupon of a campaign both customers got is kept on the survivor and the merged one's is logged
-and dropped ((campaign, customer) is unique). The old code becomes a CustomerAlias, so later imports under it
+table is not silently left behind). The apps above customers take care of their own rows first, through the
+`customer_merging` signal: analytics deletes the merged customer's snapshot rows (their periods are marked for
+recompute); coupons keeps the survivor's coupon of a campaign both customers got and logs and drops the merged
+one's ((campaign, customer) is unique). The old code becomes a CustomerAlias, so later imports under it
 land on the survivor.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Min, Model
+from django.db.models import Model
 from django.utils import timezone
 
 from customers.models import Customer, CustomerAlias
 from customers.services import audit
+from customers.signals import customer_merging
 
 from .errors import AdminError
 
-# Rows that are derived from the customer's history: dropped, then recomputed (never moved: they would collide).
-DERIVED = {"analytics.customersnapshot", "analytics.customerpulse"}
-COUPON_ISSUE = "coupons.couponissue"
 # Empty fields of the survivor are filled from the merged customer; first seen is the earlier date.
 FILL_BLANK = ["region", "owner", "contact", "mobile", "address", "tags", "birthday"]
 
@@ -51,49 +49,11 @@ def merge_preview(*, survivor: Customer, merged: Customer) -> dict[str, int]:
     return counts
 
 
-def _affected_periods(merged: Customer) -> list[dt.date]:
-    """Computed periods from the merged customer's first trace on: its sales, payments and coverage feed them all."""
-    from analytics.models import CustomerSnapshot, PeriodSummary
-    from sales.models import Order, Payment
-
-    firsts = [
-        merged.first_seen,
-        Order.objects.filter(customer=merged).aggregate(d=Min("order_date"))["d"],
-        Payment.objects.filter(customer=merged).aggregate(d=Min("date"))["d"],
-        CustomerSnapshot.objects.filter(customer=merged).aggregate(d=Min("period"))["d"],
-    ]
-    known = [d for d in firsts if d is not None]
-    if not known:
-        return []
-    start = min(known).replace(day=1)
-    return list(PeriodSummary.objects.filter(period__gte=start).values_list("period", flat=True))
-
-
-def _coupon_conflicts(qs: Any, survivor: Customer) -> list[dict[str, Any]]:
-    """Drop the merged customer's coupon of a campaign the survivor also got; return what was dropped, for the log."""
-    taken = set(qs.model._default_manager.filter(customer=survivor).values_list("campaign_id", flat=True))
-    clashes = qs.filter(campaign_id__in=taken)
-    dropped = [
-        {"campaign": row["campaign_id"], "code": row["code"], "status": row["status"],
-         "queued_at": row["queued_at"].isoformat() if row["queued_at"] else None}
-        for row in clashes.values("campaign_id", "code", "status", "queued_at")
-    ]
-    clashes.delete()
-    return dropped
-
-
 def _move_relations(survivor: Customer, merged: Customer, report: MergeReport) -> None:
     for rel in Customer._meta.related_objects:
         model, name = cast(type[Model], rel.related_model), rel.field.name
         label = model._meta.label_lower
         qs = model._default_manager.filter(**{name: merged})
-        if label in DERIVED:
-            deleted, _ = qs.delete()
-            if deleted:
-                report.deleted[label] = deleted
-            continue
-        if label == COUPON_ISSUE:
-            report.coupon_conflicts = _coupon_conflicts(qs, survivor)
         if rel.one_to_one and model._default_manager.filter(**{name: survivor}).exists():
             report.deleted[label] = qs.delete()[0]
             continue
@@ -141,8 +101,6 @@ def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: st
 
     DESIGN 1 (admins merge duplicate customers); periods the merged customer fed are marked for recompute.
     """
-    from analytics.services.stale import periods_mark_stale
-
     if survivor.pk == merged.pk:
         raise AdminError("merged", "must be another customer than the survivor")
     locked = {c.pk: c for c in Customer.objects.select_for_update(of=("self",)).select_related("region", "owner")
@@ -151,7 +109,9 @@ def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: st
         raise AdminError("merged", "no such customer")
     survivor, merged = locked[survivor.pk], locked[merged.pk]
     report = MergeReport(survivor=survivor.code, merged=merged.code)
-    periods = _affected_periods(merged)
+    # Analytics drops the merged customer's derived rows and marks the periods it fed stale; coupons drops its
+    # coupons of campaigns the survivor also got. Whatever still points at `merged` then moves to the survivor.
+    customer_merging.send(sender=Customer, survivor=survivor, merged=merged, report=report)
     trace = _trace(merged)
     _move_relations(survivor, merged, report)
     _merge_fields(survivor, merged)
@@ -159,8 +119,6 @@ def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: st
     merged.delete()
     survivor.save()
     CustomerAlias.objects.update_or_create(code=old_code, defaults={"customer": survivor})
-    stale = periods_mark_stale(periods=periods, reason=f"merge of {old_code} into {survivor.code}")
-    report.stale_periods = [f"{p:%Y-%m}" for p in stale]
     audit(user=by, action="customer_merge", target=f"customer:{survivor.code}", merged=trace, reason=reason,
           moved=report.moved, deleted=report.deleted, coupon_conflicts=report.coupon_conflicts,
           stale_periods=report.stale_periods)

@@ -1,16 +1,16 @@
-"""Manual grade overrides (DESIGN 3.1): set until a date, clear; each change audited and shown at once."""
+"""Manual grade overrides (docs/analytics.md §3.1): set until a date, clear; each change audited and shown at once."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customers.models import GRADES, Customer
 from customers.services import audit
+from customers.signals import customer_override_changed
 
 from .errors import AdminError
 
@@ -29,19 +29,17 @@ def _override_state(customer: Customer) -> dict[str, Any]:
 
 def _override_show(customer: Customer) -> list[dt.date]:
     """Give the customer's computed periods the grade and action a recompute would now give; returns the periods
-    changed. The override shows at once on every page, with no recompute (issue 16)."""
-    from analytics.services.overrides import snapshot_override_apply
-    from analytics.services.snapshots import SnapshotBusy
-
-    try:
-        return snapshot_override_apply(customer=customer)
-    except SnapshotBusy as exc:
-        raise AdminError("", _("A recompute of this customer's months is running; try again in a minute.")) from exc
+    changed. The override shows at once on every page, with no recompute (issue 16): analytics does it on the
+    signal (customers sits below it and does not import it)."""
+    changed: set[dt.date] = set()
+    for _receiver, periods in customer_override_changed.send(sender=Customer, customer=customer):
+        changed.update(cast(list[dt.date], periods or []))  # django-stubs types an answer as str; ours are dates
+    return sorted(changed)
 
 
 @transaction.atomic
 def customer_override_set(*, customer: Customer, grade: str, reason: str, until: dt.date | None, by: Any) -> Customer:
-    """Set a manual grade until a date (inclusive); it expires by itself. DESIGN 3.1 manual override.
+    """Set a manual grade until a date (inclusive); it expires by itself. docs/analytics.md §3.1 manual override.
 
     Raises AdminError for a grade outside A-D, a blank reason, or an end date missing or in the past.
     """

@@ -15,6 +15,7 @@ from django.db import transaction
 from .calendar import day_weights, period_for
 from .catalog import catalog_ensure
 from .customers import behaviour_generate
+from .hazard import hazard_behaviour, latent_taste
 from .orders import arrivals_start, month_orders
 from .payments import month_payments
 from .people import people_ensure
@@ -38,15 +39,24 @@ class DemoSummary:
 
 @transaction.atomic
 def demo_seed(
-    *, customers: int, months: int, end_month: dt.date, seed: int, log: Callable[[str], None] = lambda _: None
+    *, customers: int, months: int, end_month: dt.date, seed: int, log: Callable[[str], None] = lambda _: None,
+    realism: str = "demo",
 ) -> DemoSummary:
-    """Create the demo book: people, catalogue, customers, visits, then orders, lines and payments per month."""
+    """Create the demo book: people, catalogue, customers, visits, then orders, lines and payments per month.
+
+    realism="hazard" draws churn from monthly hazard rates and baskets from a latent basket model instead
+    (sales.demo.hazard, issue 21): data the churn and cross-sell code was not written against.
+    """
     started = time.monotonic()
     period = period_for(end_month=end_month, months=months)
     people = people_ensure()
     catalog = catalog_ensure(seed)
-    who = behaviour_generate(n=customers, period=period, seed=seed)
-    taste = taste_generate(who=who, catalog=catalog, seed=seed)
+    if realism == "hazard":
+        who = hazard_behaviour(n=customers, period=period, seed=seed)
+        taste = latent_taste(who=who, catalog=catalog, seed=seed)
+    else:
+        who = behaviour_generate(n=customers, period=period, seed=seed)
+        taste = taste_generate(who=who, catalog=catalog, seed=seed)
     visits = visits_generate(who=who, period=period, seed=seed)
     ids, owners = customers_write(period=period, people=people, who=who,
                                   last_visit=last_visit_day(visits, customers), shop_type=taste.shop_type,

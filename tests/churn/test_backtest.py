@@ -1,4 +1,5 @@
-"""The churn backtest: out of time, reproducible, honest about ties, graceful on a short ledger (DESIGN 3.7)."""
+"""The churn backtest: out of time, reproducible, honest about ties, graceful on a short ledger (docs/analytics.md
+§3.7)."""
 
 import dataclasses
 import datetime as dt
@@ -10,8 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.churn.backtest import ChurnConfig, backtest, fit_final, label_ready_month_ends
-from analytics.churn.features import FEATURES, features_at
+from analytics.churn.backtest import (
+    ChurnConfig,
+    _verdict,
+    backtest,
+    fit_final,
+    fit_rows,
+    label_ready_month_ends,
+    spread,
+)
+from analytics.churn.baselines import BASELINES
+from analytics.churn.features import FEATURES, features_at, training_frame
 from analytics.churn.model import (
     model_dump,
     model_fit,
@@ -37,16 +47,66 @@ def result(ledger):
     return backtest(ledger[0], T, ChurnConfig())
 
 
-def test_short_ledger_backtest_runs_and_beats_the_baseline(ledger, result):
+def test_short_ledger_backtest_scores_every_baseline_on_the_same_folds(ledger, result):
     _, orders = ledger
     assert (orders.groupby("customer_id").size() == 1).mean() > 0.3  # many one-time buyers
     scored = [p for p in result.periods if "model" in p]
     skipped = [p for p in result.periods if "skipped" in p]
     assert scored and skipped  # the earliest test months have nothing to learn from yet: said, not crashed
     assert all("labelled rows" in p["skipped"] for p in skipped)
-    assert result.beats_baseline, result.as_dict()
-    assert result.model["auc"] > result.baseline["auc"]
-    assert result.model["top_precision"] > result.baseline["top_precision"]
+    assert set(result.table) == {"model", *BASELINES}
+    for name, metrics in result.table.items():
+        for metric in ("auc", "top_precision"):
+            s = metrics[metric]
+            assert s["folds"] == len(scored) >= 2, name
+            assert s["min"] <= s["low"] <= s["mean"] <= s["high"] and s["mean"] <= s["max"], (name, s)
+    # The plain rankings lose to the model on AUC on this ledger; what decides its use is the table.
+    assert result.model["auc"] > result.baseline["auc"] == result.table["days_since_last"]["auc"]["mean"]
+    for name in ("days_since_last", "fewest_orders", "rfm"):
+        assert result.table["model"]["auc"]["mean"] > result.table[name]["auc"]["mean"], name
+    wins = all(result.table["model"][m]["mean"] > result.table[n][m]["mean"]
+               for n in BASELINES for m in ("auc", "top_precision"))
+    assert result.beats_baseline == wins
+    assert wins or "does not beat every baseline" in result.reason
+
+
+def test_the_model_is_used_only_when_it_beats_every_baseline_on_both_metrics():
+    def table(model_auc: float, model_p: float) -> dict:
+        out = {n: {"auc": {"mean": 0.7}, "top_precision": {"mean": 0.5}} for n in BASELINES}
+        out["bgnbd_purchases"] = {"auc": {"mean": 0.8}, "top_precision": {"mean": 0.6}}
+        out["model"] = {"auc": {"mean": model_auc}, "top_precision": {"mean": model_p}}
+        return out
+
+    assert _verdict(table(0.81, 0.61))
+    assert not _verdict(table(0.81, 0.59))  # loses to one baseline on one metric
+    assert not _verdict(table(0.75, 0.9))
+    assert not _verdict(table(0.8, 0.61))  # a tie is no win
+
+
+def test_spread_is_a_t_interval_with_min_and_max():
+    s = spread([0.6, 0.7, 0.8])
+    assert s["mean"] == pytest.approx(0.7) and s["min"] == 0.6 and s["max"] == 0.8 and s["folds"] == 3
+    assert s["high"] - s["mean"] == pytest.approx(4.302653 * 0.1 / np.sqrt(3), rel=1e-5)  # t(0.975, 2 df)
+    assert spread([0.5])["low"] is None and spread([])["mean"] is None
+
+
+def test_probabilities_are_calibrated_on_the_test_month(ledger, result):
+    # "35%" should mean about 35 in 100 stop: the mean predicted risk of a scored test month-end is close to
+    # the share that did stop, and the riskiest fifth stops far more often than the safest fifth.
+    inputs, _ = ledger
+    test_end = dt.date.fromisoformat(result.periods[-1]["test_as_of"])
+    config = ChurnConfig()
+    ends = label_ready_month_ends(dt.date(2025, 1, 1), T, 90, 90)
+    train = training_frame(inputs, [e for e in ends if e + dt.timedelta(days=90) <= test_end][-12:],
+                           horizon_days=90, population_days=90)
+    fit = fit_rows(train, config)
+    test = training_frame(inputs, [test_end], horizon_days=90, population_days=90)
+    risk = model_predict(fit.pipeline, test, FEATURES)
+    churned = test["churned"].to_numpy(dtype=bool)
+    assert abs(risk.mean() - churned.mean()) < 0.06, (risk.mean(), churned.mean())
+    order = np.argsort(risk)
+    fifth = len(order) // 5
+    assert churned[order[-fifth:]].mean() > churned[order[:fifth]].mean() + 0.3
 
 
 def test_training_twice_gives_identical_metrics_and_scores(ledger, result):
@@ -137,7 +197,7 @@ def test_a_feature_that_only_tracks_the_calendar_learns_nothing():
         churned = rng.random(500) < share * np.exp(signal) / np.exp(signal).mean()
         rows.append(pd.DataFrame({"as_of": i, "age": float(i), "signal": signal, "churned": churned}))
     frame = pd.concat(rows, ignore_index=True)
-    coef = model_fit(frame, ["age", "signal"]).named_steps["logit"].coef_[0]
-    assert abs(coef[0]) < 0.15 < 1.0 < coef[1]
-    drifting = model_fit(frame.drop(columns="as_of"), ["age", "signal"]).named_steps["logit"].coef_[0]
-    assert drifting[0] > 0.4  # unweighted, the calendar looks like a strong churn signal
+    model = model_fit(frame, ["age", "signal"])
+    probe = pd.DataFrame({"age": [0.0, 8.0, 0.0, 0.0], "signal": [0.0, 0.0, -1.5, 1.5]})
+    young, old, low, high = model_predict(model, probe, ["age", "signal"])
+    assert abs(old - young) < 0.03 < 0.1 < high - low, (young, old, low, high)

@@ -25,7 +25,7 @@ SORTS = ["last_order", "segment", "lifecycle", "action", "churn_risk", "days_sin
 
 
 @pytest.fixture
-def scored_period(db, monkeypatch):
+def scored_period(db, monkeypatch, model_wins):
     """600 customers of one salesperson, a never-buyer, a winning model as of T and December's snapshot."""
     monkeypatch.setattr(services, "churn_config", lambda: SMALL)
     sp = SalespersonFactory(name="王五", user=UserFactory(username="sales9", role="salesperson"))

@@ -27,11 +27,11 @@ from tests.churn.db import write_ledger
 from tests.churn.synth import short_ledger
 
 T = dt.date(2025, 12, 31)
-SMALL = ChurnConfig(min_rows=100, min_class_rows=10)
+SMALL = ChurnConfig(min_rows=100, min_class_rows=10, test_periods=2)
 
 
 @pytest.fixture
-def ledger(db, settings):
+def ledger(db, settings, model_wins):
     _, orders = short_ledger(customers=600, seed=21)
     mapping = write_ledger(orders)
     return orders, mapping

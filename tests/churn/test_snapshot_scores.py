@@ -42,7 +42,7 @@ def scored(period):
 
 
 @pytest.fixture
-def ledger(db, monkeypatch):
+def ledger(db, monkeypatch, model_wins):
     """A year of 600 customers ending with P; the small-data churn config."""
     monkeypatch.setattr(services, "churn_config", lambda: SMALL)
     start = add_months(P, -11)

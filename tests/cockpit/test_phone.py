@@ -122,3 +122,18 @@ def test_manager_screens_fit_a_phone(phone, live_server, graded, manager_user, l
                problems)
     assert page.locator("li.work-item").count() >= 1
     assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_settings_screens_fit_a_phone(phone, live_server, graded, admin_user):
+    """The admin's pages with wide tables (users, policy history, reassign, merge) scroll inside their boxes."""
+    base = live_server.url
+    page = phone("en")  # English words are the wider ones
+    login(page, base, admin_user.username)
+    problems: list[str] = []
+    for path, name in (("/settings/", "settings"), ("/settings/users/", "users"),
+                       ("/settings/users/new/", "user-new"), (f"/settings/users/{admin_user.pk}/", "user"),
+                       ("/settings/grading/", "grading"), ("/settings/grading/history/", "grading-history"),
+                       ("/settings/reassign/", "reassign"), ("/settings/merge/", "merge"), ("/coupons/", "coupons")):
+        check_page(page, f"{base}{path}", f"phone-admin-en-{name}", problems)
+    assert problems == []

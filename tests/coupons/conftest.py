@@ -74,6 +74,9 @@ def tencent(settings):
     settings.SMS_TENCENT_SECRET_ID = fake.key_id
     settings.SMS_TENCENT_SECRET_KEY = fake.secret
     settings.SMS_TENCENT_SDK_APP_ID = fake.app_id
+    # Tencent documents 6 characters per variable (the default); these campaigns put the 10-character coupon
+    # code in one variable, as an account whose templates take 12 does. test_provider_campaigns checks the 6.
+    settings.SMS_TENCENT_VARIABLE_MAX_LENGTH = 12
     settings.SMS_GATEWAY_READ_TIMEOUT = 1.0
     settings.SMS_GATEWAY_CONNECT_TIMEOUT = 1.0
     yield fake

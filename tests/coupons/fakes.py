@@ -13,11 +13,11 @@ keeps the records the query / pull APIs read. Behaviours, consumed one per send 
                 error; "invalid" its illegal-number error (Tencent: per number, see `bad_numbers`)
 """
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 import uuid
@@ -36,6 +36,7 @@ TENCENT_ERRORS = {"throttle": "LimitExceeded.PhoneNumberDailyLimit",
 class _Fake:
     key_id = "fake-key-id"
     secret = "fake-secret"
+    content_type = "application/json;charset=utf-8"
 
     def __init__(self, behaviours=None, default="ok", deliver=True):
         self.behaviours = list(behaviours or [])
@@ -58,6 +59,7 @@ class _Fake:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.fake_content_type = self.content_type
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -90,7 +92,7 @@ class _Fake:
         data = json.dumps(payload, ensure_ascii=False).encode()
         try:
             handler.send_response(status)
-            handler.send_header("Content-Type", "application/json;charset=utf-8")
+            handler.send_header("Content-Type", handler.server.fake_content_type)
             handler.send_header("Content-Length", str(len(data)))
             handler.end_headers()
             handler.wfile.write(data)
@@ -116,7 +118,11 @@ class _Fake:
 
 
 class AliyunFake(_Fake):
-    """dysmsapi 2017-05-25: SendSms, SendBatchSms, QuerySendDetails; RPC signature v1 checked."""
+    """dysmsapi 2017-05-25: SendSms, SendBatchSms, QuerySendDetails; the V3 signature (ACS3-HMAC-SHA256) checked.
+
+    The SDK sends the parameters of an RPC call in the query string (SendBatchSms: the JSON lists in a form
+    body) and signs method, path, query, the headers it lists in SignedHeaders and the SHA-256 of the body.
+    """
 
     def handle(self, handler):
         action_hint = handler.headers.get("x-acs-action", "")
@@ -124,18 +130,24 @@ class AliyunFake(_Fake):
         body = self.pre(handler, behaviour)
         if body is None:
             return
-        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        if not self.signature_ok(params):
+        path, _, query = handler.path.partition("?")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        if not self.signature_ok(handler, path, params, body):
             with self.lock:
                 self.bad_signatures += 1
-            return self.reply(handler, 400, {"Code": "SignatureDoesNotMatch", "Message": "bad signature"})
-        action = params.get("Action")
+            # Aliyun's own answer to a wrong secret (the SDK raises it as a ClientException).
+            return self.reply(handler, 400, {
+                "RequestId": "r", "HostId": "dysmsapi.aliyuncs.com", "Code": "SignatureDoesNotMatch",
+                "Message": "Specified signature does not match our calculation.",
+                "Recommend": "https://api.aliyun.com/troubleshoot?q=SignatureDoesNotMatch"})
+        params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        action = handler.headers.get("x-acs-action")
         if action == "QuerySendDetails":
             return self.reply(handler, 200, self.query(params))
         if behaviour == "500":
-            return self.reply(handler, 500, {"Code": "isp.SYSTEM_ERROR", "Message": "system error"})
+            return self.reply(handler, 500, {"Code": "isp.SYSTEM_ERROR", "Message": "system error", "RequestId": "r"})
         if behaviour in ALIYUN_ERRORS:
-            return self.reply(handler, 200, {"Code": ALIYUN_ERRORS[behaviour], "Message": behaviour})
+            return self.reply(handler, 200, {"Code": ALIYUN_ERRORS[behaviour], "Message": behaviour, "RequestId": "r"})
         if action == "SendSms":
             numbers = params["PhoneNumbers"].split(",")
             values = [json.loads(params.get("TemplateParam") or "{}")] * len(numbers)
@@ -154,12 +166,27 @@ class AliyunFake(_Fake):
                                      "sent": now.strftime("%Y-%m-%d %H:%M:%S")})
         self.post(handler, behaviour, 200, {"Code": "OK", "Message": "OK", "BizId": biz, "RequestId": "r"})
 
-    def signature_ok(self, params):
-        given = params.pop("Signature", "")
-        canonical = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted(params.items()))
-        string = "POST&%2F&" + quote(canonical, safe="")
-        expected = base64.b64encode(hmac.new((self.secret + "&").encode(), string.encode(), hashlib.sha1).digest())
-        return params.get("AccessKeyId") == self.key_id and hmac.compare_digest(given.encode(), expected)
+    def signature_ok(self, handler, path, params, body):
+        """ACS3-HMAC-SHA256 as Aliyun documents it (V3 request signature), from the request as received."""
+        match = re.fullmatch(r"ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)",
+                             handler.headers.get("Authorization", ""))
+        if not match or match.group(1) != self.key_id:
+            return False
+        signed = match.group(2).split(";")
+        required = {"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce",
+                    "x-acs-content-sha256"}
+        hashed = hashlib.sha256(body).hexdigest()
+        if not required <= set(signed) or handler.headers.get("x-acs-content-sha256") != hashed:
+            return False
+        when = dt.datetime.strptime(handler.headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        if abs((dt.datetime.now(dt.UTC) - when).total_seconds()) > 900:  # Aliyun refuses a stale request
+            return False
+        query = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(params.items()))
+        headers = "".join(f"{h}:{(handler.headers.get(h) or '').strip()}\n" for h in signed)
+        canonical = "\n".join([handler.command, path or "/", query, headers, ";".join(signed), hashed])
+        to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+        expected = hmac.new(self.secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(match.group(3), expected)
 
     def query(self, params):
         with self.lock:
@@ -182,12 +209,14 @@ class TencentFake(_Fake):
 
     key_id = "AKIDfake"
     app_id = "1400000001"
+    content_type = "application/json"  # exactly what Tencent answers (its SDK reads errors only under this type)
 
     def __init__(self, *args, bad_numbers=(), throttled_numbers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.bad_numbers = set(bad_numbers)
         self.throttled_numbers = set(throttled_numbers)
         self.drained = 0
+        self.replies: list[dict] = []  # PullSmsReplyStatus records, handed out once like Tencent does
 
     def handle(self, handler):
         action = handler.headers.get("X-TC-Action", "")
@@ -208,6 +237,10 @@ class TencentFake(_Fake):
             with self.lock:
                 batch, self.drained = self.receipts_all()[self.drained:], len(self.receipts_all())
             return self.reply(handler, 200, {"Response": {"PullSmsSendStatusSet": batch, "RequestId": "r"}})
+        if action == "PullSmsReplyStatus":
+            with self.lock:
+                batch, self.replies = self.replies, []
+            return self.reply(handler, 200, {"Response": {"PullSmsReplyStatusSet": batch, "RequestId": "r"}})
         if behaviour == "500":
             return self.reply(handler, 500, {"message": "internal"})
         if behaviour in TENCENT_ERRORS and behaviour != "invalid":
@@ -254,6 +287,13 @@ class TencentFake(_Fake):
         return {"UserReceiveTime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["at"])), "CountryCode": "86",
                 "SubscriberNumber": r["phone"][3:], "PhoneNumber": r["phone"], "SerialNo": r["serial"],
                 "ReportStatus": "SUCCESS", "Description": "用户短信送达成功", "SessionContext": r["context"]}
+
+    def reply_from(self, phone, text):
+        """A customer answers: the record PullSmsReplyStatus hands out."""
+        with self.lock:
+            self.replies.append({"SignName": "示例商贸", "CountryCode": "86", "SubscriberNumber": phone[3:],
+                                 "PhoneNumber": phone, "ReplyContent": text, "ExtendCode": "",
+                                 "ReplyTime": time.strftime("%Y-%m-%d %H:%M:%S")})
 
     def receipts(self, phone):
         with self.lock:

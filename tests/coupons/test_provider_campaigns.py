@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from coupons import tasks
+from coupons import conf, tasks
 from coupons.models import Campaign, CouponIssue
 from coupons.services import coupon_campaign_send, coupon_issue_send_batch
 from customers.models import Customer
@@ -152,3 +152,34 @@ def test_a_regional_manager_requeues_only_the_failed_messages_of_their_customers
     assert coupon_issue_requeue_failed(user=south_manager, campaign=campaign) == 1
     assert dict(CouponIssue.objects.values_list("customer__code", "status")) == {"00102": "queued",
                                                                                 "00201": "failed"}
+
+
+TENCENT_FORM = {**FORM, "name": "腾讯券", "provider": "tencent", "provider_template_id": "1234567",
+                "provider_template_text": "{1}您好，券码{2}，{3}前有效，拒收请回复R",
+                "provider_variables": '{"1": "name", "2": "code", "3": "valid_to"}'}
+
+
+def test_an_enterprise_tencent_account_takes_a_coupon_campaign_as_it_is(manager):
+    assert conf.get("SMS_TENCENT_VARIABLE_MAX_LENGTH") == 0  # enterprise accounts: no per-variable limit
+    response = manager.post("/coupons/new/", TENCENT_FORM)
+    assert response.status_code == 302 and Campaign.objects.get().provider == "tencent"
+
+
+def test_a_six_character_limit_refuses_a_code_that_would_be_cut(manager, settings):
+    settings.SMS_TENCENT_VARIABLE_MAX_LENGTH = 6  # an account whose templates take 6 characters a variable
+    response = manager.post("/coupons/new/", TENCENT_FORM)
+    assert response.status_code == 200 and not Campaign.objects.exists()
+    problems = " ".join(errors_of(response)["provider_variables"])
+    assert "2 (code) is 10 characters; the provider takes at most 6" in problems
+    assert "3 (valid_to) is 10 characters" in problems
+    assert "(name)" not in problems  # a name is cut, not refused
+
+
+def test_the_preview_shows_the_name_cut_to_the_limit_and_why_the_code_cannot_be(manager, settings):
+    settings.SMS_TENCENT_VARIABLE_MAX_LENGTH = 6
+    preview = manager.post("/coupons/template-preview/", {
+        **TENCENT_FORM, "provider_variables": '{"1": "name", "2": "code"}',
+        "provider_template_text": "{1}您好，券码{2}，拒收请回复R"}).content.decode()
+    assert "【示例商贸】示例客户名称您好，券码7KQ4M9XR2T" in preview  # the 9-character sample name, cut to 6
+    assert "at most 6 characters per variable" in preview
+    assert "2 (code) is 10 characters" in preview

@@ -114,3 +114,19 @@ def test_several_messages_each_get_their_own_result(gateway):
     results = backend(gateway.url).send_messages(msgs)
     assert [r.status for r in results] == [SENT, INVALID, SENT]
     assert [r.reference for r in results] == ["r0", "r1", "r2"]
+
+
+@pytest.mark.parametrize("code", ["502", "503"])
+@pytest.mark.parametrize(("honours_key", "status", "requests_made"), [(True, SENT, 2), (False, UNKNOWN, 1)])
+def test_the_idempotency_setting_decides_whether_a_5xx_after_the_write_is_retried(gateway, settings, code,
+                                                                                   honours_key, status, requests_made):
+    # The gateway recorded the message, then answered 502/503. Only a gateway that drops a second copy with
+    # the same Idempotency-Key (SMS_GATEWAY_IDEMPOTENT) may get it again; otherwise it stays ambiguous.
+    settings.SMS_GATEWAY_IDEMPOTENT = honours_key
+    gateway.behaviours = [code]
+    b = get_backend("coupons.sms.backends.http.SmsBackend", url=gateway.url, key="k3y", read_timeout=1.0,
+                    connect_timeout=1.0, backoff_base=0.01, backoff_cap=0.05, max_retries=3)
+    [result] = b.send_messages([MSG])
+    assert result.status == status
+    assert len(gateway.requests) == requests_made
+    assert {r["headers"]["Idempotency-Key"] for r in gateway.requests} == {MSG.reference}

@@ -161,3 +161,27 @@ def test_pulled_receipts_and_replies(tencent, tencent_campaign, five, admin_user
     assert provider_callbacks.tencent_status_apply(backend.pull("PullSmsSendStatus")) == 2
     assert statuses() == ["delivered", "delivered"]
     assert backend.pull("PullSmsSendStatus") == []  # each receipt comes once
+
+
+def test_the_periodic_pull_drains_receipts_and_replies_through_the_sdk(tencent, tencent_campaign, five, admin_user,
+                                                                        settings):
+    from coupons.services import sms_pull
+
+    settings.SMS_TENCENT_PULL = True
+    queue(admin_user, tencent_campaign, five[:2])
+    coupon_issue_send_batch()
+    tencent.reply_from(five[0].mobile, "T退订")
+    assert sms_pull() == {"receipts": 2, "replies": 1}
+    assert statuses() == ["delivered", "delivered"]
+    assert Customer.objects.get(pk=five[0].pk).sms_opt_out_at is not None
+    assert sms_pull() == {"receipts": 0, "replies": 0}  # each record comes once
+
+
+def test_a_wrong_secret_fails_tencents_signature_check_and_stops_sending(tencent, tencent_campaign, five,
+                                                                         admin_user, settings):
+    settings.SMS_TENCENT_SECRET_KEY = "not-the-secret"
+    queue(admin_user, tencent_campaign, five[:2])
+    coupon_issue_send_batch()
+    assert tencent.bad_signatures == 1 and tencent.records == []
+    assert statuses() == ["queued", "queued"]  # certainly not sent: held, not failed
+    assert SmsAlert.objects.get().code == "AuthFailure.SignatureFailure"

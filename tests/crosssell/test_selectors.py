@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from analytics.crosssell import selectors
-from analytics.crosssell.selectors import crosssell_for
+from analytics.crosssell.selectors import crosssell_for, crosssell_wins
+from analytics.models import CrossSellEval
 from customers.models import Customer
 from sales.models import Category, Order, OrderLine, Product
 from tests.crosssell.synth import ITEMS, affinity_purchases
@@ -84,11 +85,27 @@ def test_the_basket_is_cached_until_orders_change(shop, django_assert_max_num_qu
     assert len(ctx.captured_queries) > 2
 
 
-def test_crosssell_eval_beats_popularity_on_affinity_data(shop):
+def test_crosssell_eval_beats_both_baselines_on_affinity_data_and_saves_its_verdict(shop):
     out = io.StringIO()
-    call_command("crosssell_eval", "--as-of", T.isoformat(), "--level", "product", stdout=out)
-    lines = [line for line in out.getvalue().splitlines() if line.startswith("product")]
-    assert len(lines) == 2 and all(line.endswith("  beats popularity") for line in lines), out.getvalue()
+    call_command("crosssell_eval", "--as-of", T.isoformat(), "--level", "product", "--windows", "90,180",
+                 "--save", stdout=out)
+    lines = [line.split() for line in out.getvalue().splitlines() if line.startswith("product ")]
+    assert [r[1] for r in lines] == ["next_90d", "next_180d", "leave_one_out"], out.getvalue()
+    # hit / recall / MAP for similar, items, popular, segment: 12 figures, then the verdict
+    assert all(len(r) == 3 + 12 + 3 and r[-3:] == ["beats", "both", "baselines"] for r in lines), out.getvalue()
+    saved = CrossSellEval.objects.get(level="product")
+    assert saved.wins and set(saved.metrics) == {"next_90d", "next_180d", "leave_one_out"}
+    assert crosssell_wins("product") and crosssell_wins("category")  # no check saved for categories: shown
+
+
+def test_a_level_whose_check_lost_is_not_shown_on_the_profile(client, shop, book, manager_user):
+    firsts, pk = shop
+    customer = Customer.objects.get(pk=pk[f"X{int(firsts['customer_id'].iloc[0]):05d}"])
+    CrossSellEval.objects.create(as_of=T, level="category", metrics={}, wins=False)
+    client.force_login(manager_user)
+    html = client.get(f"/customers/{customer.code}/", {"part": "crosssell"}).content.decode()
+    assert html.count('data-crosssell="not-used"') == 1, html
+    assert 'data-level="product"' in html and "<tbody><tr>" in html
 
 
 @pytest.mark.django_db
@@ -97,6 +114,6 @@ def test_crosssell_eval_runs_on_the_demo():
                  stdout=io.StringIO())
     out = io.StringIO()
     call_command("crosssell_eval", "--as-of", "2025-06-30", stdout=out)
-    rows = [line.split() for line in out.getvalue().splitlines()[2:]]
-    assert [r[:2] for r in rows] == [["product", "next"], ["product", "leave_one_out"], ["category", "next"],
-                                     ["category", "leave_one_out"]]
+    rows = [line.split() for line in out.getvalue().splitlines()[2:] if not line.split()[0].endswith(":")]
+    protocols = ["next_30d", "next_60d", "next_90d", "next_180d", "leave_one_out"]
+    assert [r[:2] for r in rows] == [[lv, p] for lv in ("product", "category") for p in protocols]

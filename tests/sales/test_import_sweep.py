@@ -56,3 +56,35 @@ def test_an_unexpected_error_while_reading_fails_the_batch_with_the_reason(csv_f
     assert stored.status == "failed" and stored.finished_at is not None
     assert stored.errors[-1]["problem"] == ("unexpected error while reading, nothing was written: ValueError: "
                                             "embedded null character")
+
+
+def test_the_beat_schedule_runs_the_sweep_task():
+    from django.conf import settings
+
+    from config.celery import app
+
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "sales.tasks.import_sweep"]
+    assert len(entries) == 1
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery of <app>/tasks.py
+    assert "sales.tasks.import_sweep" in app.tasks  # the name the beat sends is a registered task
+    # At least every lease: a killed import is failed within the lease plus one sweep interval.
+    schedule = entries[0]["schedule"]
+    assert schedule.remaining_estimate(timezone.now()).total_seconds() <= 10 * 60
+
+
+def test_the_sweep_task_fails_an_expired_lease_and_a_lost_queued_job():
+    from sales.models import ImportUpload
+    from sales.tasks import import_sweep
+
+    killed = batch("running", dt.timedelta(hours=3))
+    lost = batch("queued", dt.timedelta(hours=3))
+    ImportUpload.objects.create(batch=lost, data=b"order_no\n")
+    waiting = batch("queued", dt.timedelta(minutes=1))
+    assert import_sweep.delay().get() == 2
+    killed.refresh_from_db()
+    lost.refresh_from_db()
+    assert (killed.status, lost.status, ImportBatch.objects.get(pk=waiting.pk).status) == ("failed", "failed",
+                                                                                          "queued")
+    assert killed.errors[-1]["problem"].startswith("abandoned: still running 3.0 h after it started")
+    assert lost.errors[-1]["problem"].startswith("abandoned: still queued 3.0 h after it was started; no worker")
+    assert lost.error_count == 1 and not ImportUpload.objects.exists()  # nobody will read that upload again

@@ -1,7 +1,9 @@
-"""churn_backtest [--as-of YYYY-MM-DD] [--horizon DAYS] [--save]: the churn model against days since last order.
+"""churn_backtest [--as-of YYYY-MM-DD] [--horizon DAYS] [--save]: the churn model against strong baselines.
 
-DESIGN 3.7. Prints one line per out-of-time test month-end and the mean AUC and top-10% precision of the model
-and of the plain "days since last order" ranking; --save stores the model (ChurnModel) as the monthly task does.
+§3.7 of docs/analytics.md. Prints one line per out-of-time test month-end with the AUC and top-10% precision of the
+model and of every baseline (days since last order, fewest orders, RFM, BG/NBD P(alive) and expected orders),
+then one table: mean, 95% interval across the month-ends, min-max. --save stores the model (ChurnModel) as the
+monthly task does; pages use it only where it beats every baseline on both metrics.
 """
 
 import dataclasses
@@ -11,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max
 
+from analytics.churn.baselines import BASELINES
 from analytics.churn.services import churn_config, churn_model_evaluate, churn_model_train
 from analytics.models import ChurnModel
 from analytics.periods import last_closed_period, month_end
@@ -22,8 +25,16 @@ def _f(value: float | None) -> str:
     return "   -  " if value is None else f"{value:.4f}"
 
 
+def _spread(s: dict[str, Any]) -> str:
+    """'0.8123 [0.8011, 0.8235] (0.7990-0.8301)': mean, 95% t-interval across folds, min-max."""
+    if s.get("mean") is None:
+        return "-"
+    ci = "[  -   ,   -   ]" if s.get("low") is None else f"[{s['low']:.4f}, {s['high']:.4f}]"
+    return f"{s['mean']:.4f} {ci} ({s['min']:.4f}-{s['max']:.4f})"
+
+
 class Command(BaseCommand):
-    help = "Backtest the churn-risk model against days since last order (AUC, top-10% precision); --save stores it."
+    help = "Backtest the churn-risk model against strong baselines (AUC, top-10% precision); --save stores it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: end of the last closed month)")
@@ -79,23 +90,26 @@ class Command(BaseCommand):
         w(f"churn backtest as of {as_of}: horizon {metrics['horizon_days']} days, scored customers: last order "
           f"within {metrics['population_days']} days")
         bt = metrics.get("backtest") or {}
-        w(f"{'test month-end':<15}{'train T':>8}{'train rows':>11}{'test rows':>10}{'churn':>7}"
-          f"{'model AUC':>11}{'base AUC':>10}{'model P@10%':>13}{'base P@10%':>12}")
+        names = ["model", *BASELINES]
+        w(f"{'test month-end':<15}{'train T':>8}{'train rows':>11}{'test rows':>10}{'churn':>7}  "
+          + "  ".join(f"{n[:15]:>15}" for n in names) + "   (AUC / top-10% precision)")
         for p in bt.get("periods", []):
             share = "-" if p.get("test_churn_share") is None else f"{p['test_churn_share']:.1%}"
             line = (f"{p['test_as_of']:<15}{p['train_periods']:>8}{p['train_rows']:>11}{p['test_rows']:>10}"
-                    f"{share:>7}")
+                    f"{share:>7}  ")
             if "model" in p:
-                m, b = p["model"], p["baseline"]
-                line += (f"{_f(m['auc']):>11}{_f(b['auc']):>10}{_f(m['top_precision']):>13}"
-                         f"{_f(b['top_precision']):>12}")
+                cells = [p["model"], *(p["baselines"][n] for n in BASELINES)]
+                line += "  ".join(f"{_f(c['auc'])}/{_f(c['top_precision'])}" for c in cells)
             else:
-                line += f"  skipped: {p.get('skipped', '')}"
+                line += f"skipped: {p.get('skipped', '')}"
             w(line)
-        if bt.get("model"):
-            m, b = bt["model"], bt["baseline"]
-            w(f"{'mean':<51}{_f(m['auc']):>11}{_f(b['auc']):>10}{_f(m['top_precision']):>13}"
-              f"{_f(b['top_precision']):>12}")
+        table = bt.get("table") or {}
+        if table:
+            w("")
+            w(f"{'ranking':<17}{'AUC mean [95% CI] (min-max)':<42}{'top-10% precision mean [95% CI] (min-max)':<44}")
+            for name in names:
+                w(f"{name:<17}{_spread(table[name]['auc']):<42}{_spread(table[name]['top_precision']):<44}")
+            w(f"folds: {table['model']['auc']['folds']}; best baseline (AUC): {bt.get('best_baseline', '')}")
         w(f"final model: {metrics.get('train_rows', 0)} rows over {metrics.get('train_periods', 0)} month-ends")
-        verdict = "beats" if metrics["beats_baseline"] else "does not beat"
-        w(f"the model {verdict} days since last order" + (f" ({metrics['reason']})" if metrics.get("reason") else ""))
+        verdict = "beats every baseline: used on pages" if metrics["beats_baseline"] else "is not used on pages"
+        w(f"the model {verdict}" + (f" ({metrics['reason']})" if metrics.get("reason") else ""))

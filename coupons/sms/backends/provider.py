@@ -1,9 +1,14 @@
 """The common part of the Aliyun and Tencent Cloud backends: calls, error classes, lookups (issue 19).
 
+Both backends call their provider through its official Python SDK (alibabacloud-dysmsapi20170525,
+tencentcloud-sdk-python-sms). Both SDKs send with `requests` and hide its exception inside their own; we
+read it back (:func:`network_failure`) because exactly-once depends on telling two failures apart.
+
 A backend gets the messages of one batch (one campaign: one template, one signature) and returns one
 SendResult per message. What the worker relies on:
 
-* ``NotSent`` (connect or write failed) -> every message of that call is ``defer``: certainly not sent;
+* ``NotSent`` (the connection could not be made) -> every message of that call is ``defer``: certainly not
+  sent;
 * ``AnswerLost`` (timeout or dropped connection after the request was written), a 5xx or an internal error
   -> every message of that call is ``unknown``: settled later by :meth:`lookup`, never resent blindly;
 * the provider's error codes -> ``defer`` (throttling), ``invalid`` (the number), ``blocked`` (template or
@@ -13,11 +18,13 @@ SendResult per message. What the worker relies on:
 accepted (no receipt yet) or absent (never had it: the worker resends it once).
 """
 
-import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from django.core.exceptions import ImproperlyConfigured
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from coupons import conf
 from coupons.sms import (
@@ -32,9 +39,50 @@ from coupons.sms import (
     SendResult,
     SmsMessage,
 )
-from coupons.sms.transport import Answer, AnswerLost, NotSent, exchange
 
 from .base import BaseSmsBackend
+
+
+class NotSent(Exception):  # noqa: N818 - the request never reached the provider
+    pass
+
+
+class AnswerLost(Exception):  # noqa: N818 - the request was (or may have been) written; its answer never came
+    pass
+
+
+def network_failure(exc: BaseException) -> Exception:
+    """NotSent or AnswerLost for an exception an SDK raised around a `requests` failure.
+
+    Only a failure to connect proves the provider never got the request; a read timeout, a connection dropped
+    while waiting, a half answer or anything we cannot place may have been accepted, so they are AnswerLost.
+    """
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (requests.exceptions.ConnectTimeout, NewConnectionError, ConnectTimeoutError)):
+            return NotSent(f"connection error: {current!r}")
+        if isinstance(current, requests.exceptions.ConnectionError) and current.args:
+            reason = getattr(current.args[0], "reason", None)  # urllib3's MaxRetryError names the cause
+            if isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
+                return NotSent(f"connection error: {reason!r}")
+        stack += [getattr(current, "inner_exception", None), current.__cause__, current.__context__]
+        stack += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+    return AnswerLost(f"no answer after the request was sent ({exc!r})")
+
+
+def endpoint_parts(url: str) -> tuple[str, str]:
+    """("http", "127.0.0.1:8220") from an endpoint setting; a bare host name means https."""
+    if "://" not in url:
+        return "https", url.strip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(f"an SMS endpoint must be http(s): {url}")
+    return parts.scheme, parts.netloc
 
 
 class LookupUnavailable(Exception):  # noqa: N818 - the provider's records could not be read this time
@@ -46,7 +94,6 @@ class ProviderBackend(BaseSmsBackend):
     batch_size = 1  # messages per provider call
     absent_after = 300.0  # seconds after sending before "no record" may mean "never had it"
     endpoint_setting = ""
-    default_endpoint = ""
     # Provider error codes by what they mean for us; anything else is `rejected` (not sent, not retried).
     throttled: tuple[str, ...] = ()
     invalid_number: tuple[str, ...] = ()
@@ -57,7 +104,8 @@ class ProviderBackend(BaseSmsBackend):
     def __init__(self, *args: Any, endpoint: str | None = None, connect_timeout: float | None = None,
                  read_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.endpoint = (endpoint or conf.get(self.endpoint_setting) or self.default_endpoint).rstrip("/")
+        # Empty: the SDK's own endpoint for the region. Tests point it at a local fake over http.
+        self.endpoint = str(endpoint or conf.get(self.endpoint_setting) or "")
         self.connect_timeout = float(connect_timeout or conf.get("SMS_GATEWAY_CONNECT_TIMEOUT"))
         self.read_timeout = float(read_timeout or conf.get("SMS_GATEWAY_READ_TIMEOUT"))
 
@@ -85,10 +133,6 @@ class ProviderBackend(BaseSmsBackend):
 
     def send_call(self, messages: list[SmsMessage]) -> list[SendResult]:
         raise NotImplementedError
-
-    def call(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Answer:
-        return exchange(method, url, headers, body, connect_timeout=self.connect_timeout,
-                        read_timeout=self.read_timeout)
 
     @staticmethod
     def each(messages: Sequence[SmsMessage], status: str, error: str = "", *, message_id: str = "",
@@ -123,17 +167,10 @@ class ProviderBackend(BaseSmsBackend):
         raise NotImplementedError
 
 
-def loads(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def national(number: str) -> str:
     """+8613800138000 -> 13800138000 (Aliyun's domestic form)."""
     return number[3:] if number.startswith("+86") else number.lstrip("+")
 
 
-__all__ = ["SENT", "LookupUnavailable", "ProviderBackend", "loads", "national"]
+__all__ = ["SENT", "AnswerLost", "LookupUnavailable", "NotSent", "ProviderBackend", "endpoint_parts", "national",
+           "network_failure"]

@@ -1,4 +1,4 @@
-"""Tencent Cloud SMS (API version 2021-01-11) over its documented TC3-HMAC-SHA256 signed JSON API (issue 19).
+"""Tencent Cloud SMS (API version 2021-01-11) through Tencent's official SDK (issue 19).
 
 SendSms takes up to 200 numbers that share one template, one signature and one list of variables, and answers
 a SendStatusSet with one result (SerialNo, Code) per number. A coupon message carries the customer's own code,
@@ -7,43 +7,31 @@ call. SessionContext carries our batch reference. PullSmsSendStatusByPhoneNumber
 number (settles `unknown`); PullSmsSendStatus / PullSmsReplyStatus drain receipts and replies for accounts
 without callbacks; the status and reply callbacks arrive by HTTP push (coupons.callbacks).
 
-Settings: SMS_TENCENT_SECRET_ID, SMS_TENCENT_SECRET_KEY (environment), SMS_TENCENT_SDK_APP_ID,
-SMS_TENCENT_ENDPOINT (default https://sms.tencentcloudapi.com), SMS_TENCENT_REGION (ap-guangzhou).
+The SDK (tencentcloud-sdk-python-sms on tencentcloud-sdk-python-common) signs with TC3-HMAC-SHA256 and sends
+with `requests`; built without a retryer and without the region breaker (its default), so it makes exactly
+one attempt per call. Settings: SMS_TENCENT_SECRET_ID, SMS_TENCENT_SECRET_KEY (environment),
+SMS_TENCENT_SDK_APP_ID, SMS_TENCENT_ENDPOINT (empty: the SDK's sms.tencentcloudapi.com; "http://127.0.0.1:port"
+for a local fake), SMS_TENCENT_REGION (ap-guangzhou).
 """
 
-import datetime as dt
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
+
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.sms.v20210111 import models, sms_client
 
 from coupons import conf
 from coupons.sms import ABSENT, DELIVERED, SENT, UNDELIVERED, Lookup, SendResult, SmsMessage
-from coupons.sms.transport import AnswerLost, NotSent
 
-from .provider import LookupUnavailable, ProviderBackend, loads
+from .provider import AnswerLost, LookupUnavailable, NotSent, ProviderBackend, endpoint_parts, network_failure
 
-VERSION = "2021-01-11"
-SERVICE = "sms"
-CONTENT_TYPE = "application/json; charset=utf-8"
-
-
-def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
-
-
-def authorization(*, secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int) -> str:
-    """The TC3-HMAC-SHA256 Authorization header of a POST / with a JSON body."""
-    canonical = "\n".join(["POST", "/", "", f"content-type:{CONTENT_TYPE}\nhost:{host}\n", "content-type;host",
-                           hashlib.sha256(payload).hexdigest()])
-    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
-    scope = f"{day}/{SERVICE}/tc3_request"
-    to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), day), SERVICE), "tc3_request")
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+REQUESTS = {"SendSms": models.SendSmsRequest, "PullSmsSendStatus": models.PullSmsSendStatusRequest,
+            "PullSmsReplyStatus": models.PullSmsReplyStatusRequest,
+            "PullSmsSendStatusByPhoneNumber": models.PullSmsSendStatusByPhoneNumberRequest}
 
 
 class SmsBackend(ProviderBackend):
@@ -53,7 +41,6 @@ class SmsBackend(ProviderBackend):
     # one at a time, and a crash leaves at most one message unknown instead of a whole claimed batch.
     claim_size = 1
     endpoint_setting = "SMS_TENCENT_ENDPOINT"
-    default_endpoint = "https://sms.tencentcloudapi.com"
     throttled = ("LimitExceeded.", "RequestLimitExceeded", "FailedOperation.MarketingSendTimeConstraint")
     invalid_number = ("InvalidParameterValue.IncorrectPhoneNumber", "FailedOperation.PhoneNumberInBlacklist",
                       "UnsupportedOperation.UnsupportedRegion", "FailedOperation.PhoneNumberParseFail")
@@ -69,30 +56,33 @@ class SmsBackend(ProviderBackend):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.secret_id = self.credential("SMS_TENCENT_SECRET_ID")
-        self.secret_key = self.credential("SMS_TENCENT_SECRET_KEY")
         self.app_id = self.credential("SMS_TENCENT_SDK_APP_ID")
-        self.region = str(conf.get("SMS_TENCENT_REGION"))
         self.absent_after = float(conf.get("SMS_TENCENT_ABSENT_AFTER"))
+        # One timeout for connect and read (the SDK hands `requests` a single number): the longer of ours.
+        http = HttpProfile(reqTimeout=max(self.connect_timeout, self.read_timeout))
+        if self.endpoint:
+            http.protocol, http.endpoint = endpoint_parts(self.endpoint)
+            http.scheme = http.protocol
+        self.client = sms_client.SmsClient(
+            credential.Credential(self.credential("SMS_TENCENT_SECRET_ID"), self.credential("SMS_TENCENT_SECRET_KEY")),
+            str(conf.get("SMS_TENCENT_REGION")), ClientProfile(httpProfile=http))
 
     def request(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """One signed call; the `Response` object of the answer. Raises NotSent / AnswerLost."""
-        payload = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
-        host = urlsplit(self.endpoint).netloc
-        now = int(time.time())
-        headers = {
-            "Content-Type": CONTENT_TYPE, "Host": host, "X-TC-Action": action, "X-TC-Version": VERSION,
-            "X-TC-Timestamp": str(now), "X-TC-Region": self.region,
-            "Authorization": authorization(secret_id=self.secret_id, secret_key=self.secret_key, host=host,
-                                           payload=payload, timestamp=now),
-        }
-        answer = self.call("POST", self.endpoint + "/", headers, payload)
-        response = loads(answer.body).get("Response")
-        if not isinstance(response, dict):
-            response = {"Error": {"Code": "" if answer.status < 500 else "InternalError.HTTP",
-                                  "Message": f"HTTP {answer.status}: {answer.body[:200]!r}"}}
-        response["_http"] = answer.status
-        return response
+        """One SDK call; the `Response` object as a dict, {"Error": {...}} for an error the provider answered.
+        Raises NotSent / AnswerLost."""
+        request = REQUESTS[action]()
+        request.from_json_string(json.dumps(params, ensure_ascii=False))
+        try:
+            response = getattr(self.client, action)(request)
+        except TencentCloudSDKException as exc:
+            if exc.code == "ClientNetworkError":
+                raise network_failure(exc) from exc
+            if exc.code == "ServerNetworkError":  # an HTTP status other than 200 (a 5xx from a proxy, ...)
+                return {"Error": {"Code": "InternalError.HTTP", "Message": str(exc.message)[:200]}}
+            return {"Error": {"Code": str(exc.code or ""), "Message": str(exc.message or "")}}
+        except Exception as exc:  # noqa: BLE001 - reading the body can fail past the SDK's own wrapper
+            raise network_failure(exc) from exc
+        return dict(json.loads(response.to_json_string()))
 
     def send_messages(self, messages: Any) -> list[SendResult]:
         # Messages whose variables differ cannot share a SendSms: one call per group of identical content.
@@ -114,8 +104,7 @@ class SmsBackend(ProviderBackend):
         })
         error = response.get("Error")
         if isinstance(error, dict):
-            return self.refused(messages, int(response["_http"]), str(error.get("Code") or ""),
-                                str(error.get("Message") or ""))
+            return self.refused(messages, 200, str(error.get("Code") or ""), str(error.get("Message") or ""))
         per_number = {str(s.get("PhoneNumber")): s for s in response.get("SendStatusSet") or [] if isinstance(s, dict)}
         results = []
         for m in messages:

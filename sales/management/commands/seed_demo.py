@@ -48,6 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true",
                             help="run with DEBUG off, and replace existing demo data (deletes it first)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when customers or orders exist")
+        parser.add_argument("--realism", choices=["demo", "hazard"], default="demo",
+                            help="hazard: churn from monthly hazard rates, baskets from a latent basket model "
+                                 "(data the models were not written against; issue 21)")
 
     def handle(self, *args, **opts) -> None:
         if opts["customers"] < 1 or opts["months"] < 1 or opts["seed"] < 0:
@@ -74,6 +77,7 @@ class Command(BaseCommand):
                 self.stdout.write("seed_demo: deleted the existing customers, orders, payments, visits and products")
             summary = demo_seed(
                 customers=opts["customers"], months=opts["months"], end_month=end, seed=opts["seed"],
+                realism=opts["realism"],
                 log=(lambda line: self.stdout.write("  " + line)) if opts["verbosity"] >= 2 else (lambda _: None),
             )
         # Measured after COMMIT: PostgreSQL checks the deferred foreign keys of every row there.

@@ -1,0 +1,46 @@
+"""Reads of the stored churn models for pages: the latest backtest as a table (issue 21, settings page)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from analytics.models import ChurnModel
+
+from .baselines import BASELINES
+
+SCORER_LABELS: dict[str, Any] = {
+    "model": _("churn model"),
+    "days_since_last": _("days since last order"),
+    "fewest_orders": _("fewest orders in 12 months"),
+    "rfm": _("recency x frequency (RFM)"),
+    "bgnbd": _("BG/NBD probability of being alive"),
+    "bgnbd_purchases": _("BG/NBD expected orders in the horizon"),
+}
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    name: str
+    label: Any
+    auc: dict[str, Any]
+    top_precision: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BacktestTable:
+    model: ChurnModel
+    rows: list[BacktestRow]
+    used: bool
+    reason: str
+
+
+def churn_backtest_table() -> BacktestTable | None:
+    """The newest stored model's backtest, one row per ranking (model first); None before any training."""
+    model = ChurnModel.objects.order_by("-as_of", "-trained_at", "-id").first()
+    if model is None:
+        return None
+    table = (model.metrics.get("backtest") or {}).get("table") or {}
+    rows = [BacktestRow(name=n, label=SCORER_LABELS[n], auc=table[n]["auc"], top_precision=table[n]["top_precision"])
+            for n in ("model", *BASELINES) if n in table]
+    return BacktestTable(model=model, rows=rows, used=model.beats_baseline, reason=model.metrics.get("reason", ""))
