@@ -20,7 +20,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .forms import ListedModelChoiceField
+from .forms import FastForm, ListedModelChoiceField
 
 GRADE_CHOICES = [(g, g) for g in GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -107,6 +107,7 @@ class LiveCustomerSnapshotFilter(df.FilterSet):
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
+        form = FastForm  # django-filter's documented Meta.form
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:
