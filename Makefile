@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs on PYTEST_WORKERS xdist processes (one per core here), each on its own test database and Redis
+# database (tests/conftest.py); tests sharing a session fixture or a process-wide resource share an xdist_group.
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run test lint migrate seed demo bench bench-data clean
 
@@ -51,7 +55,7 @@ run: install
 		COCKPIT_PORT=$(PORT) $(BIN)/honcho start
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

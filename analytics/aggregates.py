@@ -94,7 +94,7 @@ def order_dates_summary(as_of: dt.date) -> pd.DataFrame:
 def customers_frame(as_of: dt.date, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """customer_id, code, known_from, override grade/until, plus region/owner/visit dates for the stored rows.
 
-    DESIGN 3 "Who is covered": known_from = min(first-seen, earliest non-cancelled order of any amount).
+    docs/analytics.md §3 "Who is covered": known_from = min(first-seen, earliest non-cancelled order of any amount).
     `dates` is order_dates_summary(as_of) when the caller has it already.
     """
     if dates is None:
@@ -159,7 +159,7 @@ def first_last_frame(as_of: dt.date) -> pd.DataFrame:
 
 
 def surge_frame(as_of: dt.date, window_days: int) -> pd.DataFrame:
-    """Sales and positive-order counts of the two windows of DESIGN 3.3, per customer."""
+    """Sales and positive-order counts of the two windows of docs/analytics.md §3.3, per customer."""
     (cur_start, cur_end), (prev_start, prev_end) = surge_windows(as_of, window_days)
     cur, prev = Q(order_date__gte=cur_start), Q(order_date__lte=prev_end)
     rows = (
@@ -210,7 +210,7 @@ def receivable_events_frame(as_of: dt.date) -> pd.DataFrame:
     """Each credit customer's ledger up to T, pre-summed in SQL into at most three engine events.
 
     Receivables due before T, receivables not yet due, and payments plus credits: the engine's
-    `receivable_overdue` needs no more than that for the balance and overdue as of T (DESIGN 2).
+    `receivable_overdue` needs no more than that for the balance and overdue as of T (docs/analytics.md §2).
     """
     terms = sorted(set(Customer.objects.filter(credit_days__gt=0).values_list("credit_days", flat=True)))
     if not terms:

@@ -10,13 +10,13 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from analytics.engine.policy import PolicyError
-from analytics.filters import SnapshotFilter
+from analytics.filters import SnapshotAsRecordedFilter
 from analytics.models import CustomerSnapshot, GradingPolicy, PeriodSummary, SnapshotRun
 from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
 from analytics.services.policies import policy_set
 from analytics.summaries import period_summaries_for
+from config.api_fields import StrictCharField, StrictModelSerializer
 from customers.permissions import IsAdminRole
 
 _BUILT_FIELDS: dict[type[serializers.Serializer], dict[str, serializers.Field]] = {}
@@ -24,9 +24,9 @@ _BUILT_FIELDS: dict[type[serializers.Serializer], dict[str, serializers.Field]] 
 
 class SnapshotSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField()
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
-    region = serializers.CharField(source="region.path", default=None, allow_null=True, read_only=True)
-    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
+    customer_name = StrictCharField(source="customer.name", read_only=True)
+    region = StrictCharField(source="region.path", default=None, allow_null=True, read_only=True)
+    salesperson = StrictCharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CustomerSnapshot
@@ -63,7 +63,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = CustomerSnapshot.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = SnapshotSerializer
-    filterset_class = SnapshotFilter
+    filterset_class = SnapshotAsRecordedFilter
     ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
     ordering = ["code"]
     lookup_field = "code"
@@ -135,9 +135,10 @@ class SnapshotRunSerializer(serializers.ModelSerializer):
 
 
 class ComputeRequestSerializer(serializers.Serializer):
-    period = serializers.RegexField(r"^\d{4}-\d{2}$")
+    # The months parse_period takes (year 0 and month 00 or 13 were schema-valid 400s).
+    period = serializers.RegexField(r"^[1-9]\d{3}-(?:0[1-9]|1[0-2])$")
     policy_version = serializers.IntegerField(required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=255)
 
 
 class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -172,8 +173,12 @@ class SnapshotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(data.validated_data, status=status.HTTP_202_ACCEPTED)
 
 
-class PolicySerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True, read_only=True)
+class PolicySerializer(StrictModelSerializer):
+    # An object, as the policy service requires (a JSON number was a schema-valid 400). DRF's serializer metaclass
+    # pops declared fields off the class, so this never shadows Serializer.data; the stubs see a clash.
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="the policy file (DESIGN 4): every section optional, unknown keys refused")
+    created_by = StrictCharField(source="created_by.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = GradingPolicy
@@ -201,9 +206,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def create(self, request: Request) -> Response:
         data = PolicySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            row = policy_set(data=data.validated_data["data"], user=request.user,
-                             comment=data.validated_data.get("comment", ""))
-        except PolicyError as exc:
-            return Response({"data": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        # A PolicyError answers 400 {"data": [problems]} (config/api_errors.py).
+        row = policy_set(data=data.validated_data["data"], user=request.user,
+                         comment=data.validated_data.get("comment", ""))
         return Response(PolicySerializer(row).data, status=status.HTTP_201_CREATED)

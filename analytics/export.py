@@ -53,7 +53,8 @@ def cell(value: Any) -> str:
 
 
 def churn_risk_cell(value: float | None) -> float | None:
-    """DESIGN 3.7: the churn probability 0..1 to 4 decimals; blank where no winning model scored the customer."""
+    """docs/analytics.md §3.7: the churn probability 0..1 to 4 decimals; blank where no winning model scored the
+    customer."""
     return None if value is None else round(min(1.0, max(0.0, float(value))), 4)
 
 

@@ -1,8 +1,8 @@
 """Grade labels in the user's language.
 
-A policy stores its labels as typed (the engine's defaults are Chinese, DESIGN 3.1). A label still at its default is
-shown in the user's language; a label an admin typed is their own wording and is shown as typed, in every language.
-Lives in analytics so that the grading preview and the cockpit's pages say the same words.
+A policy stores its labels as typed (the engine's defaults are Chinese, docs/analytics.md §3.1). A label still at its
+default is shown in the user's language; a label an admin typed is their own wording and is shown as typed, in every
+language. Lives in analytics so that the grading preview and the cockpit's pages say the same words.
 """
 
 from collections.abc import Mapping

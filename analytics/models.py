@@ -1,4 +1,4 @@
-"""Grading policies and the monthly snapshot tables the cockpit reads (DESIGN 3 "What a snapshot keeps")."""
+"""Grading policies and the monthly snapshot tables the cockpit reads (docs/analytics.md §3 "What a snapshot keeps")."""
 
 from typing import Any
 
@@ -282,7 +282,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class ChurnModel(models.Model):
-    """A churn-risk model trained on the distributor's own history, with its backtest (DESIGN 3.7)."""
+    """A churn-risk model trained on the distributor's own history, with its backtest (docs/analytics.md §3.7)."""
 
     trained_at = models.DateTimeField(auto_now_add=True)
     as_of = models.DateField(help_text=_("the last date whose information the model may use"))

@@ -146,7 +146,7 @@ def _swap(cursor, period: dt.date, items: list[Definition]) -> None:
         cursor.execute(f'ALTER TABLE "{PARENT}" ATTACH PARTITION "{name}" FOR VALUES IN ({_bound(period)})')
         cursor.execute(PG_BUMP_PERIOD, [period])  # DDL fires no trigger: the period's version moves here
     except OperationalError as exc:
-        if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         raise SwapWaitTimeout(f"the snapshot of {period:%Y-%m} was computed but not swapped in: readers held the "
                               f"snapshot rows for more than {SWAP_WAIT_SECONDS} s; it will be tried again") from exc

@@ -15,7 +15,8 @@ def latest_period() -> dt.date | None:
 
 
 def scored_rows(period: dt.date) -> QuerySet[CustomerSnapshot]:
-    """Every row of `period` the churn model scored (churn_risk filled from the winning model; DESIGN 3.7)."""
+    """Every row of `period` the churn model scored (churn_risk filled from the winning model; docs/analytics.md
+    §3.7)."""
     return CustomerSnapshot.objects.filter(period=period, churn_risk__isnull=False)
 
 

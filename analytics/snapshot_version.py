@@ -98,8 +98,17 @@ def bumped_once(period: dt.date) -> Iterator[None]:
             for sql in SQLITE_UNINSTALL:
                 cursor.execute(sql)
         yield
+        version_bump(period)
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {LOCKS} (period, version) VALUES (%s, 1) "
-                           "ON CONFLICT (period) DO UPDATE SET version = version + 1", [period])
             for sql in SQLITE_INSTALL:
                 cursor.execute(sql)
+
+
+def version_bump(period: dt.date) -> int:
+    """Move `period`'s version by one (creating its lock row if need be); returns the new version."""
+    sql = PG_BUMP_PERIOD if connection.vendor == "postgresql" else (
+        f"INSERT INTO {LOCKS} (period, version) VALUES (%s, 1) "
+        "ON CONFLICT (period) DO UPDATE SET version = version + 1")
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING version", [period])
+        return int(cursor.fetchone()[0])

@@ -3,8 +3,8 @@ user's customers (issue 17 item 1: the API served a regional manager the company
 
 A stored PeriodSummary is written once per closed period over every customer. Anyone who does not see every
 customer gets the same shape recomputed in SQL from their snapshot rows of the period (a handful of GROUP BY
-queries for a whole page of periods, whatever the number of rows), with the control figures (DESIGN 3.5) run by
-the engine over their own monthly totals.
+queries for a whole page of periods, whatever the number of rows), with the control figures (docs/analytics.md §3.5) run
+by the engine over their own monthly totals.
 """
 
 import copy
@@ -72,7 +72,8 @@ def _breakdowns(qs: QuerySet[CustomerSnapshot], data: dict[dt.date, dict[str, An
 
 
 def _control(user: Any, rows: list[PeriodSummary], data: dict[dt.date, dict[str, Any]]) -> None:
-    """DESIGN 3.5 of the user's customers: their monthly totals through the engine, under each period's policy."""
+    """docs/analytics.md §3.5 of the user's customers: their monthly totals through the engine, under each period's
+    policy."""
     first, last = add_months(min(r.period for r in rows), -(HISTORY_MONTHS - 1)), max(r.period for r in rows)
     months = list(
         scoped(CustomerSnapshot.objects.filter(period__gte=first, period__lte=last), user=user).order_by()

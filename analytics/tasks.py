@@ -16,7 +16,8 @@ from analytics.periods import fmt, last_closed_period, parse_period
 
 TRANSIENT = (OperationalError, InterfaceError)
 FILL_KIND = "period_fill"
-CHURN_TRAIN_KIND = "churn_train"  # a fresh install's first model (analytics.services.first_fill)
+CHURN_TRAIN_KIND = "churn_train"  # a fresh install's first model (analytics.services.first_fill), or from a page
+CHURN_TRAIN_STEPS = 2  # its progress: the backtest and fit, then the rescore (analytics.churn.tasks.churn_train_job)
 # Which task runs a BackgroundJob of each kind: the job sweep enqueues it again when the job's worker went away.
 JOB_TASKS = {
     "policy_recompute": "analytics.tuning.tasks.recompute_months",

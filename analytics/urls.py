@@ -1,20 +1,15 @@
-"""/settings/grading/...: the grading policy editor (issue 6); admins only."""
+"""/settings/jobs/, /settings/first-fill/: analytics' background work as the pages watch it."""
 
 from django.urls import URLPattern, URLResolver, path
 
 from analytics import views as analytics_views
-from analytics.tuning import views
+from analytics.tuning import views as tuning_views
 
-app_name = "settings_grading"
+app_name = "analytics"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("grading/", views.grading, name="grading"),
-    path("grading/preview/", views.preview, name="preview"),
-    path("grading/history/", views.history, name="history"),
-    path("grading/history/<int:version>/restore/", views.restore, name="restore"),
-    path("grading/recompute/", views.recompute, name="recompute"),
-    path("grading/recompute/form/", views.recompute_form, name="recompute_form"),
-    path("jobs/<int:pk>/", views.job, name="job"),
+    # A recompute job's progress (admins; the grading editor polls it).
+    path("jobs/<int:pk>/", tuning_views.job, name="job"),
     # Any signed-in user: the pages' notice while a fresh install computes its months (templates/_first_fill.html).
     path("first-fill/", analytics_views.first_fill, name="first_fill"),
 ]

@@ -242,6 +242,9 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         if snap.get("backfill_s") is not None:
             rows.append((f"backfill, {MONTHS} months", f"{snap['backfill_s']:.1f} s", "<= 300 s",
                          verdict(snap["backfill_s"], 300, at_most=True), ld))
+    for name in ("sqlite", "fanout"):  # bench/sqlite.py, bench/fanout.py
+        if results.get(name):
+            rows += __import__(name).table_rows(results[name])
     pages = results.get("pages")
     if pages:
         for name, r in pages["pages"].items():
@@ -270,7 +273,7 @@ def print_table(rows: list[tuple[str, str, str, str, str]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["data", "all"])
-    parser.add_argument("--skip", default="", help="comma-separated: import, snapshot, backfill, pages")
+    parser.add_argument("--skip", default="", help="comma-separated: import, snapshot, backfill, sqlite, fanout, pages")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--xlsx-lines", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
@@ -292,6 +295,10 @@ def main() -> int:
         psql("VACUUM ANALYZE analytics_customersnapshot", DB)  # the snapshot just rewrote a month's rows
         # ... and the backfill 24 months of them: write their dirty pages out now, not during the page test
         psql("CHECKPOINT", DB)
+    if "sqlite" not in skip:
+        results["sqlite"] = __import__("sqlite").bench_sqlite()  # bench/sqlite.py
+    if "fanout" not in skip:
+        results["fanout"] = __import__("fanout").bench_fanout()  # bench/fanout.py
     if "pages" not in skip:
         results["pages"] = bench_pages(args.clients, args.requests)
     results["load_end"] = os.getloadavg()

@@ -20,7 +20,7 @@ from customers.models import Region, Salesperson
 from customers.selectors import regions_visible, salespeople_visible
 
 from . import labels
-from .forms import ListedModelChoiceField
+from .forms import FastForm, ListedModelChoiceField
 
 GRADE_CHOICES = [(g, g) for g in GRADES]
 FLAG_CHOICES = list(labels.FLAG_TEXT.items())
@@ -43,7 +43,10 @@ class PickerFilter(df.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
-class SnapshotFilter(df.FilterSet):
+class LiveCustomerSnapshotFilter(df.FilterSet):
+    """The list's filters of a period's snapshot rows; region, salesperson, search, visit and coupon dates test the
+    customer as it is now (the API's analytics.filters.SnapshotAsRecordedFilter tests the row's own)."""
+
     q = df.CharFilter(method="search", label=_("Search name, code, contact or phone"),
                       widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     # distinct=False: a test of the row's own column cannot duplicate a row (no SELECT DISTINCT sort).
@@ -104,6 +107,7 @@ class SnapshotFilter(df.FilterSet):
     class Meta:
         model = CustomerSnapshot
         fields: list[str] = []
+        form = FastForm  # django-filter's documented Meta.form
 
     def __init__(self, data: Any = None, queryset: QuerySet[CustomerSnapshot] | None = None, *, user: Any,
                  **kwargs: Any) -> None:

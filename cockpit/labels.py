@@ -68,7 +68,8 @@ METRIC_TEXT = {
 
 
 def grade_labels() -> dict[str, str]:
-    """Grade labels of the active policy (DESIGN 3.1: configurable, 核心客户 ... by default); defaults translated."""
+    """Grade labels of the active policy (docs/analytics.md §3.1: configurable, 核心客户 ... by default); defaults
+    translated."""
     return grade_label_text(policy_active().data.get("labels") or {})
 
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path("settings/health/", pipeline_health, name="pipeline_health"),
     path("settings/churn-backtest/", churn_backtest_card, name="churn_backtest_card"),
     path("coupons/", include("coupons.urls")),
+    path("settings/grading/", include("analytics.tuning.urls")),
     path("settings/", include("analytics.urls")),
     path("settings/", include("customers.urls")),
     path("worklist/", include("analytics.worklist_urls")),

@@ -23,10 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_fields import StrictCharField, StrictModelSerializer
 from customers.roles import is_manager_or_admin, user_role
 
 from . import conf, selectors, services
-from .messages import CouponError
 from .models import Campaign, CouponIssue
 from .selection import selection_resolve
 
@@ -37,9 +37,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 # ---- serializers ------------------------------------------------------------------------------------------
-class CampaignSerializer(serializers.ModelSerializer):
-    value_display = serializers.CharField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None, allow_null=True)
+class CampaignSerializer(StrictModelSerializer):
+    value_display = StrictCharField(read_only=True)
+    created_by = StrictCharField(source="created_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -60,8 +60,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class SkipSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField(allow_blank=True)
+    code = StrictCharField()
+    name = StrictCharField(allow_blank=True)
     reason = serializers.ChoiceField(choices=sorted(services.SKIP_REASONS))
     reason_label = serializers.SerializerMethodField()
 
@@ -70,10 +70,10 @@ class SkipSerializer(serializers.Serializer):
 
 
 class SendInputSerializer(serializers.Serializer):
-    codes = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+    codes = serializers.ListField(child=StrictCharField(max_length=32), required=False, default=list,
                                   max_length=5000)
     all = serializers.BooleanField(required=False, default=False, help_text="every customer matching `filters`")
-    filters = serializers.DictField(child=serializers.CharField(), required=False, default=dict,
+    filters = serializers.DictField(child=StrictCharField(), required=False, default=dict,
                                     help_text="the customer list's filters (with all=true)")
 
 
@@ -85,14 +85,14 @@ class SendReportSerializer(serializers.Serializer):
     skipped = SkipSerializer(many=True)
     scheduled_for = serializers.DateTimeField(allow_null=True)
     replayed = serializers.BooleanField()
-    at_cap = serializers.ListField(child=serializers.CharField(), help_text=(
+    at_cap = serializers.ListField(child=StrictCharField(), help_text=(
         "customers whose number reaches the daily cap with this message: if another send reaches the number "
         "first, this message is skipped at send time"))
 
 
 class PreviewSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    encoding = serializers.CharField(source="segments.encoding")
+    message = StrictCharField()
+    encoding = StrictCharField(source="segments.encoding")
     length = serializers.IntegerField(source="segments.length")
     segments = serializers.IntegerField(source="segments.count")
     recipients = serializers.IntegerField()
@@ -101,8 +101,8 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class CouponIssueSerializer(serializers.ModelSerializer):
-    customer_code = serializers.CharField(source="customer.code", read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_code = StrictCharField(source="customer.code", read_only=True)
+    customer_name = StrictCharField(source="customer.name", read_only=True)
 
     class Meta:
         model = CouponIssue
@@ -113,18 +113,18 @@ class CouponIssueSerializer(serializers.ModelSerializer):
 
 
 class ReceiptSerializer(serializers.Serializer):
-    message_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
-    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    message_id = StrictCharField(required=False, allow_blank=True, default="", max_length=64)
+    reference = StrictCharField(required=False, allow_blank=True, default="", max_length=64)
     status = serializers.ChoiceField(choices=sorted(services.callbacks.RECEIPT_STATUSES))
     delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    error = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    error = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ReplySerializer(serializers.Serializer):
-    mobile = serializers.CharField(max_length=32)
-    text = serializers.CharField(allow_blank=True, max_length=1000)
+    mobile = StrictCharField(max_length=32)
+    text = StrictCharField(allow_blank=True, max_length=1000)
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    reply_id = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+    reply_id = StrictCharField(required=False, allow_null=True, default=None, max_length=64)
 
 
 # ---- permissions ------------------------------------------------------------------------------------------
@@ -201,13 +201,9 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         if not key:
             raise ValidationError({"Idempotency-Key": "this header is required"})
         customers, selection = self._selection(request)
-        try:
-            report = services.coupon_campaign_send(user=request.user, campaign=campaign, customers_qs=customers,
-                                                   idempotency_key=key, selection=selection)
-        except CouponError as exc:
-            if "different send" in str(exc):
-                return Response({"detail": str(exc)}, status=422)
-            raise ValidationError({"detail": str(exc)}) from exc
+        # A CouponError (a key reused for a different send: 422) is answered by config/api_errors.py.
+        report = services.coupon_campaign_send(user=request.user, campaign=campaign, customers_qs=customers,
+                                               idempotency_key=key, selection=selection)
         body = SendReportSerializer({**report.as_dict(), "replayed": report.replayed}).data
         headers = {"Idempotent-Replayed": "true"} if report.replayed else {}
         return Response(body, status=200 if report.replayed else 201, headers=headers)
@@ -278,8 +274,8 @@ class SmsReplyApi(_CallbackApi):
     @extend_schema(
         request=ReplySerializer, auth=[],
         parameters=[OpenApiParameter("X-Callback-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
-        responses=inline_serializer("ReplyResult", {"action": serializers.CharField(),
-                                                    "customers": serializers.ListField(child=serializers.CharField())}),
+        responses=inline_serializer("ReplyResult", {"action": StrictCharField(),
+                                                    "customers": serializers.ListField(child=StrictCharField())}),
     )
     def post(self, request: Request) -> Response:
         data = ReplySerializer(data=request.data)
@@ -326,11 +322,9 @@ class ProviderCallbackApi(APIView):
 
 
 def _domain(func: Any, **kwargs: Any) -> Any:
-    """Call a service, turning its domain errors into DRF's 400 / 403."""
+    """Call a service, turning Django's errors into DRF's 400 / 403 (its CouponError: config/api_errors.py)."""
     try:
         return func(**kwargs)
-    except CouponError as exc:
-        raise ValidationError({"detail": str(exc)}) from exc
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
     except DjangoValidationError as exc:

@@ -5,6 +5,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from config.exceptions import DomainError
+
 from . import conf
 from .sms.segments import Segments, segment_count
 
@@ -12,8 +14,8 @@ VARIABLES = ("name", "code", "value", "valid_to", "company")
 SAMPLE_NAME = "示例客户名称十个字"  # a long-ish shop name, for the length check of a template
 
 
-class CouponError(Exception):
-    """A domain error with a message a user can read (the caller turns it into a 400 or a form error)."""
+class CouponError(DomainError):
+    """A send or campaign change the coupons services refuse, with a message a user can read."""
 
 
 def template_errors(template: str) -> list[str]:

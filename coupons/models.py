@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.money import format_yuan
 from customers.models import Customer
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -69,7 +70,8 @@ class Campaign(models.Model):
         if self.kind == self.Kind.DISCOUNT:
             tenths = ((Decimal(100) - self.value) / Decimal(10)).normalize()
             return f"{tenths:f}折"
-        return f"¥{self.value.normalize():f}"
+        exponent = int(self.value.normalize().as_tuple().exponent)
+        return format_yuan(self.value, places=max(0, -exponent))  # ¥20, ¥20.5: no cents the offer does not have
 
     @property
     def value_number(self) -> str:

@@ -2,11 +2,13 @@
 
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
+
+from config.api_fields import StrictCharField, StrictModelSerializer
 
 from .models import Customer, Visit
 from .selectors import customer_get, customer_list, scoped
-from .services import VisitError, visit_log
+from .services import visit_log
 
 
 class CustomerFilter(filters.FilterSet):
@@ -27,8 +29,8 @@ class CustomerFilter(filters.FilterSet):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="region.path", default=None, allow_null=True, read_only=True)
-    salesperson = serializers.CharField(source="owner.name", default=None, allow_null=True, read_only=True)
+    region = StrictCharField(source="region.path", default=None, allow_null=True, read_only=True)
+    salesperson = StrictCharField(source="owner.name", default=None, allow_null=True, read_only=True)
     sms_opt_out = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -54,12 +56,12 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
         return customer_list(user=self.request.user)
 
 
-class VisitSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.code")
-    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
+class VisitSerializer(StrictModelSerializer):
+    customer = StrictCharField(source="customer.code")
+    salesperson = StrictCharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
     # The caller when logged through the API; the importing user (or null) for imported visits.
-    logged_by = serializers.CharField(source="logged_by.username", default=None, allow_null=True, read_only=True)
-    note = serializers.CharField(trim_whitespace=True, help_text="The outcome: what was said, agreed or ordered.")
+    logged_by = StrictCharField(source="logged_by.username", default=None, allow_null=True, read_only=True)
+    note = StrictCharField(trim_whitespace=True, help_text="The outcome: what was said, agreed or ordered.")
 
     class Meta:
         model = Visit
@@ -68,7 +70,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Visits of the caller's customers; logging one for a customer outside the caller's scope is a 404-like 400."""
+    """Visits of the caller's customers; logging one for a customer outside the caller's scope is a 404."""
 
     queryset = Visit.objects.none()
     serializer_class = VisitSerializer
@@ -83,11 +85,9 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         data = serializer.validated_data
         customer = customer_get(user=self.request.user, code=data["customer"]["code"])
         if customer is None:
-            raise ValidationError({"customer": ["no such customer"]})
-        try:
-            serializer.instance = visit_log(
-                customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
-                note=data["note"], next_date=data.get("next_date"),
-            )
-        except VisitError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise NotFound(f"no such customer: {data['customer']['code']}")
+        # A VisitError is a DomainError: config.api_errors answers it as a 400 naming its field.
+        serializer.instance = visit_log(
+            customer=customer, user=self.request.user, date=data["date"], kind=data.get("kind", "onsite"),
+            note=data["note"], next_date=data.get("next_date"),
+        )

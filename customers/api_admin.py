@@ -7,14 +7,18 @@ merges, users and tokens: admins. Every write goes through `customers.services_a
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import RegexValidator
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from config.api_fields import StrictCharField
 
 from .forms import reassign_targets
 from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
@@ -22,7 +26,6 @@ from .permissions import IsAdminRole, IsManagerOrAdminRole
 from .roles import COMPANY_WIDE, MANAGER, ROLES
 from .selectors import customer_get, customer_list, salespeople_visible
 from .services_admin import (
-    AdminError,
     customer_override_clear,
     customer_override_set,
     customers_merge,
@@ -37,24 +40,19 @@ from .services_admin import (
     user_token_revoke,
 )
 
-
-def _invalid(exc: AdminError) -> ValidationError:
-    return ValidationError({exc.field or "non_field_errors": [exc.message]})
-
-
 # Overrides ------------------------------------------------------------------------------------------------------
 
 class OverrideInputSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=GRADES)
-    reason = serializers.CharField(max_length=255)
+    reason = StrictCharField(max_length=255)
     until = serializers.DateField(help_text="last day the override holds (inclusive); not in the past")
 
 
 class OverrideSerializer(serializers.ModelSerializer):
     grade = serializers.ChoiceField(source="override_grade", choices=GRADES, read_only=True)
-    reason = serializers.CharField(source="override_reason", read_only=True)
+    reason = StrictCharField(source="override_reason", read_only=True)
     until = serializers.DateField(source="override_until", read_only=True, allow_null=True)
-    by = serializers.CharField(source="override_by.username", default=None, read_only=True, allow_null=True)
+    by = StrictCharField(source="override_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
@@ -90,10 +88,7 @@ class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
         customer = self.get_object()
         data = OverrideInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            customer_override_set(customer=customer, by=request.user, **data.validated_data)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        customer_override_set(customer=customer, by=request.user, **data.validated_data)
         return Response(OverrideSerializer(customer).data)
 
     def destroy(self, request: Request, code: str) -> Response:
@@ -104,18 +99,18 @@ class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
 # Reassignment ---------------------------------------------------------------------------------------------------
 
 class ReassignSerializer(serializers.Serializer):
-    customers = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+    customers = serializers.ListField(child=StrictCharField(max_length=32), required=False, default=list,
                                       help_text="customer codes to move")
-    from_salesperson = serializers.CharField(required=False, allow_blank=True, default="",
+    from_salesperson = StrictCharField(required=False, allow_blank=True, default="",
                                              help_text="move every customer of this salesperson (name)")
-    to_salesperson = serializers.CharField(help_text="the salesperson (name) who takes them")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    to_salesperson = StrictCharField(help_text="the salesperson (name) who takes them")
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=255)
 
 
 class ReassignResultSerializer(serializers.Serializer):
     moved = serializers.IntegerField()
-    customers = serializers.ListField(child=serializers.CharField())
-    to_salesperson = serializers.CharField()
+    customers = serializers.ListField(child=StrictCharField())
+    to_salesperson = StrictCharField()
 
 
 class ReassignmentViewSet(viewsets.GenericViewSet):
@@ -132,7 +127,7 @@ class ReassignmentViewSet(viewsets.GenericViewSet):
         v, user = data.validated_data, request.user
         to = reassign_targets(user).filter(name=v["to_salesperson"]).first()
         if to is None:
-            raise ValidationError({"to_salesperson": ["no such active salesperson"]})
+            raise NotFound(f"no such active salesperson: {v['to_salesperson']}")
         chosen: dict[int, Customer] = {}
         for code in dict.fromkeys(v["customers"]):
             customer = customer_get(user=user, code=code)
@@ -142,14 +137,11 @@ class ReassignmentViewSet(viewsets.GenericViewSet):
         if v["from_salesperson"]:
             source = salespeople_visible(user=user).filter(name=v["from_salesperson"]).first()
             if source is None:
-                raise ValidationError({"from_salesperson": ["no such salesperson"]})
+                raise NotFound(f"no such salesperson: {v['from_salesperson']}")
             chosen.update((c.pk, c) for c in salesperson_customers(salesperson=source, user=user))
         if not chosen:
             raise ValidationError({"customers": ["give customer codes or from_salesperson"]})
-        try:
-            moved = customers_reassign(customers=list(chosen.values()), to=to, by=user, reason=v["reason"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        moved = customers_reassign(customers=list(chosen.values()), to=to, by=user, reason=v["reason"])
         codes = sorted(c.code for c in chosen.values())
         return Response({"moved": moved, "customers": codes, "to_salesperson": to.name})
 
@@ -157,18 +149,18 @@ class ReassignmentViewSet(viewsets.GenericViewSet):
 # Merges ---------------------------------------------------------------------------------------------------------
 
 class MergeSerializer(serializers.Serializer):
-    survivor = serializers.CharField(max_length=32, help_text="code of the customer that stays")
-    merged = serializers.CharField(max_length=32, help_text="code of the duplicate folded into it")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    survivor = StrictCharField(max_length=32, help_text="code of the customer that stays")
+    merged = StrictCharField(max_length=32, help_text="code of the duplicate folded into it")
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=255)
 
 
 class MergeReportSerializer(serializers.Serializer):
-    survivor = serializers.CharField()
-    merged = serializers.CharField()
+    survivor = StrictCharField()
+    merged = StrictCharField()
     moved = serializers.DictField(child=serializers.IntegerField())
     deleted = serializers.DictField(child=serializers.IntegerField())
     coupon_conflicts = serializers.ListField(child=serializers.DictField())
-    stale_periods = serializers.ListField(child=serializers.CharField())
+    stale_periods = serializers.ListField(child=StrictCharField())
 
 
 class CustomerMergeViewSet(viewsets.GenericViewSet):
@@ -187,10 +179,7 @@ class CustomerMergeViewSet(viewsets.GenericViewSet):
             user=request.user, code=v["merged"])
         if survivor is None or merged is None:
             raise Http404("no such customer")
-        try:
-            report = customers_merge(survivor=survivor, merged=merged, by=request.user, reason=v["reason"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        report = customers_merge(survivor=survivor, merged=merged, by=request.user, reason=v["reason"])
         return Response(MergeReportSerializer(report).data)
 
 
@@ -204,9 +193,9 @@ class UserSerializer(serializers.ModelSerializer):
     regions = serializers.SerializerMethodField()
     company_wide = serializers.SerializerMethodField(
         help_text="a manager who sees every customer (else their regions')")
-    salesperson = serializers.CharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
+    salesperson = StrictCharField(source="salesperson.name", default=None, allow_null=True, read_only=True)
     has_token = serializers.SerializerMethodField()
-    email = serializers.CharField(read_only=True, help_text="an e-mail address, or blank")  # blank is not an email
+    email = StrictCharField(read_only=True, help_text="an e-mail address, or blank")  # blank is not an email
 
     class Meta:
         model = get_user_model()
@@ -230,48 +219,54 @@ class UserSerializer(serializers.ModelSerializer):
         return bool(obj.api_tokens.all())
 
 
+# What AUTH_PASSWORD_VALIDATORS refuse that a schema can say: under 8 characters, or digits only. (Too common or
+# too like the username it cannot say; those stay a 400.)
+PASSWORD_RULES: dict[str, Any] = {"min_length": 8, "trim_whitespace": False,
+                                  "validators": [RegexValidator(r"\A[^\x00]*[^\d\x00][^\x00]*\Z")]}
+
+
 class UserWriteSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False, allow_blank=True)
-    regions = serializers.ListField(child=serializers.CharField(), required=False,
+    regions = serializers.ListField(child=StrictCharField(), required=False,
                                     help_text="region paths for a regional manager, e.g. 广东/广州")
     company_wide = serializers.BooleanField(
         required=False, help_text="a manager who sees every customer; a manager with no region and not company-wide "
                                   "sees nothing")
-    salesperson_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    salesperson_name = StrictCharField(max_length=64, required=False, allow_blank=True)
 
     def validate_regions(self, value: list[str]) -> list[Region]:
         found = {r.path: r for r in Region.objects.filter(path__in=value)}
         missing = [p for p in value if p not in found]
-        if missing:
-            raise serializers.ValidationError(f"no such region: {', '.join(missing)}")
+        if missing:  # a well-formed path naming no region: not found, like an unknown customer or salesperson
+            raise NotFound(f"no such region: {', '.join(missing)}")
         return [found[p] for p in value]
 
 
 class UserCreateSerializer(UserWriteSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    password = StrictCharField(write_only=True, style={"input_type": "password"}, **PASSWORD_RULES)
 
 
 class PasswordSerializer(serializers.Serializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = StrictCharField(write_only=True, style={"input_type": "password"}, **PASSWORD_RULES)
 
 
 class TokenSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="shown once: store it now")
+    key = StrictCharField(help_text="shown once: store it now")
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=64, required=False, allow_blank=True,
+    name = StrictCharField(max_length=64, required=False, allow_blank=True,
                                  help_text="what the key is for, e.g. the ERP's nightly export")
     days = serializers.IntegerField(min_value=1, max_value=3650, required=False, default=365,
                                     help_text="the key expires after this many days")
 
 
 class DeactivateSerializer(serializers.Serializer):
-    reassign_to = serializers.CharField(required=False, allow_blank=True, default="",
+    reassign_to = StrictCharField(required=False, allow_blank=True, default="",
                                         help_text="salesperson (name) who takes the customers")
 
 
@@ -297,14 +292,11 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
-                               first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
-                               email=v.get("email", ""), regions=v.get("regions", []),
-                               salesperson_name=v.get("salesperson_name", ""), by=request.user,
-                               company_wide=v.get("company_wide", False))
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        user = user_create(username=v["username"], password=v["password"], role=v.get("role", ""),
+                           first_name=v.get("first_name", ""), last_name=v.get("last_name", ""),
+                           email=v.get("email", ""), regions=v.get("regions", []),
+                           salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                           company_wide=v.get("company_wide", False))
         return Response(self._fresh(user), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UserWriteSerializer, responses=UserSerializer)
@@ -320,12 +312,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if "role" in v or "regions" in v or "salesperson_name" in v or "company_wide" in v:
             current = UserSerializer().get_role(user) or ""
             regions = v.get("regions", [m.region for m in ManagerRegion.objects.filter(user=user)])
-            try:
-                user_role_set(user=user, role=v.get("role", current), regions=regions,
-                              salesperson_name=v.get("salesperson_name", ""), by=request.user,
-                              company_wide=v.get("company_wide"))
-            except AdminError as exc:
-                raise _invalid(exc) from exc
+            user_role_set(user=user, role=v.get("role", current), regions=regions,
+                          salesperson_name=v.get("salesperson_name", ""), by=request.user,
+                          company_wide=v.get("company_wide"))
         return Response(self._fresh(user))
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
@@ -333,10 +322,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def password(self, request: Request, pk: str) -> Response:
         data = PasswordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user_password_set(user=self.get_object(), password=data.validated_data["password"], by=request.user)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        user_password_set(user=self.get_object(), password=data.validated_data["password"], by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(methods=["POST"], request=TokenRequestSerializer, responses={201: TokenSerializer})
@@ -352,11 +338,8 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response(status=status.HTTP_204_NO_CONTENT)
         asked = TokenRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
-        try:
-            key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
-                                    days=asked.validated_data["days"])
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        key = user_token_create(user=user, by=request.user, name=asked.validated_data.get("name", ""),
+                                days=asked.validated_data["days"])
         response = Response({"key": key}, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response
@@ -371,15 +354,12 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         name = data.validated_data["reassign_to"]
         to = Salesperson.objects.filter(name=name, user__is_active=True).first() if name else None
         if name and to is None:
-            raise ValidationError({"reassign_to": ["no such active salesperson"]})
+            raise NotFound(f"no such active salesperson: {name}")
         salesperson = Salesperson.objects.filter(user=user).first()
-        try:
-            if salesperson is not None:
-                salesperson_deactivate(salesperson=salesperson, reassign_to=to, by=request.user)
-            else:
-                user_set_active(user=user, active=False, by=request.user)
-        except AdminError as exc:
-            raise _invalid(exc) from exc
+        if salesperson is not None:
+            salesperson_deactivate(salesperson=salesperson, reassign_to=to, by=request.user)
+        else:
+            user_set_active(user=user, active=False, by=request.user)
         return Response(self._fresh(user))
 
     @extend_schema(request=None, responses=UserSerializer)

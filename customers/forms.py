@@ -179,3 +179,16 @@ class MergeForm(AdminErrorMixin, forms.Form):
     survivor = forms.CharField(label=_("Keep this customer (code)"), max_length=32)
     merged = forms.CharField(label=_("Merge this duplicate into it (code)"), max_length=32)
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class TokenForm(forms.Form):
+    """Name and term of a new API key (issue 17 item 6): every key expires; a year unless chosen otherwise."""
+
+    TERMS = [(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("1 year")), (730, _("2 years"))]
+
+    name = forms.CharField(label=_("Token name"), max_length=64, required=False,
+                           help_text=_("Who or what uses it, e.g. the ERP export"))
+    days = forms.TypedChoiceField(label=_("Expires after"), choices=TERMS, coerce=int, initial=365, required=False)
+
+    def clean_days(self) -> int:
+        return self.cleaned_data.get("days") or 365  # a form posted without a term gets the default year

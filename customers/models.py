@@ -1,4 +1,4 @@
-"""The distributor's customers, the regions they sit in and the salespeople who own them (DESIGN 2)."""
+"""The distributor's customers, the regions they sit in and the salespeople who own them (docs/analytics.md §2)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
+from config.exceptions import DomainError
+
 from .dates import future_date_problem
 from .models import AuditLog, Customer, OwnershipChange, Region, Salesperson, Visit
 from .roles import COMPANY_WIDE, ROLES, SALESPERSON
@@ -84,8 +86,8 @@ def customer_reassign(
     return moved
 
 
-class VisitError(ValueError):
-    """A visit that cannot be logged, with a message for the user."""
+class VisitError(DomainError):
+    """A visit that cannot be logged: `field` names the input at fault, `message` says why."""
 
 
 @transaction.atomic
@@ -99,14 +101,14 @@ def visit_log(
     visit's salesperson is theirs when they are one, else the customer's owner (a manager logging for them).
     """
     if kind not in Visit.Kind.values:
-        raise VisitError(f"kind: must be one of {', '.join(Visit.Kind.values)}")
+        raise VisitError(f"must be one of {', '.join(Visit.Kind.values)}", field="kind")
     if not note.strip():
-        raise VisitError("note: an outcome is required (what was said, agreed or ordered)")
+        raise VisitError("an outcome is required (what was said, agreed or ordered)", field="note")
     problem = future_date_problem(date)
     if problem:
-        raise VisitError(f"date: {problem}")
+        raise VisitError(problem, field="date")
     if next_date is not None and next_date < date:
-        raise VisitError("next_date: must not be before the visit date")
+        raise VisitError("must not be before the visit date", field="next_date")
     salesperson = Salesperson.objects.filter(user=user).first()
     visit = Visit.objects.create(
         customer=customer, salesperson=salesperson or customer.owner, date=date, kind=kind, note=note.strip(),

@@ -1,4 +1,5 @@
-"""What customers bought and paid (DESIGN 2): orders with lines, returns as negative orders, payments, imports."""
+"""What customers bought and paid (docs/analytics.md §2): orders with lines, returns as negative orders, payments,
+imports."""
 
 from typing import Any
 

@@ -19,8 +19,24 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def xdist_worker_index() -> int:
+    """0 for a plain run or xdist's first worker (gw0), 1 for gw1, ..."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
 def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    """TEST_REDIS_URL's database for a plain run; under xdist each worker takes its own, counting down from it.
+
+    Tests flush their database and run real workers on its default queue: two xdist workers sharing one would
+    take each other's tasks and wipe each other's queues. TEST_REDIS_URL=.../15 gives gw0 15, gw1 14, and so on.
+    """
+    parsed = urlparse(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    base = int(parsed.path.strip("/") or 0)
+    index = xdist_worker_index()
+    if index > base:
+        raise RuntimeError(f"xdist worker gw{index} has no Redis database below TEST_REDIS_URL's {base}: "
+                           "use fewer workers (-n) or a higher base database")
+    return parsed._replace(path=f"/{base - index}").geturl()
 
 
 def redis_available(url: str | None = None) -> bool:
@@ -30,6 +46,78 @@ def redis_available(url: str | None = None) -> bool:
             return True
     except OSError:
         return False
+
+
+# `make test` runs the suite on xdist workers (-n 2 --dist loadgroup --no-loadscope-reorder): each work unit is one
+# test, or every test of one xdist_group, handed out in collection order. A module-scoped fixture (the security
+# world, a browser) would be built again on every worker its tests land on, and again each time a worker comes back
+# to the module, so such a module's tests are one unit. The long units go first, so the workers finish together on
+# short tests instead of one starting a crawl while the other has nothing left. pytest-django's order stays: tests
+# in a transaction, then those that commit (they empty the database after them, data migrations' rows included),
+# so a unit never mixes the two; tests without a database may run anywhere, and the long ones among them go first.
+HEAVY_MARKERS = ("celery", "browser")
+
+
+def _db_kind(item: pytest.Item) -> int:
+    """0: in a rolled-back transaction, 1: commits (transactional_db, live_server), 2: no database."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase):
+        return 0 if issubclass(cls, TestCase) else 1
+    fixtures = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+            or "transactional_db" in fixtures or "live_server" in fixtures):
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+def _module_scoped_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+AUTO_GROUP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns xdist_group marks into work units
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and _module_scoped_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(f"{_module(item)}:{_db_kind(item)}"))
+            item.stash[AUTO_GROUP] = True
+
+
+class LongUnitsFirst:
+    """Reorders after pytest-django has (trylast), keeping its order of database kinds."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        rank: dict[tuple[str, int], int] = {}  # 0: a named xdist_group (the crawl, the stack), 1: other long units
+        for item in items:
+            key = (_module(item), _db_kind(item))
+            if item.get_closest_marker("xdist_group") and not item.stash.get(AUTO_GROUP, False):
+                rank[key] = 0
+            elif item.stash.get(AUTO_GROUP, False) or any(item.get_closest_marker(m) for m in HEAVY_MARKERS):
+                rank[key] = min(rank.get(key, 1), 1)
+
+        def order(item: pytest.Item) -> tuple[int, int]:
+            kind = _db_kind(item)
+            heavy = rank.get((_module(item), kind), 2)
+            if heavy == 0 and kind != 1:
+                return (-2, kind)  # the crawl (rolled back) first, then the embedded stack (no database)
+            return (-1 if kind == 2 and heavy < 2 else kind, heavy)
+
+        items.sort(key=order)  # stable: each module's tests stay in their order
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(LongUnitsFirst(), "long-units-first")
 
 
 @pytest.fixture(autouse=True)

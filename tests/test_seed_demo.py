@@ -287,7 +287,8 @@ def test_an_order_never_lists_one_product_twice(demo):
 
 
 def test_crosssell_beats_popularity_on_the_demo(db, debug):
-    """DESIGN 3.8 / issue 8: similar customers' suggestions beat the most popular items on the demo's data."""
+    """docs/analytics.md §3.8 / issue 8: similar customers' suggestions beat the most popular items on the demo's
+    data."""
     seed("--customers", "200", "--months", "6", "--end", "2025-06")
     for level in ("product", "category"):
         frame = purchases(as_of=END, level=level)

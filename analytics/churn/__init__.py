@@ -1,1 +1,2 @@
-"""Churn risk (DESIGN 3.7): pure features, model and backtest; data, services and tasks on the Django side."""
+"""Churn risk (docs/analytics.md §3.7): pure features, model and backtest; data, services and tasks on the Django
+side."""

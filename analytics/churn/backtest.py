@@ -1,6 +1,6 @@
 """Out-of-time backtest of the churn model against the baselines a data scientist would bring, and the final fit.
 
-DESIGN 3.7, issue 21. For a test month-end T' (T' + H <= T), the model is trained only on month-ends T'' with
+§3.7 of docs/analytics.md. For a test month-end T' (T' + H <= T), the model is trained only on month-ends T'' with
 T'' + H <= T' (their labels were known at T'), then scored on T'; every baseline (analytics.churn.baselines:
 days since last order, fewest orders, RFM, BG/NBD) ranks the same test rows. The model "beats the baseline"
 (and is used on pages) only when its mean over the test month-ends is above every baseline's on both AUC and
@@ -189,7 +189,7 @@ def _verdict(table: dict[str, dict[str, dict[str, float | None]]]) -> bool:
 
 
 def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backtest:
-    """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (DESIGN 3.7)."""
+    """Rolling out-of-time backtest over the latest `test_periods` label-ready month-ends (docs/analytics.md §3.7)."""
     inputs = prepared(inputs)
     ends = label_ready_month_ends(_first_day(inputs), as_of, config.horizon_days, config.warmup_days)
     result = Backtest()

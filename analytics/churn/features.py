@@ -1,6 +1,6 @@
 """Churn features and labels as of a date, from per-customer monthly sums and distinct order dates.
 
-DESIGN 3.7. Pure pandas/numpy (no Django): the Django side (analytics.churn.data) aggregates once, and every
+docs/analytics.md §3.7. Pure pandas/numpy (no Django): the Django side (analytics.churn.data) aggregates once, and every
 as-of date T' is derived here. Everything computed for T' reads only rows dated on or before T' (months up to
 T''s month, order dates <= T'); labels read only (T', T' + H].
 """
@@ -87,7 +87,7 @@ def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = L
     """One row per customer whose last positive order is within `population_days` of T' (index customer_id).
 
     Columns: days_since_last (the baseline score), median_gap, orders_12m, sales_12m_fen and FEATURES
-    (DESIGN 3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
+    (docs/analytics.md §3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
     interval and the ratio to it; tenure). Uses only months <= T''s month and order dates <= T'.
     """
     if not 0 < population_days <= LOOKBACK_DAYS:
@@ -170,7 +170,7 @@ def _derived(out: pd.DataFrame, tenure: pd.Series) -> pd.DataFrame:
 
 
 def labels_at(dates: pd.DataFrame, as_of: dt.date, index: pd.Index, *, horizon_days: int) -> pd.Series:
-    """True when the customer has no positive non-cancelled order in (T', T' + H] (DESIGN 3.7 label).
+    """True when the customer has no positive non-cancelled order in (T', T' + H] (docs/analytics.md §3.7 label).
 
     The caller guarantees the data reaches T' + H; `index` is the population (features_at's index).
     """

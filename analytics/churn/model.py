@@ -1,6 +1,6 @@
 """The churn model: gradient boosting, calibrated on a held-out month-end, its metrics and per-customer reasons.
 
-DESIGN 3.7, issue 21. scikit-learn's HistGradientBoostingClassifier (interactions and thresholds a logistic
+docs/analytics.md §3.7, issue 21. scikit-learn's HistGradientBoostingClassifier (interactions and thresholds a logistic
 regression cannot draw: a weekly buyer silent for three weeks is not a monthly buyer silent for three weeks),
 then a sigmoid calibration (CalibratedClassifierCV on the frozen booster) fitted on the latest training
 month-end, which the booster never saw: the shown "35%" then means about 35 of 100 such customers stop. Sigmoid

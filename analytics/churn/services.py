@@ -1,4 +1,4 @@
-"""Train, store and use the churn model (DESIGN 3.7): the score is used only where its backtest wins.
+"""Train, store and use the churn model (docs/analytics.md §3.7): the score is used only where its backtest wins.
 
 `churn_model_train` always stores a ChurnModel row, with the backtest in `metrics`; when no model could be
 trained (too little history, one outcome only) the row says why and has an empty blob. `churn_risk_scores`
@@ -9,7 +9,7 @@ order" on both AUC and top-10% precision.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -103,8 +103,9 @@ def churn_model_evaluate(*, as_of: dt.date, config: ChurnConfig | None = None) -
     return metrics, (model_dump(fit.pipeline, FEATURES) if fit.pipeline is not None else b"")
 
 
-def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> ChurnModel:
-    """Backtest and train the churn model as of T and store it (DESIGN 3.7), with why not when it cannot be.
+def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None,
+                      progress: Callable[[str], object] | None = None) -> ChurnModel:
+    """Backtest and train the churn model as of T and store it (docs/analytics.md §3.7), with why not when it cannot be.
 
     Scores are part of the snapshot (issue 16): the computed periods this model is now in force for are rescored
     in the transaction that stores it, so no page shows a period scored by the model it replaced.
@@ -115,6 +116,8 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None) -> C
 
     config = config or churn_config()
     metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
+    if progress is not None:
+        progress(f"model as of {as_of} fitted; rescoring the periods it is in force for")
     with transaction.atomic():
         model = ChurnModel.objects.create(
             as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
@@ -171,7 +174,7 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
 def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Series | None:
     """Probability of no order in the next H days per customer id (NaN outside the scored population).
 
-    DESIGN 3.7: None when no model was trained as of T or the active one does not beat the baseline.
+    docs/analytics.md §3.7: None when no model was trained as of T or the active one does not beat the baseline.
     Scored population: customers whose last order is within CHURN_POPULATION_DAYS (90) of T, i.e. not yet
     churned; never-buyers and the already churned get NaN (their action is a first-order offer or a win-back).
     """
@@ -189,7 +192,7 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Seri
 def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
     """churn_risk and its top reasons ([(code, label)], strongest first) for a page of customers, or None.
 
-    DESIGN 3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
+    docs/analytics.md §3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
     standardised value pushes hardest toward churn, in the direction that means churn. A customer outside the
     scored population (never bought, already churned) gets a NaN risk and no reasons; a page of only such
     customers is a normal answer, not an error.

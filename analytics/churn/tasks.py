@@ -34,7 +34,7 @@ def churn_train_job(self, job_id: int) -> dict:
     computed (the model learns from them and then rescores them), trains once, and says so on the job."""
     from analytics.churn.services import churn_model_train
     from analytics.models import BackgroundJob, ChurnModel
-    from analytics.services.jobs import job_active, job_fail, job_finish, job_running, job_touch
+    from analytics.services.jobs import job_active, job_fail, job_finish, job_running, job_step, job_touch
 
     job = BackgroundJob.objects.get(id=job_id)
     if job.status not in (BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING):
@@ -47,12 +47,13 @@ def churn_train_job(self, job_id: int) -> dict:
         return {"job": job_id, "waiting": "the months are being computed"}
     as_of = dt.date.fromisoformat(job.params["as_of"])
     existing = ChurnModel.objects.filter(as_of=as_of).order_by("-trained_at", "-id").first()
-    if existing is not None:
+    if existing is not None and not job.params.get("retrain"):
         job_finish(job_id=job_id, message=f"model {existing.id} as of {as_of} exists", result={"model": existing.id})
         return {"as_of": as_of.isoformat(), "model": existing.id}
     job_running(job_id=job_id, message=f"training as of {as_of}")
     try:
-        model = churn_model_train(as_of=as_of)
+        # Two steps a page's progress bar shows (analytics.services.churn_train): the fit, then the rescore.
+        model = churn_model_train(as_of=as_of, progress=lambda message: job_step(job_id=job_id, message=message))
     except TRANSIENT:
         raise  # retried
     except Exception as exc:

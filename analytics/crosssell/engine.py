@@ -1,4 +1,4 @@
-"""Cross-sell (DESIGN 3.8): what similar customers buy that this one does not, and its hold-out check.
+"""Cross-sell (docs/analytics.md §3.8): what similar customers buy that this one does not, and its hold-out check.
 
 Pure numpy/scipy, no Django. Customers are rows of a sparse customer x item matrix (item = product or
 category; 1 = bought at least once). Similar customers are the k nearest by cosine over IDF-weighted rows
@@ -62,7 +62,7 @@ class Suggestions:
 
 def suggest(matrix: sparse.csr_matrix, rows: np.ndarray | list[int], *, limit: int = 10, k: int = NEIGHBOURS,
             query: sparse.csr_matrix | None = None) -> Suggestions:
-    """Items the k most similar customers buy and each query row does not (DESIGN 3.8).
+    """Items the k most similar customers buy and each query row does not (docs/analytics.md §3.8).
 
     `query` replaces the query rows' own vectors (the hold-out hides items there); by default they are
     `matrix[rows]`. A customer is never their own neighbour; a row of -1 is a customer outside the matrix.

@@ -1,4 +1,5 @@
-"""Hold-out checks of cross-sell against two baselines (DESIGN 3.8, issue 21): hit rate, recall and MAP at 10.
+"""Hold-out checks of cross-sell against two baselines (docs/analytics.md §3.8 (issue 21)): hit rate, recall and MAP
+at 10.
 
 Scorers: "similar" (similar customers, what the profile shows), "items" (item-item similarity blended with
 popularity), and the baselines "popular" (most bought overall) and "segment" (most bought in the customer's

@@ -1,4 +1,4 @@
-"""Cross-sell suggestions for one customer's profile (DESIGN 3.8), scoped like every read of customers.
+"""Cross-sell suggestions for one customer's profile (docs/analytics.md §3.8), scoped like every read of customers.
 
 The customer x item matrix of the last 24 months is built with one GROUP BY and kept in memory per process
 until an order or line is added (max ids and the order count change) or an hour passes, so a profile view
@@ -71,8 +71,8 @@ def crosssell_for(*, user: Any, customer: Customer, limit: int = 10, level: str 
                   as_of: dt.date | None = None) -> list[Suggestion]:
     """Products (or categories) that the customer's NEIGHBOURS most similar customers buy and they do not.
 
-    DESIGN 3.8; empty when `user` may not see the customer (scoping: customers.selectors). A customer with no
-    purchase history, or no similar customer, gets the most popular items instead (reason says so).
+    docs/analytics.md §3.8; empty when `user` may not see the customer (scoping: customers.selectors). A customer with
+    no purchase history, or no similar customer, gets the most popular items instead (reason says so).
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")

@@ -1,6 +1,6 @@
-"""Recommended action per customer with its reason, the first row of the DESIGN 3.6 table that matches.
+"""Recommended action per customer with its reason, the first row of the docs/analytics.md §3.6 table that matches.
 
-DESIGN 3.6.
+docs/analytics.md §3.6.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 
 def recommended_action(lifecycle: pd.Series, purchased_in_p: pd.Series, previous_grade: pd.Series,
                        sales_plunge: pd.Series, grade: pd.Series) -> pd.DataFrame:
-    """DataFrame[action, reason_code, reason]: the first row of DESIGN 3.6 that matches each customer.
+    """DataFrame[action, reason_code, reason]: the first row of docs/analytics.md §3.6 that matches each customer.
 
-    DESIGN 3.6. Readings: "purchase in P" = at least one positive order in P; previous grade is the computed
+    docs/analytics.md §3.6. Readings: "purchase in P" = at least one positive order in P; previous grade is the computed
     grade of P-1 (blank counts as not A/B); grade is the effective grade (an override counts).
     """
     bought = purchased_in_p.fillna(False).astype(bool).to_numpy()

@@ -1,6 +1,6 @@
 """Period control: buying customers, sales and average order value against a baseline and last year.
 
-DESIGN 3.5 (seed 001). Independent of the grading policy.
+docs/analytics.md §3.5 (seed 001). Independent of the grading policy.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _as_float(value: Fraction | None) -> float:
 def control_alerts(periods_df: pd.DataFrame, *, baseline_periods: int, drop: Decimal) -> pd.DataFrame:
     """Per month: each metric, its baseline (mean of the previous N months), same month last year and alerts.
 
-    DESIGN 3.5: a drop of MORE than `drop` against the baseline or last year raises `<metric>_alert`; the
+    docs/analytics.md §3.5: a drop of MORE than `drop` against the baseline or last year raises `<metric>_alert`; the
     baseline needs at least 3 of the previous N months, else it is blank. periods_df: one row per month
     (month 'YYYY-MM' or Period, buying_customers, sales_fen, orders). Reading: a month missing inside the range
     is a month with no sales (zeros); months before the first row are not history. The average order value

@@ -1,6 +1,6 @@
 """Grading of customers A/B/C/D by the four methods, overrides, movement and growth.
 
-DESIGN 3.1. Buyers are customers with sales > 0 over the window; everyone else is D. Buyers are ranked by
+docs/analytics.md §3.1. Buyers are customers with sales > 0 over the window; everyone else is D. Buyers are ranked by
 sales descending, ties by customer code ascending. All cuts are compared exactly (integers / Fractions).
 """
 
@@ -30,7 +30,7 @@ def _all_d(index: pd.Index) -> pd.Series:
 def buyer_rank(sales_fen: pd.Series, codes: pd.Series) -> pd.Series:
     """Return each buyer's 1-based rank (sales desc, code asc); non-buyers get 0.
 
-    DESIGN 3.1 "ranked by sales descending, ties by customer code ascending".
+    docs/analytics.md §3.1 "ranked by sales descending, ties by customer code ascending".
     """
     frame = pd.DataFrame({"sales": sales_fen.astype("int64"), "code": codes.astype("str")}, index=sales_fen.index)
     buyers = frame[frame["sales"] > 0].sort_values(["sales", "code"], ascending=[False, True], kind="mergesort")
@@ -55,7 +55,7 @@ def _grade_by_rank(rank: pd.Series, cuts: list[int], rest: str) -> pd.Series:
 def grade_fixed_amount(sales_fen: pd.Series, *, a: Decimal, b: Decimal, c: Decimal) -> pd.Series:
     """Grade by window sales against CNY amounts: A if >= a, B if >= b, C if >= c, else D (non-buyers D).
 
-    DESIGN 3.1 fixed_amount; cuts are CNY, compared exactly with fen as s >= ceil(cut x 100).
+    docs/analytics.md §3.1 fixed_amount; cuts are CNY, compared exactly with fen as s >= ceil(cut x 100).
     """
     s = sales_fen.astype("int64").to_numpy()
     ca, cb, cc = (cny_to_fen_cut(x) for x in (a, b, c))
@@ -66,7 +66,7 @@ def grade_fixed_amount(sales_fen: pd.Series, *, a: Decimal, b: Decimal, c: Decim
 def grade_cumulative_share(sales_fen: pd.Series, codes: pd.Series, *, a: Decimal, b: Decimal) -> pd.Series:
     """Grade by cumulative share: s = sales of buyers ranked above; A if s < a x total, B if s < b x total, else C.
 
-    DESIGN 3.1 cumulative_share; the buyer who crosses a cut belongs to the higher grade. For integer s,
+    docs/analytics.md §3.1 cumulative_share; the buyer who crosses a cut belongs to the higher grade. For integer s,
     s < x exactly when s < ceil(x), so each cut is one exact integer.
     """
     rank = buyer_rank(sales_fen, codes)
@@ -85,7 +85,7 @@ def grade_rank_percentile(sales_fen: pd.Series, codes: pd.Series, *, a: Decimal,
                           c: Decimal) -> pd.Series:
     """Grade by rank r among n buyers: A if r <= ceil(a n), B if r <= ceil(b n), C if r <= ceil(c n), else D.
 
-    DESIGN 3.1 rank_percentile; ceil(0.07 x 100) is exactly 7.
+    docs/analytics.md §3.1 rank_percentile; ceil(0.07 x 100) is exactly 7.
     """
     rank = buyer_rank(sales_fen, codes)
     n = int((rank > 0).sum())
@@ -95,7 +95,7 @@ def grade_rank_percentile(sales_fen: pd.Series, codes: pd.Series, *, a: Decimal,
 def percentile_twice_rank(values: pd.Series) -> pd.Series:
     """Return 2 x the average-tie rank (an exact integer); rank(pct=True) is this / (2 n).
 
-    DESIGN 3.1 weighted_score percentile ranks, kept exact so equal scores really tie.
+    docs/analytics.md §3.1 weighted_score percentile ranks, kept exact so equal scores really tie.
     """
     return (values.rank(method="average") * 2).round().astype("int64")
 
@@ -103,8 +103,8 @@ def percentile_twice_rank(values: pd.Series) -> pd.Series:
 def weighted_score_key(metrics: pd.DataFrame, weights: Weights) -> tuple[pd.Series, int]:
     """Return (key, scale) with score = 100 x key / scale exactly, for the rows given (buyers).
 
-    DESIGN 3.1 weighted_score: score = 100 x sum(weight x percentile), percentile = rank(pct=True), average ties.
-    Weights are Decimal; with d = the common denominator of the weights, every term is an integer.
+    docs/analytics.md §3.1 weighted_score: score = 100 x sum(weight x percentile), percentile = rank(pct=True), average
+    ties. Weights are Decimal; with d = the common denominator of the weights, every term is an integer.
     """
     fracs = {name: Fraction(getattr(weights, name)) for name in METRIC_COLUMNS}
     denom = lcm(*(f.denominator for f in fracs.values()))
@@ -120,7 +120,7 @@ def grade_weighted_score(metrics_df: pd.DataFrame, codes: pd.Series, *, weights:
                          b: Decimal) -> pd.DataFrame:
     """Grade buyers by weighted percentile score; return DataFrame[grade, score] (score NA for non-buyers).
 
-    DESIGN 3.1 weighted_score: ordered by score desc, then sales desc, then code asc; A if r <= ceil(a n),
+    docs/analytics.md §3.1 weighted_score: ordered by score desc, then sales desc, then code asc; A if r <= ceil(a n),
     B if r <= ceil(b n), other buyers C, non-buyers D. Metrics columns: sales_fen, profit_fen, orders,
     loyalty, punctuality (only columns with a weight > 0 are needed).
     """
@@ -141,7 +141,7 @@ def grade_weighted_score(metrics_df: pd.DataFrame, codes: pd.Series, *, weights:
 def loyalty(months_with_orders: pd.Series, window_months: int) -> pd.Series:
     """Loyalty = months of the window with at least one order / window months.
 
-    DESIGN 3.1 loyalty.
+    docs/analytics.md §3.1 loyalty.
     """
     return months_with_orders.astype("float64") / float(window_months)
 
@@ -149,7 +149,7 @@ def loyalty(months_with_orders: pd.Series, window_months: int) -> pd.Series:
 def grade_customers(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Grade every row of `frame` (one per covered customer) by the policy's method; DataFrame[grade, score].
 
-    DESIGN 3.1 (one method is active). frame columns: code, sales_fen (window) and, for weighted_score,
+    docs/analytics.md §3.1 (one method is active). frame columns: code, sales_fen (window) and, for weighted_score,
     profit_fen, orders, loyalty, punctuality. score is NA except under weighted_score.
     """
     method = policy.method
@@ -175,8 +175,8 @@ def apply_override(computed: pd.Series, override_grade: pd.Series, override_unti
                    as_of: dt.date | pd.Series) -> pd.Series:
     """Effective grade: the manual override where set and as_of <= its end date (inclusive), else computed.
 
-    DESIGN 3.1 manual override. Reading: an override without an end date holds until it is removed. `as_of` is
-    one T for every row (a period's snapshot), or one per row (one customer's rows of several periods).
+    docs/analytics.md §3.1 manual override. Reading: an override without an end date holds until it is removed. `as_of`
+    is one T for every row (a period's snapshot), or one per row (one customer's rows of several periods).
     """
     until = pd.to_datetime(override_until)
     when = pd.to_datetime(as_of) if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
@@ -188,7 +188,7 @@ def apply_override(computed: pd.Series, override_grade: pd.Series, override_unti
 def movement(current: pd.Series, previous: pd.Series) -> pd.Series:
     """Return "up"/"down"/"same" comparing computed grades (A > B > C > D); NA when either is blank.
 
-    DESIGN 3.1 movement.
+    docs/analytics.md §3.1 movement.
     """
     cur = current.map(GRADE_ORDER)
     prev = previous.map(GRADE_ORDER)
@@ -200,7 +200,7 @@ def movement(current: pd.Series, previous: pd.Series) -> pd.Series:
 def growth(cur_fen: pd.Series, base_fen: pd.Series) -> pd.Series:
     """Return (cur - base) / base as Float64, NA when base <= 0.
 
-    DESIGN 3.1 month-over-month / year-over-year growth ("blank when the base is <= 0").
+    docs/analytics.md §3.1 month-over-month / year-over-year growth ("blank when the base is <= 0").
     """
     cur = cur_fen.astype("int64")
     base = base_fen.astype("int64")

@@ -1,6 +1,6 @@
 """Lifecycle as of T (never / churned / at_risk / active), the rhythm rule, is_new and days since last order.
 
-DESIGN 3.2. Dates are calendar dates without time zone; T is passed in.
+docs/analytics.md §3.2. Dates are calendar dates without time zone; T is passed in.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _dates(values: pd.Series) -> pd.Series:
 def days_since(last_order_date: pd.Series, as_of: dt.date) -> pd.Series:
     """Whole days from the last order to T (T - last), Int64, NA when there is no order.
 
-    DESIGN 3.2 "days since last order".
+    docs/analytics.md §3.2 "days since last order".
     """
     delta = pd.Timestamp(as_of) - _dates(last_order_date)
     return delta.dt.days.astype("Int64")
@@ -32,7 +32,7 @@ def days_since(last_order_date: pd.Series, as_of: dt.date) -> pd.Series:
 def median_gap_days(order_dates: pd.DataFrame) -> pd.DataFrame:
     """Per customer: number of distinct order dates and the median gap in days between them.
 
-    DESIGN 3.2 rhythm rule (several orders on one day count once). Input DataFrame[customer_id, order_date]
+    docs/analytics.md §3.2 rhythm rule (several orders on one day count once). Input DataFrame[customer_id, order_date]
     with the positive orders up to T; output indexed by customer_id with distinct_dates (int64) and
     median_gap_days (float64, NaN with fewer than 2 dates; a median of an even count can end in .5).
     """
@@ -68,7 +68,7 @@ def lifecycle(last_order_date: pd.Series, as_of: dt.date, *, active_days: int, c
               median_gap_days: pd.Series | None = None) -> pd.Series:
     """Lifecycle of each customer as of T: "never", "churned", "at_risk" or "active" (first that applies).
 
-    DESIGN 3.2: never = no order on or before T; churned = days > churn_days; at_risk = days > active_days,
+    docs/analytics.md §3.2: never = no order on or before T; churned = days > churn_days; at_risk = days > active_days,
     or with the rhythm rule on: >= 3 distinct order dates, days > rhythm_factor x median gap and
     days >= rhythm_min_days; else active. 30 days is active, 31 and 90 at_risk, 91 churned.
     Reading: a last order after T (should not be passed) counts as never, since it is not "on or before T".
@@ -87,7 +87,7 @@ def lifecycle(last_order_date: pd.Series, as_of: dt.date, *, active_days: int, c
 def is_new(first_order_date: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
     """True when the first order falls in start..end inclusive (the month P, or the last 30 days for the pulse).
 
-    DESIGN 3.2 is_new.
+    docs/analytics.md §3.2 is_new.
     """
     first = _dates(first_order_date)
     return ((first >= pd.Timestamp(start)) & (first <= pd.Timestamp(end))).fillna(False).astype(bool)

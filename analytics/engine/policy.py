@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from config.exceptions import DomainError
+
 METHODS = ("fixed_amount", "cumulative_share", "rank_percentile", "weighted_score")
 D = Decimal
 
@@ -55,14 +57,14 @@ class Problem:
         return f"{self.path}: {text}" if self.path else text
 
 
-class PolicyError(Exception):
+class PolicyError(DomainError):
     """A policy that cannot be used; `.errors` lists every problem, each naming its key path (`.problems`: the same,
-    structured)."""
+    structured). The API answers them under the field `data`, the policy's JSON."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         self.errors = [str(p) for p in problems]
-        super().__init__("; ".join(self.errors))
+        super().__init__("; ".join(self.errors), field="data", messages=self.errors)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ MAX_WINDOW_MONTHS = 24
 def window_months(policy: Policy) -> int:
     """Return the grading window in months: as given, else 12 for weighted_score and 1 for the others.
 
-    DESIGN 3.1 window_months.
+    docs/analytics.md §3.1 window_months.
     """
     if policy.window_months is not None:
         return policy.window_months

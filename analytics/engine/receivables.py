@@ -1,10 +1,9 @@
 """Receivables of credit customers: balance and overdue as of T, punctuality, and aging.
 
-DESIGN 2 "Receivables" and 3.1 punctuality. Every non-cancelled order of a customer with credit terms > 0 is a
-receivable (issued on the order date, due on order date + credit days); payments and credits (returns) are
-allocated oldest-first. Oldest-first reads as "the debt that falls due first is settled first" (due date,
-then issue date): with fixed credit terms this is the same as issue order, and it makes the overdue aging
-buckets add up to `overdue` exactly.
+docs/analytics.md §2 "Receivables" and 3.1 punctuality. Every non-cancelled order of a customer with credit terms > 0 is
+a receivable (issued on the order date, due on order date + credit days); payments and credits (returns) are allocated
+oldest-first. Oldest-first reads as "the debt that falls due first is settled first" (due date, then issue date): with
+fixed credit terms this is the same as issue order, and it makes the overdue aging buckets add up to `overdue` exactly.
 
 Frames (amounts in integer fen, dates as date / datetime64):
 - receivables: customer_id, issue_date, due_date, amount_fen (> 0)
@@ -30,7 +29,7 @@ def _ts(values: pd.Series) -> pd.Series:
 def ledger_events(receivables: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """One signed event table from receivables (+) and payments / credits (-).
 
-    DESIGN 2 "Receivables".
+    docs/analytics.md §2 "Receivables".
     """
     rec = pd.DataFrame({"customer_id": receivables["customer_id"], "date": _ts(receivables["issue_date"]),
                         "due_date": _ts(receivables["due_date"]), "amount_fen": receivables["amount_fen"]})
@@ -43,7 +42,7 @@ def ledger_events(receivables: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
 def receivable_overdue(events: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per customer: receivable_fen and overdue_fen as of T.
 
-    DESIGN 2: receivable = max(0, receivables issued <= T - payments and credits <= T);
+    docs/analytics.md §2: receivable = max(0, receivables issued <= T - payments and credits <= T);
     overdue = max(0, receivables due before T (strictly) - payments and credits <= T).
     """
     t = pd.Timestamp(as_of)
@@ -97,7 +96,7 @@ def punctuality(receivables: pd.DataFrame, payments: pd.DataFrame, window_start:
                 window_end: dt.date) -> pd.Series:
     """Per customer with receivables due in the window: share of that amount paid (oldest-first) by its due date.
 
-    DESIGN 3.1 punctuality. Customers with nothing due in the window are absent; the caller counts them 1.0.
+    docs/analytics.md §3.1 punctuality. Customers with nothing due in the window are absent; the caller counts them 1.0.
     A payment on the due date is on time.
     """
     rec = _ordered(receivables)
@@ -113,7 +112,7 @@ def punctuality(receivables: pd.DataFrame, payments: pd.DataFrame, window_start:
 def aging_buckets(receivables: pd.DataFrame, payments: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per customer: outstanding fen by days past the DUE date as of T; not yet due in its own bucket.
 
-    DESIGN 2 "Receivables" (oldest-first). Buckets: current (due on or after T), d1_30, d31_60, d61_90,
+    docs/analytics.md §2 "Receivables" (oldest-first). Buckets: current (due on or after T), d1_30, d31_60, d61_90,
     d90_plus (days past due). They add up to receivable_fen; all but current add up to overdue_fen.
     """
     t = pd.Timestamp(as_of)

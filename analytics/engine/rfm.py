@@ -1,6 +1,6 @@
 """RFM scores and segments, and the value x loyalty quadrant, over the 12 months P-11 .. P.
 
-DESIGN 3.4. Callers pass buyers only (sales > 0 over the 12 months); non-buyers have no RFM and no quadrant.
+docs/analytics.md §3.4. Callers pass buyers only (sales > 0 over the 12 months); non-buyers have no RFM and no quadrant.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# DESIGN 3.4 table: segment, (R range), (F range), (M range); the first matching row wins.
+# docs/analytics.md §3.4 table: segment, (R range), (F range), (M range); the first matching row wins.
 SEGMENTS: tuple[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
     ("Champions", (4, 5), (4, 5), (4, 5)),
     ("Cannot lose", (1, 1), (4, 5), (4, 5)),
@@ -28,7 +28,7 @@ QUADRANTS = ("strategic_partner", "retain", "develop", "build_relationship")
 def quintile_score(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
     """Score 1..5: rank r from worst to best, ties taking their lowest rank; score = ceil(5 r / n), exact.
 
-    DESIGN 3.4 scoring.
+    docs/analytics.md §3.4 scoring.
     """
     n = len(values)
     if n == 0:
@@ -41,7 +41,7 @@ def quintile_score(values: pd.Series, *, higher_is_better: bool = True) -> pd.Se
 def rfm_scores(recency_days: pd.Series, frequency: pd.Series, monetary: pd.Series) -> pd.DataFrame:
     """DataFrame[rfm_r, rfm_f, rfm_m] of 1..5 scores for the buyers given.
 
-    DESIGN 3.4: R = days since last order (fewer is better), F = orders, M = sales, over P-11 .. P.
+    docs/analytics.md §3.4: R = days since last order (fewer is better), F = orders, M = sales, over P-11 .. P.
     """
     return pd.DataFrame({
         "rfm_r": quintile_score(recency_days.astype("int64"), higher_is_better=False),
@@ -51,9 +51,9 @@ def rfm_scores(recency_days: pd.Series, frequency: pd.Series, monetary: pd.Serie
 
 
 def rfm_segment(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
-    """Segment name of each (R, F, M): the first matching row of the DESIGN 3.4 table, else "Others".
+    """Segment name of each (R, F, M): the first matching row of the docs/analytics.md §3.4 table, else "Others".
 
-    DESIGN 3.4 segment table. Rows with a missing score get NA (non-buyers have no RFM).
+    docs/analytics.md §3.4 segment table. Rows with a missing score get NA (non-buyers have no RFM).
     """
     rv, fv, mv = (s.astype("Int64").fillna(0).to_numpy(dtype="int64") for s in (r, f, m))
     out = np.full(len(r), OTHERS, dtype=object)
@@ -69,7 +69,7 @@ def rfm_segment(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
 def quadrant(profit_fen: pd.Series, loyalty: pd.Series) -> pd.Series:
     """Value x loyalty quadrant of each buyer given: strategic_partner, retain, develop, build_relationship.
 
-    DESIGN 3.4 quadrant (seed 004): value = profit percentile, loyalty = loyalty percentile among the buyers
+    docs/analytics.md §3.4 quadrant (seed 004): value = profit percentile, loyalty = loyalty percentile among the buyers
     given, rank(pct=True) with average ties; >= 0.5 is high. Compared exactly as 2 x avg rank >= n.
     """
     n = len(profit_fen)

@@ -1,6 +1,6 @@
 """The monthly snapshot: one row per covered customer as of T = last day of P, from a few aggregated frames.
 
-DESIGN 3 (all of it) and "What a snapshot keeps": same inputs, identical table (rows sorted by code).
+docs/analytics.md §3 (all of it) and "What a snapshot keeps": same inputs, identical table (rows sorted by code).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class SnapshotInputs:
 def months_needed(policy: Policy, *, year: int, month: int) -> tuple[str, str]:
     """First and last month ('YYYY-MM') the `monthly` frame must cover for period P.
 
-    DESIGN 3.1 window and previous grade, 3.1 year-over-year growth (P-12), 3.4 the 12 months P-11 .. P.
+    docs/analytics.md §3.1 window and previous grade, 3.1 year-over-year growth (P-12), 3.4 the 12 months P-11 .. P.
     """
     p = pd.Period(year=year, month=month, freq="M")
     return str(p - max(RFM_MONTHS, window_months(policy))), str(p)
@@ -156,7 +156,7 @@ def _covered(customers: pd.DataFrame, day: dt.date) -> pd.Series:
 
 def _grading(inputs: SnapshotInputs, policy: Policy, cust: pd.DataFrame, wide: dict[str, pd.DataFrame],
              p: pd.Period) -> pd.DataFrame:
-    """Computed, previous and effective grade, movement, score and window sums (DESIGN 3.1)."""
+    """Computed, previous and effective grade, movement, score and window sums (docs/analytics.md §3.1)."""
     t = p.end_time.date()
     now = _grades_for(inputs, policy, cust["code"], wide, p, 0)
     prev_cust = cust[_covered(cust, (p - 1).end_time.date())]
@@ -172,7 +172,8 @@ def _grading(inputs: SnapshotInputs, policy: Policy, cust: pd.DataFrame, wide: d
 
 
 def _activity(inputs: SnapshotInputs, policy: Policy, index: pd.Index, p: pd.Period) -> pd.DataFrame:
-    """Lifecycle, is_new, days since last order, surge / plunge flags, receivables (DESIGN 3.2, 3.3, 2)."""
+    """Lifecycle, is_new, days since last order, surge / plunge flags, receivables (docs/analytics.md §3.2, §3.3,
+    §2)."""
     t = p.end_time.date()
     first = _dates(inputs.first_last, "first_order_date", index)
     last = _dates(inputs.first_last, "last_order_date", index)
@@ -191,10 +192,10 @@ def _activity(inputs: SnapshotInputs, policy: Policy, index: pd.Index, p: pd.Per
 
 
 def compute_snapshot(inputs: SnapshotInputs, policy: Policy, *, year: int, month: int) -> pd.DataFrame:
-    """One row per customer covered at T = last day of P, with every DESIGN 3 figure; sorted by code.
+    """One row per customer covered at T = last day of P, with every docs/analytics.md §3 figure; sorted by code.
 
-    DESIGN 3 (all) and "What a snapshot keeps". Previous grade = grade of P-1 recomputed from `monthly` under
-    this policy, blank for customers not covered at P-1; it and movement use computed grades.
+    docs/analytics.md §3 (all) and "What a snapshot keeps". Previous grade = grade of P-1 recomputed from `monthly`
+    under this policy, blank for customers not covered at P-1; it and movement use computed grades.
     """
     p = pd.Period(year=year, month=month, freq="M")
     cust = inputs.customers.set_index("customer_id")

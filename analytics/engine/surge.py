@@ -1,6 +1,6 @@
 """Surge and plunge of sales and order counts between two equal windows ending at T.
 
-DESIGN 3.3.
+docs/analytics.md §3.3.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .money import Number, as_fraction, ratio_ge, ratio_le
 def surge_windows(as_of: dt.date, window_days: int) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     """Return ((cur_start, cur_end), (prev_start, prev_end)), both inclusive.
 
-    DESIGN 3.3: cur = T-w+1 .. T, prev = T-2w+1 .. T-w.
+    docs/analytics.md §3.3: cur = T-w+1 .. T, prev = T-2w+1 .. T-w.
     """
     w = dt.timedelta(days=window_days)
     one = dt.timedelta(days=1)
@@ -28,8 +28,8 @@ def surge_plunge(cur: pd.Series, prev: pd.Series, *, up: Number, down: Number,
                  min_base: Number) -> tuple[pd.Series, pd.Series]:
     """Return (surge, plunge) bool Series: (cur - prev) / prev >= up, or <= -down, when prev >= min_base.
 
-    DESIGN 3.3, exact: compared as (cur - prev) x den >= num x prev in integers. The base is inclusive and in
-    the same unit as cur / prev (fen for sales, a count for orders); prev <= 0 never flags.
+    docs/analytics.md §3.3, exact: compared as (cur - prev) x den >= num x prev in integers. The base is inclusive and
+    in the same unit as cur / prev (fen for sales, a count for orders); prev <= 0 never flags.
     """
     c = cur.astype("int64").to_numpy()
     p = prev.astype("int64").to_numpy()

@@ -1,4 +1,5 @@
-"""Churn risk as part of the snapshot (DESIGN 3.7, issue 16): every computed period carries its model's scores.
+"""Churn risk as part of the snapshot (docs/analytics.md §3.7, issue 16): every computed period carries its model's
+scores.
 
 The rule, in one place: a period's churn_risk column holds the scores of the model in force at its T (the newest
 model trained as of T or earlier; for months before the first model, the earliest one: `churn_model_active`),
@@ -8,7 +9,9 @@ Two writers keep it so:
   (the service, the tasks, the commands, the editor's recompute, the stale-period recompute);
 - training a model rescores the computed periods it becomes the active model of (`churn_model_rescore`), since
   they were written with the model in force before it.
-Both round the same way, so a rescore and a fresh compute write identical values.
+Both go through the registry of what is derived from a period (analytics/services/derived.py: the column for a
+recompute, the refresh for a model change). Both round the same way, so a rescore and a fresh compute write
+identical values.
 """
 
 import datetime as dt
@@ -19,6 +22,7 @@ from django.db import connection, transaction
 from analytics.churn.services import churn_model_active, churn_risk_scores
 from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
+from analytics.snapshot_version import bumped_once
 
 from .snapshots import WAIT_SECONDS, lock_period, lock_periods
 
@@ -64,7 +68,8 @@ def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) ->
                 )
     else:
         objs = [CustomerSnapshot(id=pk, churn_risk=risk) for pk, risk in values]
-        CustomerSnapshot.objects.bulk_update(objs, ["churn_risk"], batch_size=2000)
+        with bumped_once(period):  # SQLite's triggers would run twice per row (snapshot_version says why)
+            CustomerSnapshot.objects.bulk_update(objs, ["churn_risk"], batch_size=2000)
     return len(values)
 
 
@@ -80,9 +85,12 @@ def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
 
     A model that does not beat the baseline blanks those periods' scores, as a recompute would.
     """
+    from .derived import derived_refresh
+
     periods = churn_model_periods(model)
     lock_periods(periods, WAIT_SECONDS)  # all of them before any row is read (lock_periods says why)
-    return {period: snapshot_churn_fill(period=period) for period in periods}
+    # The scores and everything derived from them (analytics/services/derived.py), period by period.
+    return {period: derived_refresh(period, changed="churn_model").get("churn_scores", 0) for period in periods}
 
 
 def period_scored_count(period: dt.date) -> int:

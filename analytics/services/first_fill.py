@@ -20,7 +20,9 @@ from analytics.models import BackgroundJob, ChurnModel, CustomerPulse
 from analytics.periods import fmt, last_closed_period, month_end
 from analytics.services.jobs import ACTIVE, job_active, job_start, job_touch
 from analytics.services.stale import periods_due
-from analytics.tasks import CHURN_TRAIN_KIND, FILL_KIND  # FILL_KIND: the beat's fill step never starts a second one
+
+# FILL_KIND: the beat's fill step never starts a second one
+from analytics.tasks import CHURN_TRAIN_KIND, CHURN_TRAIN_STEPS, FILL_KIND
 
 
 @dataclasses.dataclass
@@ -96,7 +98,7 @@ def first_fill_queue(*, today: dt.date | None = None) -> FillPlan:
     if not ChurnModel.objects.filter(as_of=as_of).exists():
         # Enqueued now, it waits for the fill job to finish (churn_train_job looks again every 15 s meanwhile).
         plan.churn, plan.churn_created = job_start(
-            kind=CHURN_TRAIN_KIND, params={"as_of": as_of.isoformat()}, total=1, user=None,
+            kind=CHURN_TRAIN_KIND, params={"as_of": as_of.isoformat()}, total=CHURN_TRAIN_STEPS, user=None,
             message=f"as of {as_of}", enqueue=lambda job_id: churn_train_job.delay(job_id))
         if not plan.churn_created and pending is not None and not pending & CHURN_TASKS:
             churn_train_job.delay(plan.churn.id)

@@ -1,8 +1,8 @@
 """A manual override shows at once (issue 16 defect 3): the stored periods get the grade a recompute would give.
 
 An override (or its removal) changes, in every computed period of the customer, exactly what the engine derives
-from the effective grade: the row's grade, override_active, recommended action and its reason (DESIGN 3.1, 3.6),
-and the period summary's per-grade counts and override flag the dashboard reads. Everything else in a snapshot
+from the effective grade: the row's grade, override_active, recommended action and its reason (docs/analytics.md §3.1,
+§3.6), and the period summary's per-grade counts and override flag the dashboard reads. Everything else in a snapshot
 (computed and previous grade, movement, the transition matrix) uses computed grades and stays. The engine's own
 functions decide, so the rows equal those of a full recompute; no period has to be recomputed or marked stale.
 
@@ -24,6 +24,7 @@ from analytics.models import CustomerSnapshot, PeriodSummary
 from analytics.periods import month_end
 from customers.models import Customer
 
+from .derived import derived_refresh
 from .snapshots import lock_periods
 
 LOCK_WAIT_SECONDS = 30  # a page waits this long for a running recompute of the period, then says so
@@ -79,8 +80,8 @@ def _summary_move(period: dt.date, sales: Decimal, old: dict[str, Any], new: dic
 def snapshot_override_apply(*, customer: Customer, wait_seconds: int | None = None) -> list[dt.date]:
     """Give the customer's stored rows the effective grade and action of their current override (or none).
 
-    DESIGN 3.1 manual override (no start date: earlier periods too), 3.6 actions. Returns the periods changed.
-    Raises analytics.services.snapshots.SnapshotBusy when a recompute holds a period longer than `wait_seconds`
+    docs/analytics.md §3.1 manual override (no start date: earlier periods too), 3.6 actions. Returns the periods
+    changed. Raises analytics.services.snapshots.SnapshotBusy when a recompute holds a period longer than `wait_seconds`
     (default LOCK_WAIT_SECONDS).
     """
     wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
@@ -92,4 +93,6 @@ def snapshot_override_apply(*, customer: Customer, wait_seconds: int | None = No
         CustomerSnapshot.objects.filter(period=row["period"], id=row["id"]).update(**new)
         _summary_move(row["period"], row["sales"], row, new)
         done.append(row["period"])
+    for period in sorted(set(done)):
+        derived_refresh(period, changed="override")  # what is derived from the rows (analytics/services/derived)
     return done

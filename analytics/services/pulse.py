@@ -22,7 +22,7 @@ PULSE_NEW_DAYS = 30
 def pulse_compute(*, as_of: dt.date) -> int:
     """Replace every customer's pulse with the figures as of `as_of`; returns the number of rows.
 
-    DESIGN 3.2 (is_new over the last 30 days for the pulse) and 3.3, under the active policy.
+    docs/analytics.md §3.2 (is_new over the last 30 days for the pulse) and 3.3, under the active policy.
     """
     policy = policy_of(policy_active())
     ids = list(Customer.objects.values_list("id", flat=True))

@@ -1,4 +1,4 @@
-"""Compute a period's snapshot and replace it atomically (DESIGN 3 "What a snapshot keeps", 5 Jobs).
+"""Compute a period's snapshot and replace it atomically (docs/analytics.md §3 "What a snapshot keeps", 5 Jobs).
 
 The whole computation runs inside one transaction that holds the period's lock row FOR UPDATE: a failed or
 killed run rolls back and leaves the previous snapshot intact, and a second run of the same period waits
@@ -26,6 +26,7 @@ from analytics.periods import fmt, month_end
 from analytics.snapshot_version import bumped_once
 from customers.models import Customer
 
+from .derived import derived_columns, derived_refresh, derived_written
 from .policies import policy_get, policy_of
 from .sqlite_write import sqlite_insert_frame
 
@@ -158,7 +159,7 @@ def _plain(value: Any) -> Any:
 
 
 def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, Any]:
-    """DESIGN 3.5 figures of P: buying customers, sales, average order value, baselines and alerts."""
+    """docs/analytics.md §3.5 figures of P: buying customers, sales, average order value, baselines and alerts."""
     totals = monthly.assign(buyer=monthly["sales_fen"] > 0).groupby("month").agg(
         buying_customers=("buyer", "sum"), sales_fen=("sales_fen", "sum"), orders=("orders", "sum")
     ).reset_index()
@@ -171,13 +172,11 @@ def _control(monthly: pd.DataFrame, policy: Any, period: dt.date) -> dict[str, A
 
 def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: pd.DataFrame,
            customers: pd.DataFrame, control: dict[str, Any], reason: str) -> None:
-    # Scores are part of the snapshot (issue 16): the rows are written with the model in force at T, on every
-    # path that computes a period, so no recompute can leave them blank. Inside the period's lock, so a model
-    # trained meanwhile rescores these rows after they commit (churn_fill.snapshot_churn_fill takes it too).
-    from .churn_fill import churn_risk_column
-
-    risk = churn_risk_column(period=period, customer_ids=[int(i) for i in frame["customer_id"]])
-    rows = snapshot_table(frame, customers, period, churn_risk=risk)
+    # Derived columns (the churn scores, issue 16) are written with the rows, on every path that computes a
+    # period, so no recompute can leave them blank (analytics/services/derived.py declares them). Inside the
+    # period's lock, so a model trained meanwhile rescores these rows after they commit.
+    columns = derived_columns(period, [int(i) for i in frame["customer_id"]])
+    rows = snapshot_table(frame, customers, period, churn_risk=columns.get("churn_risk"))
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:
@@ -230,6 +229,10 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
             StalePeriod.objects.filter(period=period).delete()
             run.seconds_aggregate, run.seconds_engine = aggregated - started, computed - aggregated
             run.seconds_write = time.perf_counter() - computed
+            # Everything else derived from the period, in the same transaction: a reader sees the new rows and
+            # what is derived from them together, or none of them. The write itself moved the period's version
+            # once (period_replace, bumped_once): that is the caches' refresh.
+            derived_refresh(period, changed="snapshot", written=derived_written() | {"caches"})
             run.rows = len(frame)
     except BaseException as exc:
         run.status, run.error = SnapshotRun.Status.FAILED, f"{type(exc).__name__}: {exc}"

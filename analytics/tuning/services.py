@@ -18,6 +18,7 @@ from analytics.models import BackgroundJob, GradingPolicy, SnapshotRun
 from analytics.periods import add_months, fmt, last_closed_period, parse_period
 from analytics.services.jobs import job_finish, job_running, job_start
 from analytics.services.policies import policy_get, policy_set
+from config.exceptions import DomainError
 from customers.models import AuditLog
 from customers.services import audit
 
@@ -29,7 +30,7 @@ RECOMPUTE_KIND = "policy_recompute"
 MAX_RECOMPUTE_MONTHS = 60
 
 
-class TuningError(ValueError):
+class TuningError(DomainError):
     """A request the editor cannot carry out, with a message for the user."""
 
 
@@ -116,7 +117,7 @@ def recompute_start(*, months: int, user: Any, policy_version: int | None = None
     transaction commits. The same recompute asked again while it is queued or running returns the running job.
     """
     if not 1 <= months <= MAX_RECOMPUTE_MONTHS:
-        raise TuningError(f"months: must be a whole number between 1 and {MAX_RECOMPUTE_MONTHS}")
+        raise TuningError(f"must be a whole number between 1 and {MAX_RECOMPUTE_MONTHS}", field="months")
     version = policy_get(policy_version).version
     periods = [fmt(p) for p in recompute_periods(months)]
     from .tasks import recompute_months

@@ -8,8 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics.engine.policy import PolicyError
 from analytics.models import BackgroundJob
+from analytics.services.churn_train import churn_train_start
 from analytics.services.jobs import job_active
 from analytics.services.policies import policy_active, policy_of
+from analytics.tasks import CHURN_TRAIN_KIND
 from customers.views.access import admin_required, is_htmx
 
 from .forms import PolicyForm
@@ -28,9 +30,11 @@ from .services import (
 def _page(request: HttpRequest, form: PolicyForm, *, status: int = 200, comment: str = "") -> HttpResponse:
     active = policy_active()
     jobs = BackgroundJob.objects.filter(kind=RECOMPUTE_KIND).order_by("-created_at", "-id")[:3]
+    churn_jobs = BackgroundJob.objects.filter(kind=CHURN_TRAIN_KIND).order_by("-created_at", "-id")[:3]
     context = {"form": form, "sections": form.sections(), "active": active, "period": preview_period(),
                "max_months": MAX_RECOMPUTE_MONTHS, "jobs": jobs, "comment": comment,
-               "running_job": job_active(kind=RECOMPUTE_KIND)}
+               "running_job": job_active(kind=RECOMPUTE_KIND), "churn_jobs": churn_jobs,
+               "running_churn_job": job_active(kind=CHURN_TRAIN_KIND)}
     return render(request, "settings/grading.html", context, status=status)
 
 
@@ -95,7 +99,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
                        % {"max": MAX_RECOMPUTE_MONTHS})
         return redirect("settings_grading:grading")
     if not is_htmx(request):
-        return redirect("settings_grading:job", pk=job.pk)
+        return redirect("analytics:job", pk=job.pk)
     response = render(request, "settings/job.html", {"job": job})
     if running is not None and running.pk == job.pk:
         response["HX-Reswap"] = "none"  # its progress bar is on the page already
@@ -109,6 +113,28 @@ def recompute_form(request: HttpRequest) -> HttpResponse:
     """htmx: the recompute box, its button disabled while a recompute is queued or running."""
     context = {"max_months": MAX_RECOMPUTE_MONTHS, "running_job": job_active(kind=RECOMPUTE_KIND)}
     return render(request, "settings/recompute_form.html", context)
+
+
+@admin_required
+@require_POST
+def churn_train(request: HttpRequest) -> HttpResponse:
+    """Queue a churn training and answer at once (a worker trains and rescores); the page polls its progress. A
+    second start while one runs answers with the running job."""
+    job, created = churn_train_start(user=request.user)
+    if not is_htmx(request):
+        return redirect("settings_grading:job", pk=job.pk)
+    response = render(request, "settings/job.html", {"job": job})
+    if not created:
+        response["HX-Reswap"] = "none"  # its progress bar is on the page already
+    response["HX-Trigger"] = "job-started"
+    return response
+
+
+@admin_required
+@require_GET
+def churn_train_form(request: HttpRequest) -> HttpResponse:
+    """htmx: the churn training box, its button disabled while a training is queued or running."""
+    return render(request, "settings/churn_train_form.html", {"running_churn_job": job_active(kind=CHURN_TRAIN_KIND)})
 
 
 @admin_required

@@ -1,8 +1,8 @@
 """Each salesperson's follow-up list for today, and how much of it got done (issue 8 item 2).
 
-The list comes from the latest closed snapshot (T = its month-end, before today): the DESIGN 3.6 actions that
-ask someone to act, plus customers the churn model flags (DESIGN 3.7; the snapshot holds a risk only where the
-model beats "days since last order"). Rules:
+The list comes from the latest closed snapshot (T = its month-end, before today): the docs/analytics.md §3.6 actions
+that ask someone to act, plus customers the churn model flags (docs/analytics.md §3.7; the snapshot holds a risk only
+where the model beats "days since last order"). Rules:
 
 - Order: expected value first, the sales a follow-up can save: risk x sales at stake (the customer's sales of
   the 12 months to T, never below 0). Risk is the churn model's where the snapshot has one, else a stand-in
@@ -48,7 +48,7 @@ ACTIONS: dict[str, tuple[int, bool, Any]] = {
 }
 RULE_ACTIONS = [a for a in ACTIONS if a != "call_churn_risk"]
 COUPON_SETTLES = [a for a, (_p, coupon, _l) in ACTIONS.items() if coupon]
-QUIET_ACTIONS = ["keep", "grow", "promote"]  # DESIGN 3.6 rows that ask for no call by themselves
+QUIET_ACTIONS = ["keep", "grow", "promote"]  # docs/analytics.md §3.6 rows that ask for no call by themselves
 # A quiet customer in the riskiest 10% of the period gets a call: the list whose precision the backtest checked.
 RISK_TOP_SHARE = 0.1
 REASONS: dict[str, Any] = {
@@ -76,7 +76,7 @@ STANDIN_HALF_DAYS = 90
 def standin_risk(days_since_last_order: int | None) -> float | None:
     """Churn-risk stand-in where the model gave none: d / (d + 90), d = days since the last order.
 
-    Monotone in d, so unscored rows keep the plain "days since last order" ranking DESIGN 3.7 falls back to:
+    Monotone in d, so unscored rows keep the plain "days since last order" ranking docs/analytics.md §3.7 falls back to:
     0 on the day of an order, one half at the model's 90-day horizon, towards 1 as the silence grows. A
     customer who never ordered has no stand-in (and nothing at stake).
     """
@@ -131,7 +131,8 @@ def risk_cut(period: dt.date) -> float | None:
 
 
 def actionable(period: dt.date) -> Q:
-    """Snapshot rows of `period` that ask someone to act (DESIGN 3.6 rows 1-5, and the riskiest quiet ones)."""
+    """Snapshot rows of `period` that ask someone to act (docs/analytics.md §3.6 rows 1-5, and the riskiest quiet
+    ones)."""
     rules = Q(action__in=RULE_ACTIONS)
     cut = risk_cut(period)
     if cut is not None:
@@ -204,7 +205,7 @@ def worklist_for(*, user: Any, today: dt.date, salesperson_id: int | None = None
                  explain: bool = True) -> list[WorkItem]:
     """Today's prioritised follow-ups for the customers `user` may see (a salesperson: their own).
 
-    Issue 8 item 2, DESIGN 3.6 and 3.7; rules in the module docstring. `explain` adds the churn model's top
+    Issue 8 item 2, docs/analytics.md §3.6 and §3.7; rules in the module docstring. `explain` adds the churn model's top
     reasons to rows with a risk.
     """
     period = worklist_period(today=today)

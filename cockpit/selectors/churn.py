@@ -1,4 +1,4 @@
-"""Churn risk on the cockpit pages (issue 8, DESIGN 3.7): shown only where the model wins.
+"""Churn risk on the cockpit pages (issue 8, docs/analytics.md §3.7): shown only where the model wins.
 
 `period_scored` says whether any row of a period has a stored score (CustomerSnapshot.churn_risk, filled from
 the winning model after the snapshot commits): the list then shows a "churn risk" column, else "days since last

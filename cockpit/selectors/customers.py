@@ -16,7 +16,7 @@ from django.db.models import Count, F, OrderBy, QuerySet
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
 from cockpit.columns import exported, sort_fields
-from cockpit.filters import SnapshotFilter
+from cockpit.filters import LiveCustomerSnapshotFilter
 
 from .churn import period_scored
 from .common import Scope, cache_key, cached, period_pick, periods_available, snapshots
@@ -112,7 +112,7 @@ class CustomerRows:
 
     period: dt.date | None
     periods: list[dt.date]
-    filterset: SnapshotFilter
+    filterset: LiveCustomerSnapshotFilter
     sort: str
     rows: QuerySet[CustomerSnapshot]
     company_wide: bool = False
@@ -239,7 +239,7 @@ def customer_rows(*, user: Any, params: Any) -> CustomerRows:
     period = period_pick(params.get("period"), periods)
     scope = Scope(user=user)
     base = snapshots(scope, period) if period else CustomerSnapshot.objects.none()
-    filterset = SnapshotFilter(params, queryset=base, user=user)
+    filterset = LiveCustomerSnapshotFilter(params, queryset=base, user=user)
     sort = sort_key(params.get("sort"))
     rows = filterset.qs if filterset.is_valid() else base.none()
     rows = sorted_rows(rows, sort)

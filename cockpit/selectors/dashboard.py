@@ -32,7 +32,8 @@ HISTORY_MONTHS = TREND_MONTHS + 12  # a baseline and last year for every month s
 CENT = Decimal("0.01")
 
 
-def yuan(fen: Any) -> Decimal:
+def fen_to_yuan(fen: Any) -> Decimal:
+    """An amount in fen (the summaries' integers) as yuan; the page formats it with the `yuan` filter."""
     return (Decimal(int(fen or 0)) / 100).quantize(CENT)
 
 
@@ -88,7 +89,7 @@ def grade_rows(summary: dict[str, Any], labels: dict[str, str]) -> list[dict[str
         cell = summary["grades"][g]
         running += max(cell["sales_fen"], 0)
         rows.append({
-            "grade": g, "label": labels[g], "customers": cell["customers"], "sales": yuan(cell["sales_fen"]),
+            "grade": g, "label": labels[g], "customers": cell["customers"], "sales": fen_to_yuan(cell["sales_fen"]),
             "customer_share": cell["customers"] / customers if customers else None,
             "sales_share": max(cell["sales_fen"], 0) / total if total else None,
             "cumulative_share": running / total if total else None,
@@ -97,14 +98,15 @@ def grade_rows(summary: dict[str, Any], labels: dict[str, str]) -> list[dict[str
 
 
 def trend_company(period: dt.date) -> list[dict[str, Any]]:
-    """The stored control rows (DESIGN 3.5) of the periods up to `period`, oldest first."""
+    """The stored control rows (docs/analytics.md §3.5) of the periods up to `period`, oldest first."""
     first = add_months(period, -(TREND_MONTHS - 1))
     rows = PeriodSummary.objects.filter(period__gte=first, period__lte=period).order_by("period")
     return [dict(r["data"].get("control") or {}, month=fmt(r["period"])) for r in rows.values("period", "data")]
 
 
 def trend_grouped(scope: Scope, period: dt.date, policy_row: GradingPolicy) -> list[dict[str, Any]]:
-    """DESIGN 3.5 control figures of the scope's customers: one GROUP BY over their snapshot rows, then the engine."""
+    """docs/analytics.md §3.5 control figures of the scope's customers: one GROUP BY over their snapshot rows, then
+    the engine."""
     first = add_months(period, -(HISTORY_MONTHS - 1))
     rows = list(
         scope.filter(CustomerSnapshot.objects.filter(period__gte=first, period__lte=period))
@@ -176,7 +178,7 @@ def pulse(scope: Scope, members: str) -> dict[str, Any] | None:
 
 
 def first_order_month() -> dt.date | None:
-    """Month of the earliest order on file: in that month every buyer looks new (DESIGN 3.2)."""
+    """Month of the earliest order on file: in that month every buyer looks new (docs/analytics.md §3.2)."""
     first = Order.objects.exclude(status=Order.Status.CANCELLED).aggregate(d=Min("order_date"))["d"]
     return first.replace(day=1) if first else None
 
@@ -190,7 +192,7 @@ def _change(cur: float | None, base: float | None) -> float | None:
 def control_cards(row: dict[str, Any] | None, drop: Decimal) -> list[dict[str, Any]]:
     """The period's three control figures against the baseline AND the same month last year.
 
-    The engine raises an alert on a drop of more than `drop` against either (DESIGN 3.5). A drop against the
+    The engine raises an alert on a drop of more than `drop` against either (docs/analytics.md §3.5). A drop against the
     baseline while last year's same month was no higher is seasonal (the Spring Festival dip), so it is shown
     as such instead of as a crisis; a drop against last year is a real alert.
     """
@@ -207,9 +209,9 @@ def control_cards(row: dict[str, Any] | None, drop: Decimal) -> list[dict[str, A
         money = metric != "buying_customers"
         cards.append({
             "metric": metric, "money": money, "status": status, "vs_baseline": vs_base, "vs_last_year": vs_year,
-            "value": yuan(cur) if money and cur is not None else cur,
-            "baseline": yuan(base) if money and base is not None else base,
-            "last_year": yuan(prior) if money and prior is not None else prior,
+            "value": fen_to_yuan(cur) if money and cur is not None else cur,
+            "baseline": fen_to_yuan(base) if money and base is not None else base,
+            "last_year": fen_to_yuan(prior) if money and prior is not None else prior,
         })
     return cards
 

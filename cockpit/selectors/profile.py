@@ -145,7 +145,7 @@ def aging_fen(receivables: list[tuple[dt.date, dt.date, int]], settled_fen: int,
     """One customer's outstanding fen by days past due as of `as_of`: analytics.engine.receivables.aging_buckets
     for a single customer, in plain Python (the pandas version cost ~10 ms per profile).
 
-    DESIGN 2 "Receivables": `receivables` are (due_date, issue_date, fen) issued on or before `as_of`,
+    docs/analytics.md §2 "Receivables": `receivables` are (due_date, issue_date, fen) issued on or before `as_of`,
     `settled_fen` every payment and credit on or before it, allocated oldest-first (due date, then issue date).
     """
     out = dict.fromkeys(AGING_BUCKETS, 0)

@@ -95,7 +95,7 @@ def _matrix(summary: dict[str, Any], base: dict[str, str]) -> list[dict[str, Any
 def _trends(rows: list[dict[str, Any]], drop: Decimal, base: dict[str, str]) -> list[dict[str, Any]]:
     spec = (("buying_customers", _("Buying customers"), False), ("sales_fen", _("Sales"), True),
             ("avg_order_value_fen", _("Average order value"), True))
-    # A month's point opens that month's buying customers (net sales > 0, DESIGN 3.5): the customers behind
+    # A month's point opens that month's buying customers (net sales > 0, docs/analytics.md §3.5): the customers behind
     # all three figures.
     links = [_list_url({**base, "period": r["month"]}, sales_min="0.01") for r in rows]
     return [{"id": f"trend-{m}", "figure": charts.trend(rows, m, t, money=money, drop=drop, links=links)}
@@ -118,7 +118,7 @@ def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
     links = {g: _list_url(base, grade=g) for g in sel.GRADES}
     current = trend[-1] if trend and trend[-1].get("month") == fmt(period) else None
     return {
-        "stored": stored, "summary": summary, "sales": sel.yuan(summary["sales_fen"]),
+        "stored": stored, "summary": summary, "sales": sel.fen_to_yuan(summary["sales_fen"]),
         "tiles": _tiles(summary, base, previous), "previous_period": before if previous else None,
         "grades": grades, "matrix": _matrix(summary, base),
         "grade_figure": charts.grade_pareto(grades, links), "grade_links": links,

@@ -139,8 +139,7 @@ def visit_create(request: HttpRequest, code: str) -> HttpResponse:
         try:
             visit_log(customer=customer, user=request.user, **form.cleaned_data)
         except VisitError as exc:
-            field, _sep, message = str(exc).partition(": ")
-            form.add_error(field if field in form.fields else None, message or str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             if not htmx:
                 return redirect("cockpit:customer_profile", code=customer.code)

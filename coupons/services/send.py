@@ -91,7 +91,8 @@ def _replay(*, user: Any, key: str, fingerprint: str) -> SendReport | None:
     if existing is None:
         return None
     if existing.fingerprint != fingerprint:
-        raise CouponError("this idempotency key was already used for a different send")
+        raise CouponError("this idempotency key was already used for a different send", code="idempotency_conflict",
+                          status=422)
     return SendReport.from_dict(existing.response, replayed=True)
 
 

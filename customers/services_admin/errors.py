@@ -1,9 +1,10 @@
-"""The domain error of the admin services."""
+"""The domain error of the admin services (config/exceptions.py)."""
+
+from config.exceptions import DomainError
 
 
-class AdminError(ValueError):
-    """A change that cannot be made; `field` names the input at fault ("" for the whole request)."""
+class AdminError(DomainError):
+    """A change an admin service cannot make; `field` names the input at fault ("" for the whole request)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.field, self.message = field, message
+        super().__init__(message, field=field)

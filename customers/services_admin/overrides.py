@@ -1,4 +1,4 @@
-"""Manual grade overrides (DESIGN 3.1): set until a date, clear; each change audited and shown at once."""
+"""Manual grade overrides (docs/analytics.md §3.1): set until a date, clear; each change audited and shown at once."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _override_show(customer: Customer) -> list[dt.date]:
 
 @transaction.atomic
 def customer_override_set(*, customer: Customer, grade: str, reason: str, until: dt.date | None, by: Any) -> Customer:
-    """Set a manual grade until a date (inclusive); it expires by itself. DESIGN 3.1 manual override.
+    """Set a manual grade until a date (inclusive); it expires by itself. docs/analytics.md §3.1 manual override.
 
     Raises AdminError for a grade outside A-D, a blank reason, or an end date missing or in the past.
     """

@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.forms import DeactivateForm, PasswordForm, UserCreateForm, UserRoleForm, admin_error_text
+from customers.forms import (
+    DeactivateForm,
+    PasswordForm,
+    TokenForm,
+    UserCreateForm,
+    UserRoleForm,
+    admin_error_text,
+)
 from customers.models import ApiToken, ManagerRegion, Salesperson
 from customers.roles import COMPANY_WIDE, is_company_wide_manager, role_label, user_role
 from customers.services_admin import (
@@ -83,6 +90,7 @@ def _user_context(user: Any, **forms: Any) -> dict[str, Any]:
         "role_form": forms.get("role_form") or UserRoleForm(initial=initial),
         "password_form": forms.get("password_form") or PasswordForm(),
         "deactivate_form": forms.get("deactivate_form") or DeactivateForm(salesperson=salesperson),
+        "token_form": forms.get("token_form") or TokenForm(),
     }
 
 
@@ -130,14 +138,20 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @never_cache
 def user_token(request: HttpRequest, pk: int) -> HttpResponse:
-    """Create (or replace) the user's API token and show its key this once; only DRF's token row is kept."""
+    """Create (or replace) the user's API token with the name and term chosen, and show its key this once; only
+    its hash is kept."""
     target = get_object_or_404(get_user_model(), pk=pk)
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return render(request, "settings/user.html", _user_context(target, token_form=form), status=400)
     try:
-        key = user_token_create(user=target, by=request.user)
+        key = user_token_create(user=target, by=request.user, name=form.cleaned_data["name"],
+                                days=form.cleaned_data["days"])
     except AdminError as exc:
         messages.error(request, admin_error_text(exc.message))
         return redirect("settings_people:user", pk=target.pk)
-    return render(request, "settings/user_token.html", {"target": target, "key": key})
+    token = ApiToken.objects.filter(user=target).first()
+    return render(request, "settings/user_token.html", {"target": target, "key": key, "token": token})
 
 
 @admin_required

@@ -1,8 +1,8 @@
 """How each demo customer buys: size, rhythm, trend, when they start and stop, and last-month surprises.
 
 Sizes follow a heavy tail (lognormal monthly spend with a Pareto boost for a few chain stores), so the grade
-pyramid of DESIGN 3.1 has a handful of A customers and a long tail of C and D. Behaviour kinds are assigned in
-exact proportions (a seeded permutation), so even a 60-customer demo has every kind.
+pyramid of docs/analytics.md §3.1 has a handful of A customers and a long tail of C and D. Behaviour kinds are assigned
+in exact proportions (a seeded permutation), so even a 60-customer demo has every kind.
 """
 
 from dataclasses import dataclass
@@ -21,7 +21,7 @@ NEVER, STEADY, GROWING, DECLINING, CHURNING = range(5)
 SHARES = {NEVER: 0.05, GROWING: 0.15, DECLINING: 0.13, CHURNING: 0.12}
 LATE_START_SHARE = 0.25  # customers whose first order falls inside the period
 SURGE_SHARE = PLUNGE_SHARE = 0.04
-SURPRISE_DAYS = 30  # surge / plunge act on the last 30 days, against the 30 before (DESIGN 3.3)
+SURPRISE_DAYS = 30  # surge / plunge act on the last 30 days, against the 30 before (docs/analytics.md §3.3)
 CREDIT_30, CREDIT_60 = 0.28, 0.14
 PUNCTUAL, LATE_PAYER, BAD_PAYER = range(3)
 

@@ -46,7 +46,7 @@ def month_orders(
     *, m: int, period: Period, weights: np.ndarray, who: Behaviour, catalog: Catalog, taste: Taste, seed: int,
     carry: np.ndarray,
 ) -> MonthOrders:
-    """Orders and lines of month m (DESIGN 2: returns negative, cancelled never count); advances `carry`."""
+    """Orders and lines of month m (docs/analytics.md §2: returns negative, cancelled never count); advances `carry`."""
     rng = np.random.default_rng([seed, SEED_STAGE, m])
     customer, day = _arrivals(rng, m, period, weights, who, carry)
     order = np.lexsort((customer, day))

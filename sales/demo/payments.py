@@ -1,4 +1,5 @@
-"""Payments of credit customers: one statement payment per customer and month of orders (DESIGN 2 receivables).
+"""Payments of credit customers: one statement payment per customer and month of orders (docs/analytics.md §2
+receivables).
 
 Each credit customer pays the month's net amount (returns are credits) once. Punctual payers pay by the due date
 of the month's first order; late payers 3-60 days after it; bad payers stop paying from some day on. One payment

@@ -8,7 +8,7 @@ snacks and instant noodles, a tobacco & liquor shop baijiu, beer and nuts. Every
 - each customer's category weights are a Dirichlet draw around their type's mix (CUSTOMER_CONCENTRATION: low
   means customers of one type differ more), and their products within a category carry a sparse Gamma
   preference on top of popularity and the type's brands, so a shop sticks to a few SKUs per category.
-So similar customers really buy similar things, which the cross-sell hold-out (DESIGN 3.8) can find. Bigger
+So similar customers really buy similar things, which the cross-sell hold-out (docs/analytics.md §3.8) can find. Bigger
 shops are more often supermarkets or wholesalers (TYPE_SIZE_SLOPE); sizes themselves are untouched.
 Order lines draw products from the customer's own distribution (`products_pick`), distinct within an order.
 """

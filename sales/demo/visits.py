@@ -1,7 +1,7 @@
 """Visits, calls and messages over the whole period; the last one per customer feeds Customer.last_visit_date.
 
-Bigger customers are visited more often (a salesperson protects volume, DESIGN 3.6); never-buyers get the odd
-prospecting visit; churned customers still get calls. Every visit is by the customer's owner.
+Bigger customers are visited more often (a salesperson protects volume, docs/analytics.md §3.6); never-buyers get the
+odd prospecting visit; churned customers still get calls. Every visit is by the customer's owner.
 """
 
 from dataclasses import dataclass

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from config.exceptions import DomainError
+
 # DESIGN 4: at most 100 problems listed, then "... and N more".
 ERROR_LIST_LIMIT = 100
 # The batch row keeps more than the screen shows, but not an unbounded list for a 200,000-row disaster.
@@ -70,7 +72,7 @@ def format_errors(errors: list[RowError], *, total: int | None = None, limit: in
     return lines
 
 
-class ImportUsageError(Exception):
+class ImportUsageError(DomainError):
     """The request itself is wrong (no such file, unknown kind): exit code 2, nothing recorded."""
 
 

@@ -1,4 +1,4 @@
-"""import_payments: payment_no, customer_code, date, amount (DESIGN 2 receivables), upserted by payment_no.
+"""import_payments: payment_no, customer_code, date, amount (docs/analytics.md §2 receivables), upserted by payment_no.
 
 A payment is strictly positive (refunds are returns, i.e. negative orders); the customer must exist (an old code
 of a merged customer lands on the survivor). Periods touched are the months of created or changed payments.

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -20,8 +20,8 @@ from django.utils import timezone
 from sales.models import ImportBatch
 from sales.signals import periods_changed
 
-from . import customers, payments, sales, sales_write, visits
-from .errors import ERROR_STORE_LIMIT, ImportReport, ImportUsageError
+from . import customers, locks, payments, sales, sales_write, visits
+from .errors import ERROR_STORE_LIMIT, ErrorList, ImportReport, ImportUsageError
 from .limits import max_upload_bytes, upload_limit_text
 from .readers import FileFormatError, read_table
 from .refs import Context, Progress, no_progress
@@ -32,11 +32,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Importer:
-    """A kind of file: `plan` validates and compares (reads only), `write` applies the plan."""
+    """A kind of file: `plan` validates and compares (reads only), `write` applies the plan, `customers` names
+    the stored customers the write references or changes (locked first, see sales.imports.locks)."""
 
     plan: Callable[..., Any]
     write: Callable[..., dict[str, int]]
     preview: Callable[[Any], dict[str, int]]
+    customers: Callable[[Any], set[int]] = locks.no_customers
 
 
 def _sales_preview(plan: sales.SalesPlan) -> dict[str, int]:
@@ -45,10 +47,11 @@ def _sales_preview(plan: sales.SalesPlan) -> dict[str, int]:
 
 
 IMPORTERS: dict[str, Importer] = {
-    "sales": Importer(sales.sales_plan, sales_write.sales_write, _sales_preview),
-    "customers": Importer(customers.customers_plan, customers.customers_write, customers.customers_preview),
-    "payments": Importer(payments.payments_plan, payments.payments_write, lambda plan: {}),
-    "visits": Importer(visits.visits_plan, visits.visits_write, visits.visits_preview),
+    "sales": Importer(sales.sales_plan, sales_write.sales_write, _sales_preview, locks.sales_customers),
+    "customers": Importer(customers.customers_plan, customers.customers_write, customers.customers_preview,
+                          locks.customers_customers),
+    "payments": Importer(payments.payments_plan, payments.payments_write, lambda plan: {}, locks.payments_customers),
+    "visits": Importer(visits.visits_plan, visits.visits_write, visits.visits_preview, locks.visits_customers),
 }
 KINDS = tuple(IMPORTERS)
 
@@ -126,41 +129,61 @@ def _import_data(*, batch: ImportBatch, data: bytes | None, name: str, user: Any
     report.batch_id = batch.id
     ctx = Context(file_name=name, user=user if _is_user(user) else None, progress=progress or no_progress)
     importer = IMPORTERS[kind]
-    plan = None
     try:
         if data is None:
             raise FileFormatError(upload_limit_text())
         table = read_table(data)
         report.rows = len(table)
-        plan = importer.plan(table=table, ctx=ctx)
     except FileFormatError as exc:
         ctx.errors.add(exc.row, exc.field, str(exc))
-    except Exception as exc:
-        # Anything else while reading or validating: the batch says so instead of staying "running" for ever.
-        report.failure = f"unexpected error while reading, nothing was written: {exc.__class__.__name__}: {exc}"
-        _finish(batch, report, status=ImportBatch.Status.FAILED)
-        raise
-    if ctx.errors or plan is None:
         return _finish(batch, report, status=ImportBatch.Status.INVALID, errors=ctx)
-    report.created, report.updated, report.unchanged = plan.counts()
-    report.periods = sorted(plan.periods)
-    if dry_run:
-        report.details = importer.preview(plan)
-        return _finish(batch, report, status=ImportBatch.Status.DONE)
-    try:
-        with transaction.atomic():
-            report.details = importer.write(plan=plan, batch=batch, ctx=ctx)
-            _mark_stale(report)
-    except DatabaseError as exc:
-        # The transaction rolled back every domain row; the batch row (outside it) keeps the reason.
-        logger.exception("import of %s failed", name)
-        report.failure = f"database error, nothing was written: {exc}".strip()
-        return _finish(batch, report, status=ImportBatch.Status.FAILED)
     except Exception as exc:
-        report.failure = f"unexpected error, nothing was written: {exc.__class__.__name__}: {exc}"
-        _finish(batch, report, status=ImportBatch.Status.FAILED)
-        raise
+        return _unexpected(batch, report, exc, "while reading")
+    for attempt in range(1, locks.PLAN_ATTEMPTS + 1):
+        ctx.errors = ErrorList(name)
+        try:
+            plan = importer.plan(table=table, ctx=ctx)
+        except FileFormatError as exc:
+            ctx.errors.add(exc.row, exc.field, str(exc))
+            plan = None
+        except Exception as exc:
+            return _unexpected(batch, report, exc, "while reading")
+        if ctx.errors or plan is None:
+            return _finish(batch, report, status=ImportBatch.Status.INVALID, errors=ctx)
+        report.created, report.updated, report.unchanged = plan.counts()
+        report.periods = sorted(plan.periods)
+        if dry_run:
+            report.details = importer.preview(plan)
+            return _finish(batch, report, status=ImportBatch.Status.DONE)
+        try:
+            with transaction.atomic():
+                # Customers first, in id order, as a merge locks them: the two then queue instead of deadlocking.
+                locks.customers_lock(importer.customers(plan))
+                report.details = importer.write(plan=plan, batch=batch, ctx=ctx)
+                _mark_stale(report)
+            break
+        except locks.PlanStale as exc:
+            # A merge removed a customer the plan resolved (its code is now an alias): plan again, nothing written.
+            logger.info("import of %s: %s; planning again (attempt %d)", name, exc, attempt)
+            if attempt == locks.PLAN_ATTEMPTS:
+                report.failure = f"customers kept changing while importing, nothing was written: {exc}"
+                return _finish(batch, report, status=ImportBatch.Status.FAILED)
+        except DatabaseError as exc:
+            # The transaction rolled back every domain row; the batch row (outside it) keeps the reason.
+            logger.exception("import of %s failed", name)
+            report.failure = f"database error, nothing was written: {exc}".strip()
+            return _finish(batch, report, status=ImportBatch.Status.FAILED)
+        except Exception as exc:
+            return _unexpected(batch, report, exc, "")
     return _finish(batch, report, status=ImportBatch.Status.DONE)
+
+
+def _unexpected(batch: ImportBatch, report: ImportReport, exc: Exception, when: str) -> NoReturn:
+    """Anything unforeseen: the batch says so instead of staying "running" for ever, and the error goes on up."""
+    where = f" {when}" if when else ""
+    report.failure = f"unexpected error{where}, nothing was written: {exc.__class__.__name__}: {exc}"
+    _finish(batch, report, status=ImportBatch.Status.FAILED)
+    raise exc
 
 
 def import_fail(*, batch: ImportBatch, failure: str) -> ImportReport:

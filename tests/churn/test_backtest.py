@@ -1,4 +1,5 @@
-"""The churn backtest: out of time, reproducible, honest about ties, graceful on a short ledger (DESIGN 3.7)."""
+"""The churn backtest: out of time, reproducible, honest about ties, graceful on a short ledger (docs/analytics.md
+§3.7)."""
 
 import dataclasses
 import datetime as dt

@@ -1,4 +1,5 @@
-"""Churn features and labels as of T': hand-checked values, and nothing after T' can leak in (DESIGN 3.7)."""
+"""Churn features and labels as of T': hand-checked values, and nothing after T' can leak in (docs/analytics.md
+§3.7)."""
 
 import datetime as dt
 import math

@@ -286,16 +286,17 @@ def test_filter_choices_are_each_users(graded, manager_user):
     from django.http import QueryDict
 
     from analytics.models import CustomerSnapshot
-    from cockpit.filters import SnapshotFilter
+    from cockpit.filters import LiveCustomerSnapshotFilter
 
     def form(user):
-        return SnapshotFilter(QueryDict(), queryset=CustomerSnapshot.objects.none(), user=user).form
+        return LiveCustomerSnapshotFilter(QueryDict(), queryset=CustomerSnapshot.objects.none(), user=user).form
 
     mine, theirs = form(graded["sp1"].user), form(manager_user)
     assert [sp.name for sp in mine.fields["salesperson"].queryset] == ["张三"]
     assert {sp.name for sp in theirs.fields["salesperson"].queryset} == {"张三", "李四"}
     assert [str(label) for _value, label in mine.fields["salesperson"].choices][1:] == ["张三"]
-    assert list(SnapshotFilter.base_filters["salesperson"].queryset) == []  # the class holds no one's choices
+    # The class holds no one's choices.
+    assert list(LiveCustomerSnapshotFilter.base_filters["salesperson"].queryset) == []
 
 
 @pytest.mark.django_db

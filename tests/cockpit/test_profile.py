@@ -214,7 +214,7 @@ dates = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2024, 12, 31))
     terms=st.sampled_from([1, 15, 30, 45, 90]), as_of=dates,
 )
 def test_plain_aging_is_the_engines_aging_for_one_customer(orders, payments, terms, as_of):
-    """The profile's plain-Python aging gives exactly the engine's buckets (oldest-first, DESIGN 2)."""
+    """The profile's plain-Python aging gives exactly the engine's buckets (oldest-first, docs/analytics.md §2)."""
     import pandas as pd
 
     from analytics.engine.receivables import AGING_BUCKETS, aging_buckets

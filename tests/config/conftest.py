@@ -1,5 +1,7 @@
 """Fixtures for the tests that start the embedded default's real processes (tests/config/stack.py)."""
 
+import shutil
+
 import pytest
 
 from tests.config.stack import manage, migrated_template
@@ -12,10 +14,10 @@ def template(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
+def demo_template(tmp_path_factory, template):
     """A migrated SQLite database with a demo book (800 customers, 24 months) and its snapshots."""
     folder = tmp_path_factory.mktemp("embedded-demo")
-    migrated_template(folder)
+    shutil.copy(template, folder / "db.sqlite3")  # migrated once per session, not once per template
     manage(folder, "seed_demo", "--customers", "800", "--months", "24", "--force")
     manage(folder, "compute_snapshots", "--missing")
     return folder / "db.sqlite3"

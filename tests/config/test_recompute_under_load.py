@@ -15,7 +15,8 @@ import requests
 
 from tests.config.stack import start_stack
 
-pytestmark = pytest.mark.celery
+# One xdist worker runs every test of the embedded stack: they share the session's SQLite templates.
+pytestmark = [pytest.mark.celery, pytest.mark.xdist_group("embedded")]
 
 CLIENTS = 8
 PAGES = ["/", "/customers/", "/customers/?grade=A", "/worklist/", "/coupons/"]

@@ -11,7 +11,8 @@ import pytest
 
 from tests.config.stack import manage, start_stack
 
-pytestmark = pytest.mark.celery
+# One xdist worker runs every test of the embedded stack: they share the session's SQLite templates.
+pytestmark = [pytest.mark.celery, pytest.mark.xdist_group("embedded")]
 
 
 def _alive(pid: int) -> bool:

@@ -11,7 +11,8 @@ import pytest
 from tests.config.stack import manage, start_stack
 from tests.config.test_recompute_under_load import _progress, login
 
-pytestmark = pytest.mark.celery
+# One xdist worker runs every test of the embedded stack: they share the session's SQLite templates.
+pytestmark = [pytest.mark.celery, pytest.mark.xdist_group("embedded")]
 
 
 def test_a_worker_killed_mid_job_comes_back_and_the_job_finishes(tmp_path, demo_template):

@@ -23,6 +23,8 @@ from sales.imports.service import import_file
 from tests.crawl.conftest import ROLES, login
 from tests.crawl.crawler import Crawler, CrawlReport
 
+# One xdist worker crawls all three states: they share the module's demo book, seeded once.
+pytestmark = pytest.mark.xdist_group("crawl")
 MIN_PAGES = 300
 MAX_PAGES = int(os.environ.get("CRAWL_MAX_PAGES", "310"))  # the issue asks for 300; the frontier holds far more
 

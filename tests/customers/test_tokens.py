@@ -116,3 +116,39 @@ def test_the_users_api_issues_a_named_key_with_a_term(book, admin_user):
     assert token.name == "ERP nightly" and token.digest == hashlib.sha256(created.json()["key"].encode()).hexdigest()
     assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
     assert api.post(f"/api/v1/users/{user.pk}/token/", {"days": 0}, format="json").status_code == 400
+
+
+def test_the_users_page_creates_a_named_key_with_the_chosen_term(book):
+    """Settings -> Users: the admin names the key and picks its term; the key is shown once, then only its name
+    and expiry."""
+    import re
+
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", role="admin")
+    root.set_password(GOOD)
+    root.save()
+    target = book["sp1"].user
+    page = Client()
+    assert page.post("/accounts/login/", {"username": "root", "password": GOOD}).status_code == 302
+    form = page.get(f"/settings/users/{target.pk}/").content.decode()
+    assert 'name="name"' in form and '<option value="30">' in form and '<option value="365" selected>' in form
+    assert page.post(f"/settings/users/{target.pk}/token/", {"name": "x", "days": "5"}).status_code == 400
+    assert not ApiToken.objects.exists()  # a term not offered creates nothing
+    created = page.post(f"/settings/users/{target.pk}/token/", {"name": "ERP nightly", "days": "30"})
+    assert created.status_code == 200 and "no-store" in created["Cache-Control"]
+    body = created.content.decode()
+    key = re.search(r'id="token-key">([^<]+)<', body).group(1)
+    token = ApiToken.objects.get(user=target)
+    assert token.name == "ERP nightly" and token.digest == hashlib.sha256(key.encode()).hexdigest()
+    assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert f"{timezone.localtime(token.expires_at):%Y-%m-%d}" in body
+    assert with_key(key).get("/api/v1/customers/").status_code == 200
+    later = page.get(f"/settings/users/{target.pk}/").content.decode()
+    assert key not in later and "ERP nightly" in later
+    assert f"{timezone.localtime(token.expires_at):%Y-%m-%d}" in later
+    # Replacing it: the old key stops working, the new one has the default term of a year.
+    page.post(f"/settings/users/{target.pk}/token/", {"name": "ERP v2"})
+    assert with_key(key).get("/api/v1/customers/").status_code == 401
+    renewed = ApiToken.objects.get(user=target)
+    assert renewed.name == "ERP v2" and renewed.expires_at - timezone.now() > dt.timedelta(days=364)

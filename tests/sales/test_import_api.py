@@ -195,3 +195,82 @@ def test_anonymous_refused():
     assert client.get(URL).status_code in (401, 403)
     assert client.get(f"{URL}1/").status_code in (401, 403)
     assert not Order.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_write_progress_is_visible_while_the_import_transaction_is_open(admin_user, monkeypatch):
+    """On PostgreSQL the writing stage reports through a connection of its own: a poller sees it before the
+    import's transaction commits (through the import's own connection it would stay invisible until then)."""
+    from django.db import connection, connections
+
+    from sales.imports.jobs import file_sha256, import_enqueue
+    from sales.tasks import import_run
+
+    seen: list[tuple[bool, str, int]] = []
+    report = jobs.BatchProgress.__call__
+
+    def watched(self, stage, done, total):
+        report(self, stage, done, total)
+        if stage == "writing" and done < total:
+            # A read by a third connection: what the API would serve to a poller right now.
+            other = connections.create_connection("default")
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT stage, progress_total FROM sales_importbatch WHERE id = %s",
+                                   [self.batch_id])
+                    stored_stage, stored_total = cursor.fetchone()
+            finally:
+                other.close()
+            seen.append((connection.in_atomic_block, stored_stage, stored_total))
+
+    monkeypatch.setattr(jobs.BatchProgress, "__call__", watched)
+    sha256, data = file_sha256([GOOD])
+    batch, _ = import_enqueue(kind="sales", name="sales.csv", data=data, sha256=sha256, user=admin_user,
+                              dry_run=False, enqueue=lambda batch_id: None)
+    assert import_run.delay(batch.pk).get()["status"] == "done"
+    assert seen == [(True, "writing", 1)]
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_starts_of_one_file_make_one_job(admin_user, monkeypatch):
+    """Four requests with the same file at the same moment (a double click, a retried client): one batch."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from sales.imports.jobs import file_sha256, import_enqueue
+
+    look = jobs.import_active
+
+    def slow_look(**kwargs):
+        found = look(**kwargs)
+        time.sleep(0.2)  # widen the gap between "none running" and the insert, where a second start could slip in
+        return found
+
+    monkeypatch.setattr(jobs, "import_active", slow_look)
+    sha256, data = file_sha256([GOOD])
+    barrier, got, errors = threading.Barrier(4), [], []
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            batch, created = import_enqueue(kind="sales", name="sales.csv", data=data, sha256=sha256,
+                                            user=admin_user, dry_run=False, enqueue=lambda batch_id: None)
+            got.append((batch.pk, created))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len({pk for pk, _ in got}) == 1 and sorted(created for _, created in got) == [False, False, False, True]
+    assert ImportBatch.objects.count() == 1 and ImportUpload.objects.count() == 1

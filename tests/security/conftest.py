@@ -154,14 +154,3 @@ def wsgi_in_transaction():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
-
-
-def pytest_collection_modifyitems(config, items):
-    """The SMS gateway callbacks take no login (a shared token instead): schemathesis runs them once, as
-    anonymous; the same call under each role would test nothing more, so those items are not collected."""
-    callbacks = ("POST /api/v1/sms/receipts/]", "POST /api/v1/sms/replies/]")
-    dropped = [item for item in items if "test_api[" in item.nodeid and any(c in item.nodeid for c in callbacks)
-               and not item.nodeid.endswith("[anonymous]")]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in dropped]

@@ -133,9 +133,9 @@ def _dashboard(client: Client) -> dict[str, Any]:
     }
 
 
-# The RFM segment ranks a customer among the whole book (quintiles, DESIGN 3.4): a per-customer column measured
-# against everyone by definition, not an aggregate of the actor's customers, so the oracle leaves it out.
-# By its CSV name and by the XLSX's header in the user's language.
+# The RFM segment ranks a customer among the whole book (quintiles, docs/analytics.md §3.4): a per-customer column
+# measured against everyone by definition, not an aggregate of the actor's customers, so the oracle leaves it out. By
+# its CSV name and by the XLSX's header in the user's language.
 RELATIVE_COLUMNS = {"rfm_segment", "RFM 分群", "RFM segment"}
 
 

@@ -132,11 +132,11 @@ NOT_CUSTOMER_BEARING = {
     # company-level figures and policy: no customer rows
     "settings_grading:grading": "admin policy editor", "settings_grading:preview": "admin policy preview",
     "settings_grading:history": "admin", "settings_grading:restore": "admin, a policy version",
-    "settings_grading:recompute": "admin", "settings_grading:job": "admin, a recompute job",
+    "settings_grading:recompute": "admin", "analytics:job": "admin, a recompute job",
     "period-list": "totals over the caller's customers (tests/security/test_aggregate_scope.py)",
     "period-detail": "totals over the caller's customers (tests/security/test_aggregate_scope.py)",
     "settings_grading:recompute_form": "admin, the recompute button",
-    "settings_grading:first_fill": "any signed-in user, the count of months a fresh install has computed",
+    "analytics:first_fill": "any signed-in user, the count of months a fresh install has computed",
     "pipeline_health": "admin, the pipeline checks (no customer rows)",
     "snapshot-run-list": "admin, runs", "snapshot-run-detail": "admin, a run", "policy-list": "policy versions",
     "policy-detail": "a policy version", "api-imports": "admin only, import batches",

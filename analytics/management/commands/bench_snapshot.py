@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from analytics.bench_sql import baseline_queries, orders_queries
 from analytics.periods import add_months, fmt, last_closed_period, parse_period
+from bench.snapshot_sql import baseline_queries, orders_queries  # benchmark-only SQL lives with the benchmarks
 from sales.models import Order
 
 CHILD = """

@@ -1,6 +1,6 @@
 """churn_backtest [--as-of YYYY-MM-DD] [--horizon DAYS] [--save]: the churn model against strong baselines.
 
-DESIGN 3.7, issue 21. Prints one line per out-of-time test month-end with the AUC and top-10% precision of the
+§3.7 of docs/analytics.md. Prints one line per out-of-time test month-end with the AUC and top-10% precision of the
 model and of every baseline (days since last order, fewest orders, RFM, BG/NBD P(alive) and expected orders),
 then one table: mean, 95% interval across the month-ends, min-max. --save stores the model (ChurnModel) as the
 monthly task does; pages use it only where it beats every baseline on both metrics.

@@ -1,6 +1,6 @@
 """crosssell_eval [--as-of YYYY-MM-DD] [--level product|category|both] [--windows 30,60,90,180] [--save].
 
-DESIGN 3.8, issue 21. Prints, per level and protocol ("next" at each hold-out window: new items bought in the
+§3.8 of docs/analytics.md. Prints, per level and protocol ("next" at each hold-out window: new items bought in the
 last N days, learnt from before; "leave_one_out": one hidden item), hit rate, recall and MAP at 10 of
 similar-customer suggestions (the profile's), item-item suggestions, and the two baselines: popularity and
 popularity in the customer's region and shop type. --save stores the result per level; the profile then shows

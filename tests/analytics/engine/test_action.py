@@ -1,4 +1,4 @@
-"""Recommended action: the first row of DESIGN 3.6 that matches."""
+"""Recommended action: the first row of docs/analytics.md §3.6 that matches."""
 
 import pandas as pd
 

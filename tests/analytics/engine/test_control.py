@@ -1,4 +1,4 @@
-"""Period control alerts: baseline of the previous months and same month last year (DESIGN 3.5)."""
+"""Period control alerts: baseline of the previous months and same month last year (docs/analytics.md §3.5)."""
 
 from decimal import Decimal as D
 

@@ -1,4 +1,4 @@
-"""Hand-checked grades for every method (DESIGN 3.1), overrides, movement and growth."""
+"""Hand-checked grades for every method (docs/analytics.md §3.1), overrides, movement and growth."""
 
 import datetime as dt
 from decimal import Decimal as D

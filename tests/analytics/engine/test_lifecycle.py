@@ -1,4 +1,4 @@
-"""Lifecycle as of T, the rhythm rule, is_new and days since (DESIGN 3.2)."""
+"""Lifecycle as of T, the rhythm rule, is_new and days since (docs/analytics.md §3.2)."""
 
 import datetime as dt
 from decimal import Decimal as D

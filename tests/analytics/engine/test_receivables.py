@@ -1,4 +1,4 @@
-"""Receivable, overdue, punctuality and aging with oldest-first allocation (DESIGN 2, 3.1)."""
+"""Receivable, overdue, punctuality and aging with oldest-first allocation (docs/analytics.md §2, §3.1)."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""RFM scores with ties, every segment of the DESIGN 3.4 table, and quadrants."""
+"""RFM scores with ties, every segment of the docs/analytics.md §3.4 table, and quadrants."""
 
 import pandas as pd
 import pytest

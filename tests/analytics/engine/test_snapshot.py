@@ -1,4 +1,5 @@
-"""A whole snapshot table for a handful of customers, written out by hand (DESIGN 3, "What a snapshot keeps")."""
+"""A whole snapshot table for a handful of customers, written out by hand (docs/analytics.md §3, "What a snapshot
+keeps")."""
 
 import datetime as dt
 

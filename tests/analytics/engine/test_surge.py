@@ -1,4 +1,4 @@
-"""Surge and plunge, exact at +50% / -50% and at the base (DESIGN 3.3)."""
+"""Surge and plunge, exact at +50% / -50% and at the base (docs/analytics.md §3.3)."""
 
 import datetime as dt
 from decimal import Decimal as D
