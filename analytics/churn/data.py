@@ -44,8 +44,11 @@ def churn_inputs(*, first_as_of: dt.date, as_of: dt.date, customer_ids: Iterable
     monthly = pd.DataFrame.from_records(list(monthly_rows), columns=["customer_id", "month", "sales_fen", "orders",
                                                                      "returns", "coupon_orders"])
     monthly["month"] = monthly["month"].astype(str).str.slice(0, 7)
-    monthly = monthly.merge(_products(first_month, as_of, ids), on=["customer_id", "month"], how="left")
-    monthly = monthly.merge(_paid(first_month, as_of, ids), on=["customer_id", "month"], how="outer")
+    for extra, how in ((_products(first_month, as_of, ids), "left"), (_paid(first_month, as_of, ids), "outer")):
+        if len(extra) and len(monthly):  # empty frames carry no key dtypes to merge on
+            monthly = monthly.merge(extra, on=["customer_id", "month"], how=how)
+        else:
+            monthly[extra.columns[-1]] = 0
     monthly = monthly.fillna(0)
     date_rows = (
         _orders(as_of, ids).filter(POSITIVE, order_date__gt=start)
