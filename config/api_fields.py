@@ -20,8 +20,6 @@ NOT_BLANK = r"\A[^\x00]*[^\s\x1c-\x1f\x00][^\x00]*\Z"
 class StrictCharField(serializers.CharField):
     """A CharField that refuses a JSON number or boolean instead of turning it into text."""
 
-    default_error_messages = {"invalid": "Not a valid string."}
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Only documents what the checks above already refuse (drf-spectacular turns a RegexValidator into the
@@ -32,7 +30,7 @@ class StrictCharField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
-            self.fail("invalid")
+            self.fail("invalid")  # DRF's own (translated) "Not a valid string."
         return super().to_internal_value(data)
 
 

@@ -6,6 +6,7 @@ unknown term is a 400 naming the accepted ones, and the schema lists them: a com
 `style: form, explode: false`) of the view's ordering fields, each optionally prefixed with "-" for descending.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.exceptions import ValidationError
@@ -20,11 +21,13 @@ def _terms(view: Any) -> list[str]:
 class StrictOrderingFilter(OrderingFilter):
     """OrderingFilter whose unknown terms are a 400, documented as an enum of the view's ordering fields."""
 
-    def remove_invalid_fields(self, queryset: Any, fields: list[str], view: Any, request: Any) -> list[str]:
+    def remove_invalid_fields(self, queryset: Any, fields: Iterable[str], view: Any, request: Any) -> list[str]:
+        fields = list(fields)
         known = super().remove_invalid_fields(queryset, fields, view, request)
         if len(known) != len(fields):
             choices = ", ".join(_terms(view)) or "none"
-            raise ValidationError({self.ordering_param: [f"unknown ordering; use a comma-separated list of: {choices}"]})
+            problem = f"unknown ordering; use a comma-separated list of: {choices}"
+            raise ValidationError({self.ordering_param: [problem]})
         return known
 
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> Any:

@@ -31,7 +31,7 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_as_parsed(parameter: dict[str, Any]) -> None:
-    """An optional filter left empty (?kind=, ?date=) means "no filter" to django-filter; a NUL byte is refused (400)."""
+    """An optional filter left empty (?kind=, ?date=) means "no filter" to django-filter; a NUL is refused (400)."""
     schema = parameter.get("schema")
     if parameter.get("in") != "query" or parameter.get("required") or not isinstance(schema, dict):
         return
@@ -71,9 +71,19 @@ def _add_errors(operation: dict[str, Any]) -> None:
 _DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
 
 
+def _blank_alternative(node: dict[str, Any]) -> None:
+    """drf-spectacular writes a patterned string that may be blank as oneOf [pattern, maxLength 0]; when the pattern
+    also matches "" (the NUL-free pattern of config.api_fields) a blank value matches both and fails oneOf."""
+    options = node.get("oneOf")
+    if isinstance(options, list) and {"type": "string", "maxLength": 0} in options:
+        node["anyOf"] = node.pop("oneOf")
+
+
 def _fix_decimals(node: Any) -> None:
-    """Require at least one digit in every decimal-string pattern (walks the whole document)."""
+    """Require at least one digit in every decimal-string pattern; a blank string may match either alternative (walks
+    the whole document)."""
     if isinstance(node, dict):
+        _blank_alternative(node)
         pattern = node.get("pattern")
         match = _DECIMAL.match(pattern) if isinstance(pattern, str) and node.get("format") == "decimal" else None
         if match:

@@ -240,8 +240,8 @@ class UserWriteSerializer(serializers.Serializer):
     def validate_regions(self, value: list[str]) -> list[Region]:
         found = {r.path: r for r in Region.objects.filter(path__in=value)}
         missing = [p for p in value if p not in found]
-        if missing:
-            raise serializers.ValidationError(f"no such region: {', '.join(missing)}")
+        if missing:  # a well-formed path naming no region: not found, like an unknown customer or salesperson
+            raise NotFound(f"no such region: {', '.join(missing)}")
         return [found[p] for p in value]
 
 

@@ -9,7 +9,9 @@ Two writers keep it so:
   (the service, the tasks, the commands, the editor's recompute, the stale-period recompute);
 - training a model rescores the computed periods it becomes the active model of (`churn_model_rescore`), since
   they were written with the model in force before it.
-Both round the same way, so a rescore and a fresh compute write identical values.
+Both go through the registry of what is derived from a period (analytics/services/derived.py: the column for a
+recompute, the refresh for a model change). Both round the same way, so a rescore and a fresh compute write
+identical values.
 """
 
 import datetime as dt

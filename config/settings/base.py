@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON: a form cannot say null or a nested object, so a schema-valid body
+    # (next_date: null) sent as a form was refused. Views still parse forms; the contract is JSON.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "GradeEnum": "customers.models.GRADES",

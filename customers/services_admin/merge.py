@@ -103,6 +103,9 @@ def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: st
     """
     if survivor.pk == merged.pk:
         raise AdminError("merged", "must be another customer than the survivor")
+    # Both customers first, in id order, before touching anything that points at them: imports lock the customers
+    # they write in the same order (sales.imports.locks), so a merge and an import of the same customers queue
+    # instead of deadlocking (issue 18 item 7).
     locked = {c.pk: c for c in Customer.objects.select_for_update(of=("self",)).select_related("region", "owner")
               .filter(pk__in=[survivor.pk, merged.pk]).order_by("pk")}
     if len(locked) != 2:

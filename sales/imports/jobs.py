@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from sales.models import ImportBatch, ImportUpload
 
@@ -78,7 +79,9 @@ def import_run(*, batch_id: int) -> ImportReport | None:
     A redelivered task (its worker was killed; acks_late) finds the batch `running` and runs it again: the killed
     run's write transaction rolled back, so nothing is doubled.
     """
-    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(status=ImportBatch.Status.RUNNING)
+    # The lease (sales.imports.sweep) counts from here: time spent waiting in the queue is not the import's.
+    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(
+        status=ImportBatch.Status.RUNNING, started_at=timezone.now())
     if not claimed:
         return None
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
@@ -135,5 +138,10 @@ class BatchProgress:
         if self._last:
             ImportBatch.objects.filter(pk=self.batch_id).update(**self._last)
         if self._side is not None:
+            try:
+                with self._side.cursor() as cursor:
+                    cursor.execute("RESET lock_timeout")  # a pooled connection goes back as it came
+            except Exception:
+                logger.warning("import %s: progress connection not reset", self.batch_id, exc_info=True)
             self._side.close()
             self._side = None

@@ -1,3 +1,3 @@
 """The API tests share the security tests' seeded world (tests/security/conftest.py)."""
 
-from tests.security.conftest import wsgi_in_transaction, world, world_module  # noqa: F401
+from tests.security.conftest import world, world_module, wsgi_in_transaction  # noqa: F401

@@ -13,6 +13,7 @@ from analytics.churn import services
 from analytics.churn.backtest import ChurnConfig
 from analytics.churn.data import churn_inputs
 from analytics.churn.features import features_at
+from analytics.churn.model import model_load
 from analytics.churn.services import (
     churn_model_active,
     churn_model_train,
@@ -103,6 +104,12 @@ def test_explain_gives_risk_and_reasons(ledger, monkeypatch):
     riskiest = explained.sort_values("churn_risk").iloc[-1]
     codes = [code for code, _label in riskiest["reasons"]]
     assert 1 <= len(codes) <= 3 and set(codes) <= {c for c, _s, _l in services.REASONS.values()}
+    # Reasons agree with the number: below the training churn share there is no reason to give.
+    model = churn_model_active(as_of=T)
+    base_rate = model_load(model.blob)[0].base_rate
+    low = explained[explained["churn_risk"] < base_rate]
+    assert len(low) and all(r == [] for r in low["reasons"])
+    assert all(r for r in explained[explained["churn_risk"] > max(0.5, base_rate)]["reasons"])
 
 
 def test_no_model_is_stored_with_the_reason(db):

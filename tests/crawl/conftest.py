@@ -2,9 +2,9 @@
 
 `make run` seeds 2,000 customers; the crawl uses the same generator with fewer customers (CRAWL_CUSTOMERS,
 default 300) over the same 24 months ending last month, so every state computes in seconds and every page kind
-still has rows. Seed 7 is one where, as in `make run`'s book, the churn model beats days-since-last-order and its
-scores are shown: the pages that explain risk are crawled too (with seed 42 at this size the model loses, the
-lists show days since last order instead, and those code paths would go unvisited).
+still has rows. The churn model is put in force even where its
+backtest loses (issue 21 uses it only where it beats every baseline), so the pages that explain risk are crawled
+too instead of only the days-since-last-order fallback.
 Each test runs inside its own savepoint: a state it creates (a policy change, an import) is gone for the next test.
 """
 
@@ -50,8 +50,15 @@ def demo_book(django_db_setup, django_db_blocker):
                 ["compute_pulse"],
             )
             model = ChurnModel.objects.first()
-            assert model is not None and model.beats_baseline, (
-                f"the crawl's demo book (seed {SEED}) should have a churn model in use, as make run's has:\n{log}")
+            assert model is not None and model.blob, f"the crawl's demo book (seed {SEED}) has no churn model:\n{log}"
+            if not model.beats_baseline:
+                # Issue 21: the model is used only where it beats every baseline, which on this small book it may
+                # not; the crawl still visits the pages that explain risk, so it puts the model in force here.
+                from analytics.services.churn_fill import churn_model_rescore
+
+                ChurnModel.objects.filter(pk=model.pk).update(beats_baseline=True)
+                model.refresh_from_db()
+                churn_model_rescore(model)
             print(f"\ndemo book: {CUSTOMERS} customers x {MONTHS} months ready in {time.monotonic() - started:.1f} s")
             yield {"log": log}
         finally:

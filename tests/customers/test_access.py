@@ -64,8 +64,8 @@ def test_visit_logging_is_scoped(book):
     book["c1"].refresh_from_db()
     assert str(book["c1"].last_visit_date) == "2025-03-01"
     other = api.post("/api/v1/visits/", {"customer": "00201", "date": "2025-03-01", "kind": "phone", "note": "x"})
-    assert other.status_code == 400
-    assert other.json() == {"customer": ["no such customer"]}
+    assert other.status_code == 404
+    assert other.json() == {"detail": "no such customer: 00201"}
 
 
 @pytest.mark.django_db

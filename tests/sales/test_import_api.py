@@ -231,3 +231,46 @@ def test_write_progress_is_visible_while_the_import_transaction_is_open(admin_us
     assert import_run.delay(batch.pk).get()["status"] == "done"
     assert seen == [(True, "writing", 1)]
     assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_starts_of_one_file_make_one_job(admin_user, monkeypatch):
+    """Four requests with the same file at the same moment (a double click, a retried client): one batch."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from sales.imports.jobs import file_sha256, import_enqueue
+
+    look = jobs.import_active
+
+    def slow_look(**kwargs):
+        found = look(**kwargs)
+        time.sleep(0.2)  # widen the gap between "none running" and the insert, where a second start could slip in
+        return found
+
+    monkeypatch.setattr(jobs, "import_active", slow_look)
+    sha256, data = file_sha256([GOOD])
+    barrier, got, errors = threading.Barrier(4), [], []
+
+    def start() -> None:
+        try:
+            barrier.wait(timeout=30)
+            batch, created = import_enqueue(kind="sales", name="sales.csv", data=data, sha256=sha256,
+                                            user=admin_user, dry_run=False, enqueue=lambda batch_id: None)
+            got.append((batch.pk, created))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len({pk for pk, _ in got}) == 1 and sorted(created for _, created in got) == [False, False, False, True]
+    assert ImportBatch.objects.count() == 1 and ImportUpload.objects.count() == 1

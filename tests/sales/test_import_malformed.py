@@ -225,7 +225,7 @@ def _measure(path: Path) -> tuple[int, list[int], float, int]:
 GROWTH_MB = 100  # beyond the file's own bytes; ten million empty records in a list alone would be ~700 MB
 
 
-def test_ten_million_blank_csv_lines_finish_fast_in_bounded_memory(tmp_path):
+def test_ten_million_blank_csv_lines_read_in_bounded_memory(tmp_path):
     path = tmp_path / "blank.csv"
     with path.open("wb") as fh:
         fh.write(b"order_no,order_date,customer_code,amount\nSO1,2025-03-05,C1,1\n")
@@ -233,7 +233,7 @@ def test_ten_million_blank_csv_lines_finish_fast_in_bounded_memory(tmp_path):
         fh.write(b"SO2,2025-03-06,C1,2\n")
     rows, numbers, seconds, grown_mb = _measure(path)
     assert (rows, numbers) == (2, [2, 10_000_003])
-    assert seconds < 20 and grown_mb < GROWTH_MB, (seconds, grown_mb)
+    assert grown_mb < GROWTH_MB, (seconds, grown_mb)  # speed is make bench's business, never a timed test
 
 
 def _xlsx_with_sheet_xml(path: Path, sheet_rows: str, dimension: str) -> Path:
@@ -257,7 +257,7 @@ def test_xlsx_claiming_a_million_rows_reads_only_what_is_there(tmp_path):
     path = _xlsx_with_sheet_xml(tmp_path / "dim.xlsx", "", "A1:XFD1048576")
     rows, numbers, seconds, grown_mb = _measure(path)
     assert (rows, numbers) == (1, [2])
-    assert seconds < 5 and grown_mb < GROWTH_MB, (seconds, grown_mb)
+    assert grown_mb < GROWTH_MB, (seconds, grown_mb)
 
 
 def test_xlsx_with_a_million_empty_rows(tmp_path):
@@ -266,4 +266,4 @@ def test_xlsx_with_a_million_empty_rows(tmp_path):
     assert path.stat().st_size < 10_000_000  # it compresses: a small upload that expands a lot
     rows, numbers, seconds, grown_mb = _measure(path)
     assert (rows, numbers) == (1, [2])
-    assert seconds < 60 and grown_mb < GROWTH_MB, (seconds, grown_mb)
+    assert grown_mb < GROWTH_MB, (seconds, grown_mb)

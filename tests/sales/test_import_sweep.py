@@ -88,3 +88,27 @@ def test_the_sweep_task_fails_an_expired_lease_and_a_lost_queued_job():
     assert killed.errors[-1]["problem"].startswith("abandoned: still running 3.0 h after it started")
     assert lost.errors[-1]["problem"].startswith("abandoned: still queued 3.0 h after it was started; no worker")
     assert lost.error_count == 1 and not ImportUpload.objects.exists()  # nobody will read that upload again
+
+
+def test_a_queued_import_that_waited_long_gets_a_full_lease_once_it_runs(monkeypatch):
+    """The lease counts from when a worker took the import, not from when it was queued."""
+    from sales.imports.jobs import file_sha256, import_enqueue
+    from sales.imports.refs import Context
+    from sales.tasks import import_run
+
+    sha256, data = file_sha256([b"order_no,order_date,customer_code,amount\nSO1,2025-01-05,00123,100\n"])
+    queued, _ = import_enqueue(kind="sales", name="s.csv", data=data, sha256=sha256, user=None, dry_run=False,
+                               enqueue=lambda batch_id: None)
+    ImportBatch.objects.filter(pk=queued.pk).update(started_at=timezone.now() - dt.timedelta(minutes=115))
+    swept: list[int] = []
+    plan = service.IMPORTERS["sales"].plan
+
+    def planning(*, table, ctx: Context):
+        swept.append(import_batches_sweep(now=timezone.now() + dt.timedelta(minutes=10)))
+        return plan(table=table, ctx=ctx)
+
+    sales = service.IMPORTERS["sales"]
+    monkeypatch.setitem(service.IMPORTERS, "sales", sales.__class__(planning, sales.write, sales.preview,
+                                                                     sales.customers))
+    assert import_run.delay(queued.pk).get()["status"] == "done"
+    assert swept == [0] and ImportBatch.objects.get(pk=queued.pk).status == "done"

@@ -127,8 +127,8 @@ def test_reassignment_api(book, south_manager, admin_user):
     assert codes(book["sp2"].user) == ["00101", "00201", "00202"]
     assert api.post("/api/v1/reassignments/", {"customers": ["00201"], "to_salesperson": "张三"},
                     format="json").status_code == 404
-    assert api.post("/api/v1/reassignments/", {"customers": ["00101"], "to_salesperson": "王五"},
-                    format="json").json() == {"to_salesperson": ["no such active salesperson"]}
+    unknown = api.post("/api/v1/reassignments/", {"customers": ["00101"], "to_salesperson": "王五"}, format="json")
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "no such active salesperson: 王五"}
     api.force_authenticate(admin_user)
     whole = api.post("/api/v1/reassignments/", {"from_salesperson": "李四", "to_salesperson": "张三"}, format="json")
     assert whole.json()["moved"] == 3
