@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
-from config.api_fields import CODE_IN_PATH, StrictCharField, StrictModelSerializer
+from core.api_fields import CODE_IN_PATH, StrictCharField, StrictModelSerializer
 
 from .models import Customer, Visit
 from .selectors import customer_get, customer_list, scoped

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_fields import CODE_IN_PATH, StrictCharField
+from core.api_fields import CODE_IN_PATH, StrictCharField
 
 from .forms import reassign_targets
 from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
