@@ -125,8 +125,10 @@ def test_retrain_task_and_command(ledger, monkeypatch):
     out = io.StringIO()
     call_command("churn_backtest", "--as-of", T.isoformat(), stdout=out)
     text = out.getvalue()
-    assert "model AUC" in text and "base P@10%" in text and "mean" in text
-    assert "the model beats days since last order" in text
+    table = [line.split()[0] for line in text.split("ranking", 1)[1].splitlines()[1:7]]
+    assert table == ["model", "days_since_last", "fewest_orders", "rfm", "bgnbd", "bgnbd_purchases"], text
+    assert "[" in text.split("ranking", 1)[1] and "folds: 2" in text  # intervals across the folds
+    assert "the model beats every baseline: used on pages" in text
     assert ChurnModel.objects.count() == 1
     call_command("churn_backtest", "--as-of", T.isoformat(), "--save", stdout=out)
     assert ChurnModel.objects.count() == 2 and "saved churn model" in out.getvalue()
