@@ -3,6 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY core ./core
 COPY config ./config
 COPY customers ./customers
 COPY sales ./sales

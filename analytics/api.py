@@ -16,7 +16,7 @@ from analytics.periods import fmt, parse_period
 from analytics.selectors import latest_period, period_summaries, snapshot_list, snapshot_runs
 from analytics.services.policies import policy_set
 from analytics.summaries import period_summaries_for
-from config.api_fields import StrictCharField, StrictModelSerializer
+from core.api_fields import CODE_IN_PATH, StrictCharField, StrictModelSerializer
 from customers.permissions import IsAdminRole
 
 _BUILT_FIELDS: dict[type[serializers.Serializer], dict[str, serializers.Field]] = {}
@@ -67,6 +67,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = [*ORDERING, "customer__name", "region__path", "salesperson__name"]
     ordering = ["code"]
     lookup_field = "code"
+    lookup_value_regex = CODE_IN_PATH
 
     def get_queryset(self):
         qs = snapshot_list(user=self.request.user).only(*COLUMNS)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
-from config.triggers import Triggers
+from core.triggers import Triggers
 
 LOCKS = "analytics_snapshotlock"
 ROWS = "analytics_customersnapshot"

@@ -1,7 +1,7 @@
 """The API's one exception handler: DRF's, plus the domain error and the request errors Django raises while DRF
 parses a body.
 
-A service's DomainError (config/exceptions.py) is answered with its status and body (`{field: [messages]}` or
+A service's DomainError (core/exceptions.py) is answered with its status and body (`{field: [messages]}` or
 `{"detail": message}`), so API views call services without a try/except each (the HackSoft styleguide's way).
 
 Django refuses a multipart body with more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields (1,001 `codes`, say) or over
@@ -16,7 +16,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

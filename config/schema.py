@@ -73,7 +73,7 @@ _DECIMAL = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
 
 def _blank_alternative(node: dict[str, Any]) -> None:
     """drf-spectacular writes a patterned string that may be blank as oneOf [pattern, maxLength 0]; when the pattern
-    also matches "" (the NUL-free pattern of config.api_fields) a blank value matches both and fails oneOf."""
+    also matches "" (the NUL-free pattern of core.api_fields) a blank value matches both and fails oneOf."""
     options = node.get("oneOf")
     if isinstance(options, list) and {"type": "string", "maxLength": 0} in options:
         node["anyOf"] = node.pop("oneOf")

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_fields import StrictCharField, StrictModelSerializer
+from core.api_fields import StrictCharField, StrictModelSerializer
 from customers.roles import is_manager_or_admin, user_role
 
 from . import conf, selectors, services

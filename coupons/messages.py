@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 from . import conf
 from .sms.segments import Segments, segment_count

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.money import format_yuan
+from core.money import format_yuan
 from customers.models import Customer
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}

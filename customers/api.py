@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
-from config.api_fields import StrictCharField, StrictModelSerializer
+from core.api_fields import CODE_IN_PATH, StrictCharField, StrictModelSerializer
 
 from .models import Customer, Visit
 from .selectors import customer_get, customer_list, scoped
@@ -48,6 +48,7 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Customer.objects.none()  # for the schema; requests use get_queryset (scoped)
     serializer_class = CustomerSerializer
     lookup_field = "code"
+    lookup_value_regex = CODE_IN_PATH
     filterset_class = CustomerFilter
     ordering_fields = ["code", "name", "first_seen", "last_visit_date", "last_coupon_date", "credit_days"]
     ordering = ["code"]

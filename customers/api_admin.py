@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_fields import StrictCharField
+from core.api_fields import CODE_IN_PATH, StrictCharField
 
 from .forms import reassign_targets
 from .models import GRADES, Customer, ManagerRegion, Region, Salesperson
@@ -69,6 +69,7 @@ class CustomerOverrideViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet
     serializer_class = OverrideSerializer
     permission_classes = [IsManagerOrAdminRole]
     lookup_field = "code"
+    lookup_value_regex = CODE_IN_PATH
     filter_backends: list[Any] = []
 
     def get_queryset(self):

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .dates import future_date_problem
 from .models import AuditLog, Customer, OwnershipChange, Region, Salesperson, Visit

@@ -25,7 +25,7 @@ committed. A delta upsert that waited for a recompute adds its own orders, which
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from config.triggers import Triggers
+from core.triggers import Triggers
 
 TABLE = "sales_customermonth"
 COLUMNS = "customer_id, month, sales, cost, positive_sales, orders, first_any, first_positive, last_positive"

@@ -47,7 +47,7 @@ def test_no_app_imports_a_higher_one(app):
 
 
 def test_config_modules_an_app_imports_import_no_higher_app():
-    """config/health.py may read coupons (the cockpit's check_pipeline uses it); config/money.py may read no app."""
+    """config/health.py may read coupons (the cockpit's check_pipeline uses it), so only the cockpit may use it."""
     problems = []
     for app in ORDER:
         for path in modules(app):
@@ -58,6 +58,14 @@ def test_config_modules_an_app_imports_import_no_higher_app():
                 problems += [f"{path.relative_to(ROOT)}:{line} imports {module}, which imports {name}"
                              for _line, name in imported(target) if RANK.get(name.split(".")[0], -1) > RANK[app]]
     assert problems == []
+
+
+def test_core_sits_below_every_app_and_config():
+    """core/ (the domain error, money, strict API fields, triggers) imports no app and nothing of config: the pure
+    engine imports core.exceptions, and importing config would start Django and Celery with it."""
+    found = [f"{path.relative_to(ROOT)}:{line} imports {module}" for path in modules("core")
+             for line, module in imported(path) if module.split(".")[0] in (*ORDER, "config")]
+    assert found == []
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path):

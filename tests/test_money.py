@@ -1,11 +1,11 @@
-"""config.money.format_yuan: the one money format of every page."""
+"""core.money.format_yuan: the one money format of every page."""
 
 from decimal import Decimal
 
 import pytest
 
 from cockpit.templatetags.cockpit_tags import yuan
-from config.money import format_yuan
+from core.money import format_yuan
 
 
 @pytest.mark.parametrize(("value", "places", "text"), [

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 METHODS = ("fixed_amount", "cumulative_share", "rank_percentile", "weighted_score")
 D = Decimal

@@ -18,7 +18,7 @@ from analytics.models import BackgroundJob, GradingPolicy, SnapshotRun
 from analytics.periods import add_months, fmt, last_closed_period, parse_period
 from analytics.services.jobs import job_finish, job_running, job_start
 from analytics.services.policies import policy_get, policy_set
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 from customers.models import AuditLog
 from customers.services import audit
 

@@ -7,14 +7,14 @@ from django import template
 from django.utils import timezone
 
 from cockpit import labels
-from config.money import format_yuan
+from core.money import format_yuan
 
 register = template.Library()
 
 
 @register.filter
 def yuan(value: Any, places: int = 2) -> str:
-    """¥1,234.56 (negative: -¥1,234.56); blank stays blank. The site's one money format (config.money)."""
+    """¥1,234.56 (negative: -¥1,234.56); blank stays blank. The site's one money format (core.money)."""
     return format_yuan(value, places)
 
 

@@ -1,6 +1,6 @@
-"""The domain error of the admin services (config/exceptions.py)."""
+"""The domain error of the admin services (core/exceptions.py)."""
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class AdminError(DomainError):

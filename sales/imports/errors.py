@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 
 # DESIGN 4: at most 100 problems listed, then "... and N more".
 ERROR_LIST_LIMIT = 100

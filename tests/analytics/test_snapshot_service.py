@@ -118,8 +118,9 @@ def test_an_import_marks_computed_periods_stale_and_recomputes_them(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         report = import_file(kind="sales", path=ledger_file, name="late.csv", user=None, dry_run=False)
     assert report.periods == ["2025-03"]
-    # The sweep was queued after the import committed, and it queued the fill job after its own commit.
-    assert len(callbacks) == 2
+    # The sweep was queued after the import committed, it queued the fill job after its own commit, and the
+    # recompute of the latest closed month queued the pulse that follows it (analytics/services/derived.py).
+    assert len(callbacks) == 3
     assert not StalePeriod.objects.exists()
     row = CustomerSnapshot.objects.get(period=P, code="003")
     assert (row.sales, row.lifecycle) == (Decimal("12000.00"), "active")

@@ -1,11 +1,11 @@
-"""One domain error type, one API answer for it (config/exceptions.py, config/api_errors.py; issue 20 item 5)."""
+"""One domain error type, one API answer for it (core/exceptions.py, config/api_errors.py; issue 20 item 5)."""
 
 import pytest
 
 from analytics.engine.policy import PolicyError, Problem
 from analytics.tuning.services import TuningError
 from config.api_errors import exception_handler
-from config.exceptions import DomainError
+from core.exceptions import DomainError
 from coupons.messages import CouponError
 from customers.services import VisitError
 from customers.services_admin import AdminError

@@ -42,3 +42,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
     }
+
+# A customer code in an API path: no slash, no dot (DRF's default) and no NUL byte, which PostgreSQL refuses in a
+# query (psycopg 3 raises DataError, a 500): such a path matches no route and answers 404.
+CODE_IN_PATH = r"[^/.\x00]+"

@@ -4,7 +4,7 @@ Services raise it (or a subclass naming their area: AdminError, CouponError, Vis
 PolicyError); a view shows `message` on the form field `field` (or the whole form); the API's exception handler
 (config/api_errors.py) answers it with `status` and the shape DRF uses for its own validation errors:
 {field: [messages]} when a field is at fault, else {"detail": message}. Nobody parses the message's text.
-It sits below every app (it imports none), like config/money.py, so every app may raise it.
+It sits below every app (it imports none), like core/money.py, so every app may raise it.
 """
 
 from typing import Any
