@@ -24,7 +24,8 @@ from tests.crawl.conftest import login
 from tests.crawl.crawler import Crawler
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["analytics", "cockpit", "config", "core", "coupons", "customers", "sales", "templates", "locale", "manage.py"]
+SOURCES = ["analytics", "cockpit", "config", "core", "coupons", "customers", "sales", "templates", "locale",
+           "manage.py"]
 
 # The product's own words, as the English UI says them: none may show on a Chinese page.
 TERMS = [
