@@ -69,6 +69,23 @@ def bgnbd_cached(inputs: ChurnInputs, as_of: pd.Timestamp, index: pd.Index) -> t
     return _bgnbd_predict(fitter, summary, index, HORIZON_WEEKS)
 
 
+def bgnbd_params(dates: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series | None:
+    """The fitted BG/NBD parameters (r, alpha, a, b) of a book's order dates, None when no fit converges."""
+    fitter = _bgnbd_fit(calibration_summary(dates, as_of))
+    return None if fitter is None else fitter.params_
+
+
+def bgnbd_use(inputs: ChurnInputs, as_of: pd.Timestamp, params: pd.Series | None) -> None:
+    """Make `inputs` use parameters fitted elsewhere (the whole book) for T', instead of fitting its own rows."""
+    fitter = None
+    if params is not None:
+        from lifetimes import BetaGeoFitter
+
+        fitter = BetaGeoFitter()
+        fitter.params_ = params  # what the conditional_* predictions read
+    inputs.cache[("bgnbd", as_of)] = (calibration_summary(inputs.dates, as_of), fitter)
+
+
 def _bgnbd_fit(summary: pd.DataFrame) -> Any:
     """A fitted BetaGeoFitter, trying larger penalties when the fit fails; None when none converges."""
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):

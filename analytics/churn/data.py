@@ -60,6 +60,15 @@ def churn_inputs(*, first_as_of: dt.date, as_of: dt.date, customer_ids: Iterable
     return prepared(ChurnInputs(monthly=monthly, dates=dates, first_order=first_order))
 
 
+def book_order_dates(*, as_of: dt.date) -> pd.DataFrame:
+    """Distinct order dates of every customer over the LOOKBACK_DAYS up to `as_of`: the book BG/NBD is fitted on."""
+    start = as_of - dt.timedelta(days=LOOKBACK_DAYS)
+    rows = _orders(as_of, None).filter(POSITIVE, order_date__gt=start).values_list("customer_id", "order_date")
+    dates = pd.DataFrame.from_records(list(rows.distinct()), columns=["customer_id", "order_date"])
+    dates["order_date"] = pd.to_datetime(dates["order_date"])
+    return dates
+
+
 def _products(first_month: dt.date, as_of: dt.date, ids: list[int] | None) -> pd.DataFrame:
     """Distinct products bought per customer and month (basket breadth)."""
     lines = OrderLine.objects.filter(order__in=_orders(as_of, ids).filter(POSITIVE, order_date__gte=first_month),

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import call_command
@@ -110,6 +111,22 @@ def test_explain_gives_risk_and_reasons(ledger, monkeypatch):
     low = explained[explained["churn_risk"] < base_rate]
     assert len(low) and all(r == [] for r in low["reasons"])
     assert all(r for r in explained[explained["churn_risk"] > max(0.5, base_rate)]["reasons"])
+
+
+def test_a_page_is_explained_with_the_whole_books_bgnbd_as_the_stored_scores(ledger, monkeypatch):
+    """A page's few customers are scored with BG/NBD fitted on the whole book (as the period's scores are), not on
+    themselves: the risk a page explains is the risk the snapshot stores."""
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    churn_model_train(as_of=T)
+    ids = list(mapping.values())
+    limit = services.IN_CLAUSE_LIMIT
+    monkeypatch.setattr(services, "IN_CLAUSE_LIMIT", 0)  # how a period is scored: the whole book in one go
+    book = churn_risk_scores(as_of=T, customer_ids=ids)
+    monkeypatch.setattr(services, "IN_CLAUSE_LIMIT", limit)
+    page = [i for i in ids if not np.isnan(book[i])][:40]  # enough rows for a fit of their own
+    explained = churn_risk_explain(as_of=T, customer_ids=page)
+    np.testing.assert_allclose(explained["churn_risk"].to_numpy(), book.loc[page].to_numpy(), rtol=1e-9)
 
 
 def test_no_model_is_stored_with_the_reason(db):
