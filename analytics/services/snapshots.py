@@ -25,10 +25,10 @@ from analytics.partitions import period_replace
 from analytics.periods import fmt, month_end
 from analytics.snapshot_version import bumped_once
 from customers.models import Customer
+from sales.bulk import bulk_insert_frame
 
 from .derived import derived_columns, derived_refresh, derived_written
 from .policies import policy_get, policy_of
-from .sqlite_write import sqlite_insert_frame
 
 WAIT_SECONDS = 600
 
@@ -184,7 +184,7 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {CustomerSnapshot._meta.db_table} WHERE period = %s",  # noqa: S608
                                [period])
-            sqlite_insert_frame(CustomerSnapshot, rows)
+            bulk_insert_frame(CustomerSnapshot, rows)
     summary = _plain(period_summary(frame))
     summary["control"] = control
     now = timezone.now()

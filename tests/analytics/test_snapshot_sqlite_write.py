@@ -1,4 +1,4 @@
-"""The snapshot's fast write (plain tuples, one executemany; analytics/services/sqlite_write.py) stores exactly what
+"""The snapshot's fast write (plain tuples, one executemany; sales.bulk.bulk_insert_frame) stores exactly what
 Django's bulk_create stored, and a recompute moves the period's version once, with the triggers back afterwards."""
 
 import datetime as dt
@@ -11,9 +11,8 @@ from django.db import connection, transaction
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.services.snapshots import SNAPSHOT_FIELDS, _money, snapshot_compute
-from analytics.services.sqlite_write import sqlite_insert_frame
 from analytics.snapshot_version import bumped_once
-from sales.bulk import _bulk_create
+from sales.bulk import _bulk_create, bulk_insert_frame
 from tests.factories import CustomerFactory, OrderFactory
 
 P = dt.date(2025, 3, 1)
@@ -76,7 +75,7 @@ def test_the_tuple_write_stores_what_bulk_create_stored():
     frame = _frame(customers, P)
     cells = frame.astype(object).where(frame.notna(), None)
     _bulk_create(CustomerSnapshot, list(frame.columns), cells.itertuples(index=False, name=None))  # the old way
-    sqlite_insert_frame(CustomerSnapshot, _frame(customers, other))
+    bulk_insert_frame(CustomerSnapshot, _frame(customers, other))
     old, new = _stored(P), _stored(other)
     assert [row[1:] for row in new] == [row[1:] for row in old]
     assert new[0][SNAPSHOT_FIELDS.index("sales")] == Decimal("12.05")
