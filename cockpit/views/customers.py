@@ -182,13 +182,10 @@ def _export_name(data: Any, ext: str) -> str:
     return f"customers-{period}.{ext}"
 
 
-# Coded values (lifecycle, action, flags ...) stay codes in the CSV for integrators; people read them as words.
-WORDS = ("words", "bool", "flags")
-
-
 def _localised(columns: list[Column], rows: Any) -> Any:
+    """Coded values (lifecycle, action, flags ...) stay codes in the CSV for integrators; people read words."""
     for row in rows:
-        yield [c.text(v) or None if c.format in WORDS else v for c, v in zip(columns, row, strict=True)]
+        yield [c.text(v) or None if c.coded else v for c, v in zip(columns, row, strict=True)]
 
 
 def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:
