@@ -9,6 +9,7 @@ order" on both AUC and top-10% precision.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -163,10 +164,17 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
     model = _winning(as_of)
     if model is None:
         return None
+    pipe, features = _loaded(model.pk, bytes(model.blob))
+    return pipe, features, _features(as_of, ids, churn_config())
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(pk: int, blob: bytes) -> tuple[Any, list[str]]:
+    """A stored model, unpickled once per process: rescoring 24 months read the same blob 24 times (0.3 s each).
+    Keyed by the row's id and bytes; a model's blob never changes once stored."""
     from .model import model_load
 
-    pipe, features = model_load(model.blob)
-    return pipe, features, _features(as_of, ids, churn_config())
+    return model_load(blob)
 
 
 def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
@@ -186,24 +194,27 @@ def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int], top: int =
     if loaded is None:
         return None
     pipe, features, feats = loaded
-    parts = [_scored(pipe, features, feats.iloc[start:start + SCORE_CHUNK], top)
-             for start in range(0, len(feats), SCORE_CHUNK)]
-    out = pd.concat(parts) if parts else pd.DataFrame({"churn_risk": pd.Series(dtype="float64"),
-                                                        "churn_reasons": pd.Series(dtype=object)})
+    from .model import model_predict
+
+    risk = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
+    # Only a risk at or above the base rate gets reasons, so only those rows are explained (one predict per
+    # feature each: the costly part).
+    worth = feats[risk.to_numpy() >= getattr(pipe, "base_rate", 0.0)]
+    parts = [_reasons(pipe, features, worth.iloc[start:start + SCORE_CHUNK], top)
+             for start in range(0, len(worth), SCORE_CHUNK)]
+    reasons = pd.concat(parts) if parts else pd.Series(dtype=object)
+    out = pd.DataFrame({"churn_risk": risk, "churn_reasons": reasons.reindex(risk.index)})
     out = out.reindex(pd.Index(ids, name="customer_id"))
     out["churn_reasons"] = out["churn_reasons"].fillna("")
     return out
 
 
-def _scored(pipe: Any, features: list[str], feats: pd.DataFrame, top: int) -> pd.DataFrame:
-    from .model import contributions, model_predict, top_reasons
+def _reasons(pipe: Any, features: list[str], feats: pd.DataFrame, top: int) -> pd.Series:
+    """The stored reasons of `feats`' rows: codes of the features pushing each risk up most, in the direction
+    that means churn (analytics/churn/reasons.py)."""
+    from .model import contributions, top_reasons
 
-    risk = model_predict(pipe, feats, features)
     contrib, side = contributions(pipe, feats, features)
     signs = np.array([REASONS[f][1] if f in REASONS else 0 for f in features])
     contrib = contrib.where(side.to_numpy() == signs[None, :], 0.0)
-    gate = np.repeat((risk >= getattr(pipe, "base_rate", 0.0))[:, None], contrib.shape[1], axis=1)
-    contrib = contrib.where(gate, 0.0)
-    codes = top_reasons(contrib, top=top).map(lambda names: SEPARATOR.join(REASONS[n][0] for n in names))
-    return pd.DataFrame({"churn_risk": pd.Series(risk, index=feats.index, dtype="float64"),
-                         "churn_reasons": codes}, index=feats.index)
+    return top_reasons(contrib, top=top).map(lambda names: SEPARATOR.join(REASONS[n][0] for n in names))
