@@ -95,3 +95,11 @@ def test_a_date_inside_a_month_refuses_inputs_that_run_past_it(inputs):
         features_at(inputs, dt.date(2025, 6, 15), population_days=365)
     cut = book([o for o in ORDERS if o[1] <= "2025-06-15"], lines=LINES[:3] + LINES[4:], visits=VISITS)
     assert features_at(cut, dt.date(2025, 6, 15), population_days=365).loc[1, "orders_3m"] == 1  # the 20th would make 2
+
+
+def test_every_candidate_has_a_reason_in_the_direction_of_churn():
+    from analytics.churn.services import REASONS
+
+    assert set(CANDIDATES) <= set(REASONS)
+    assert {REASONS[f][1] for f in CANDIDATES} <= {-1, 1}
+    assert len({REASONS[f][0] for f in CANDIDATES}) == len(CANDIDATES)  # one code per feature
