@@ -68,6 +68,14 @@ def test_short_ledger_backtest_scores_every_baseline_on_the_same_folds(ledger, r
                for n in BASELINES for m in ("auc", "top_precision"))
     assert result.beats_baseline == wins
     assert wins or "does not beat every baseline" in result.reason
+    # Paired per fold: the mean difference is the difference of the means, and "won" counts the folds.
+    for name in BASELINES:
+        for metric in ("auc", "top_precision"):
+            d = result.paired[name][metric]
+            gaps = [p["model"][metric] - p["baselines"][name][metric] for p in scored]
+            assert d["folds"] == len(scored) and d["won"] == sum(g > 0 for g in gaps), (name, metric)
+            means = result.table["model"][metric]["mean"], result.table[name][metric]["mean"]
+            assert d["mean"] == pytest.approx(means[0] - means[1])
 
 
 def test_the_model_is_used_only_when_it_beats_every_baseline_on_both_metrics():
