@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
 )
 EXTRA_MONTHLY = ("returns", "coupon_orders", "products", "paid_fen")  # optional monthly columns, zero when absent
 MIX_MONTHS = 18  # category mix: the latest 6 months against the 12 before them
+MIX_FEATURES = ("mix_shift_3m", "mix_shift_6m")  # zero unless the inputs carry category lines
 NO_EVENT_DAYS = LOOKBACK_DAYS + 1  # "days since" a visit or coupon order when there was none in the year
 
 

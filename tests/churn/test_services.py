@@ -13,7 +13,7 @@ from django.core.management import call_command
 from analytics.churn import services
 from analytics.churn.backtest import ChurnConfig
 from analytics.churn.data import churn_inputs
-from analytics.churn.features import features_at
+from analytics.churn.features import CANDIDATES, FEATURES, MIX_FEATURES, features_at
 from analytics.churn.model import model_load
 from analytics.churn.services import (
     churn_model_active,
@@ -202,9 +202,11 @@ def test_order_days_visits_and_category_lines_from_the_database(db):
         OrderLine.objects.create(order=order, line_no=1, product=cola, quantity=Decimal("1"), amount=Decimal("10"))
     Visit.objects.create(customer=shop, date=dt.date(2025, 12, 20), next_date=dt.date(2026, 1, 3))
     Visit.objects.create(customer=shop, date=later)
-    inputs = churn_inputs(first_as_of=T, as_of=T)
+    inputs = churn_inputs(first_as_of=T, as_of=T, features=CANDIDATES)
     assert inputs.dates[["order_date", "coupon"]].values.tolist() == [[pd.Timestamp(day), 1]]
     assert len(book_order_dates(as_of=T)) == 1
     assert inputs.categories[["month", "category_id", "amount_fen"]].values.tolist() == [["2025-12", drinks.id, 2000]]
     assert inputs.visits[["visit_date", "next_date"]].values.tolist() == [
         [pd.Timestamp("2025-12-20"), pd.Timestamp("2026-01-03")]]
+    # The model reads no mix feature: its inputs skip the category lines (the costliest query).
+    assert set(FEATURES).isdisjoint(MIX_FEATURES) and not len(churn_inputs(first_as_of=T, as_of=T).categories)
