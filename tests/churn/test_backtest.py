@@ -211,3 +211,15 @@ def test_a_feature_that_only_tracks_the_calendar_learns_nothing():
     # The logistic model learns none of the calendar; the booster (kind="boosting", no longer used) picked up
     # about 0.10 here, which is one reason it was dropped (analytics.churn.model).
     assert abs(old - young) < 0.03 < 0.1 < high - low, (young, old, low, high)
+
+
+def test_the_booster_kept_for_comparison_still_fits_and_an_unknown_kind_is_refused():
+    rng = np.random.default_rng(1)
+    signal = rng.normal(size=600)
+    frame = pd.DataFrame({"as_of": np.repeat([0, 1, 2], 200), "signal": signal,
+                          "churned": rng.random(600) < 1 / (1 + np.exp(-2 * signal))})
+    booster = model_fit(frame, ["signal"], kind="boosting")
+    low, high = model_predict(booster, pd.DataFrame({"signal": [-2.0, 2.0]}), ["signal"])
+    assert 0.0 <= low < high <= 1.0
+    with pytest.raises(ValueError, match="kind must be one of logistic, boosting"):
+        model_fit(frame, ["signal"], kind="forest")
