@@ -57,6 +57,8 @@ class Backtest:
     baseline: dict[str, float | None] = field(default_factory=dict)  # days since last order (the first baseline)
     # scorer ("model" and each of BASELINES) -> metric -> {mean, low, high, min, max, folds}
     table: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
+    # baseline -> metric -> spread of (model - baseline) per fold, plus "won": folds where the model was higher
+    paired: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     best_baseline: str = ""  # the baseline with the highest mean AUC: what pages rank by without the model
     beats_baseline: bool = False
     reason: str = ""
@@ -177,6 +179,13 @@ def spread(values: list[float]) -> dict[str, float | None]:
             "min": float(arr.min()), "max": float(arr.max()), "folds": len(arr)}
 
 
+def _paired(periods: list[dict[str, Any]], baseline: str, metric: str) -> dict[str, float | None]:
+    """spread() of model minus baseline over the folds where both have the metric, and how many the model won."""
+    pairs = [(p["model"][metric], p["baselines"][baseline][metric]) for p in periods if "model" in p]
+    diffs = [float(m) - float(b) for m, b in pairs if m is not None and b is not None]
+    return {**spread(diffs), "won": sum(d > 0 for d in diffs)}
+
+
 def _verdict(table: dict[str, dict[str, dict[str, float | None]]]) -> bool:
     """True when the model's mean is above every baseline's on both metrics."""
     model = table["model"]
@@ -204,6 +213,7 @@ def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backte
         return result
     result.table = {who: {metric: spread(_values(scored, who, metric)) for metric in METRICS}
                     for who in ("model", *BASELINES)}
+    result.paired = {name: {metric: _paired(scored, name, metric) for metric in METRICS} for name in BASELINES}
     result.best_baseline = max(BASELINES, key=lambda n: result.table[n]["auc"]["mean"] or 0.0)
     result.beats_baseline = _verdict(result.table)
     if not result.beats_baseline:

@@ -16,7 +16,9 @@ import pandas as pd
 
 LOOKBACK_DAYS = 365  # the own-rhythm window; the population is at most this far back too
 
-FEATURES: tuple[str, ...] = (
+# Every feature features_at computes: the candidates the backtest chose the model's FEATURES from, and what
+# the tests check for leaks.
+CANDIDATES: tuple[str, ...] = (
     "log_days_since_last", "log_gap_ratio", "log_median_gap", "few_dates",
     "log_orders_3m", "log_orders_6m", "log_orders_12m", "orders_trend",
     "log_sales_3m", "log_sales_6m", "log_sales_12m", "sales_trend", "log_tenure", "log_rate", "log_missed",
@@ -24,11 +26,26 @@ FEATURES: tuple[str, ...] = (
     # breadth, returns, coupons and what is still owed.
     "gap_trend", "active_share", "log_orders_next_ly", "season_ratio", "returns_share", "log_breadth_3m",
     "breadth_trend", "coupon_share", "owed_months",
+    # Category mix shift, visit and coupon history (issue 21): what the basket, the salesperson and the coupons
+    # said before T'. All zero on a ledger without categories, visits or coupon codes.
+    "mix_shift_3m", "mix_shift_6m", "log_visits_90d", "log_days_since_visit", "log_visits_since_order",
+    "followup_overdue", "log_days_since_coupon", "coupon_share_3m",
     # The BG/NBD baseline's own numbers, fitted as of T' (analytics.churn.baselines): the model stacks on the
     # strongest plain baseline instead of competing with it blindfolded.
     "bgnbd_alive", "log_bgnbd_expected",
 )
+# What the model reads (analytics.churn.model), chosen on the backtest's out-of-time folds of both demo
+# generators (docs/analytics.md "Churn and cross-sell evaluation"): recency against the customer's own pace,
+# frequency, and the BG/NBD numbers. Adding the other candidates (trends, basket, mix shift, visits, coupons,
+# receivables) lowered the mean out-of-time AUC on both, boosting included.
+FEATURES: tuple[str, ...] = (
+    "log_days_since_last", "log_gap_ratio", "log_rate", "log_missed", "log_orders_12m",
+    "bgnbd_alive", "log_bgnbd_expected",
+)
 EXTRA_MONTHLY = ("returns", "coupon_orders", "products", "paid_fen")  # optional monthly columns, zero when absent
+MIX_MONTHS = 18  # category mix: the latest 6 months against the 12 before them
+MIX_FEATURES = ("mix_shift_3m", "mix_shift_6m")  # zero unless the inputs carry category lines
+NO_EVENT_DAYS = LOOKBACK_DAYS + 1  # "days since" a visit or coupon order when there was none in the year
 
 
 @dataclass
@@ -42,11 +59,20 @@ class ChurnInputs:
     dates: customer_id, order_date: distinct dates of positive non-cancelled orders (from LOOKBACK_DAYS before
         the earliest as-of date to the end of the data; the labels read the dates after T').
     first_order: Series customer_id -> date of the first positive non-cancelled order (whole history).
+    categories: customer_id, month, category_id, amount_fen: positive lines per customer, month and product
+        category, MIX_MONTHS back from the earliest as-of date (empty: no category mix features).
+    visits: customer_id, visit_date, next_date (NaT for none): visits, calls and messages from LOOKBACK_DAYS
+        before the earliest as-of date (empty: no visit features).
+    dates may carry a `coupon` column (1 when an order of that day used a coupon code).
     """
 
     monthly: pd.DataFrame
     dates: pd.DataFrame
     first_order: pd.Series
+    categories: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["customer_id", "month", "category_id", "amount_fen"]))
+    visits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["customer_id", "visit_date", "next_date"]))
     cache: dict[Any, Any] = field(default_factory=dict)  # per-T' results reused across backtest folds (BG/NBD fits)
 
 
@@ -86,7 +112,7 @@ def _rhythm(dates: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = LOOKBACK_DAYS) -> pd.DataFrame:
     """One row per customer whose last positive order is within `population_days` of T' (index customer_id).
 
-    Columns: days_since_last (the baseline score), median_gap, orders_12m, sales_12m_fen and FEATURES
+    Columns: days_since_last (the baseline score), median_gap, orders_12m, sales_12m_fen and CANDIDATES
     (docs/analytics.md §3.7: days since last order; orders and sales over 3, 6, 12 months and their trend; own median
     interval and the ratio to it; tenure). Uses only months <= T''s month and order dates <= T'.
     """
@@ -95,6 +121,7 @@ def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = L
     if "m" not in inputs.monthly.columns:
         inputs = prepared(inputs)
     t = pd.Timestamp(as_of)
+    _refuse_partial_month(inputs.dates, t)
     rhythm = _rhythm(inputs.dates, t)
     days = (t - rhythm["last_order_date"]).dt.days
     rhythm = rhythm[days <= population_days]
@@ -119,12 +146,31 @@ def features_at(inputs: ChurnInputs, as_of: dt.date, *, population_days: int = L
     first = pd.to_datetime(inputs.first_order.reindex(out.index))
     tenure = (t - first).dt.days.fillna(0).clip(lower=0)
     out = _ledger(_derived(out, tenure))
+    out["coupon_share_3m"] = out["coupon_orders_3m"] / out["orders_3m"].clip(lower=1)
+    from .signals import days_since, mix_shift, visit_features
+
+    mix = mix_shift(inputs.categories, last_m, out.index)
+    out["mix_shift_3m"], out["mix_shift_6m"] = mix["shift_3m"], mix["shift_6m"]
+    out = visit_features(out, inputs.visits, t, rhythm["last_order_date"])
+    out["log_days_since_coupon"] = np.log1p(days_since(inputs.dates, t, out.index, "coupon"))
     from .baselines import bgnbd_cached
 
     alive, expected = bgnbd_cached(inputs, t, out.index)
     out["bgnbd_alive"] = alive
     out["log_bgnbd_expected"] = np.log1p(np.clip(expected, 0.0, None))
     return out
+
+
+def _refuse_partial_month(dates: pd.DataFrame, t: pd.Timestamp) -> None:
+    """Monthly sums cannot be cut inside a month: for a T' before its month's end, an order later in that month
+    would leak into every 3/6/12-month window. churn_inputs reads nothing after T and the backtest uses
+    month-ends, so this only stops a new caller from leaking silently."""
+    if t.is_month_end:
+        return
+    later = dates["order_date"][(dates["order_date"] > t) & (dates["order_date"] <= t + pd.offsets.MonthEnd(0))]
+    if len(later):
+        raise ValueError(f"orders after {t.date()} in its own month: read the inputs up to that date "
+                         "(churn_inputs(as_of=...)) or use a month-end")
 
 
 def _ledger(out: pd.DataFrame) -> pd.DataFrame:
@@ -188,10 +234,17 @@ def prepared(inputs: ChurnInputs) -> ChurnInputs:
             monthly[col] = 0
     monthly["m"] = month_index(monthly["month"]) if len(monthly) else pd.Series(dtype="int64")
     monthly = monthly.astype({"sales_fen": "int64", "orders": "int64", **dict.fromkeys(EXTRA_MONTHLY, "float64")})
-    dates = inputs.dates[["customer_id", "order_date"]].copy()
+    dates = inputs.dates[[c for c in ("customer_id", "order_date", "coupon") if c in inputs.dates.columns]].copy()
     dates["order_date"] = pd.to_datetime(dates["order_date"])
     first = pd.to_datetime(inputs.first_order) if len(inputs.first_order) else inputs.first_order
-    return ChurnInputs(monthly=monthly, dates=dates, first_order=first, cache=inputs.cache)
+    categories = inputs.categories.copy()
+    categories["m"] = month_index(categories["month"]) if len(categories) else pd.Series(dtype="int64")
+    categories["amount_fen"] = categories["amount_fen"].astype("float64")
+    visits = inputs.visits.copy()
+    visits["visit_date"] = pd.to_datetime(visits["visit_date"])
+    visits["next_date"] = pd.to_datetime(visits["next_date"])
+    return ChurnInputs(monthly=monthly, dates=dates, first_order=first, categories=categories, visits=visits,
+                       cache=inputs.cache)
 
 
 def training_frame(inputs: ChurnInputs, as_ofs: list[dt.date], *, horizon_days: int,
@@ -206,5 +259,5 @@ def training_frame(inputs: ChurnInputs, as_ofs: list[dt.date], *, horizon_days: 
         feats["as_of"] = as_of
         frames.append(feats.reset_index())
     if not frames:
-        return pd.DataFrame(columns=["as_of", "customer_id", "days_since_last", *FEATURES, "churned"])
+        return pd.DataFrame(columns=["as_of", "customer_id", "days_since_last", *CANDIDATES, "churned"])
     return pd.concat(frames, ignore_index=True)

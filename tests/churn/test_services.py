@@ -13,7 +13,7 @@ from django.core.management import call_command
 from analytics.churn import services
 from analytics.churn.backtest import ChurnConfig
 from analytics.churn.data import churn_inputs
-from analytics.churn.features import features_at
+from analytics.churn.features import CANDIDATES, FEATURES, MIX_FEATURES, features_at
 from analytics.churn.model import model_load
 from analytics.churn.reasons import REASON_CODES
 from analytics.churn.services import (
@@ -187,3 +187,32 @@ def test_no_scored_customer_is_a_normal_answer(ledger, monkeypatch):
     alone = churn_risk_scores(as_of=T, customer_ids=[never.pk])
     assert list(alone.index) == [never.pk] and alone["churn_risk"].isna().all()
     assert list(alone["churn_reasons"]) == [""]
+
+
+def test_order_days_visits_and_category_lines_from_the_database(db):
+    """Two orders on one day are one order date (Order's default ordering once leaked into the DISTINCT and kept
+    one row per order, for the features and for the book's BG/NBD alike); coupons, visits and category lines
+    reach ChurnInputs, and nothing dated after T."""
+    from analytics.churn.data import book_order_dates
+    from customers.models import Visit
+    from sales.models import Category, OrderLine, Product
+
+    shop = Customer.objects.create(code="V1", name="店")
+    drinks = Category.objects.create(name="饮料", path="饮料")
+    cola = Product.objects.create(sku="COLA", name="可乐", category=drinks)
+    day, later = dt.date(2025, 12, 10), dt.date(2026, 1, 5)
+    orders = [Order.objects.create(order_no=f"D{n}", customer=shop, order_date=when, amount=Decimal("10"),
+                                   coupon_code=code)
+              for n, (when, code) in enumerate([(day, ""), (day, "C1"), (later, "C2")])]
+    for order in orders:
+        OrderLine.objects.create(order=order, line_no=1, product=cola, quantity=Decimal("1"), amount=Decimal("10"))
+    Visit.objects.create(customer=shop, date=dt.date(2025, 12, 20), next_date=dt.date(2026, 1, 3))
+    Visit.objects.create(customer=shop, date=later)
+    inputs = churn_inputs(first_as_of=T, as_of=T, features=CANDIDATES)
+    assert inputs.dates[["order_date", "coupon"]].values.tolist() == [[pd.Timestamp(day), 1]]
+    assert len(book_order_dates(as_of=T)) == 1
+    assert inputs.categories[["month", "category_id", "amount_fen"]].values.tolist() == [["2025-12", drinks.id, 2000]]
+    assert inputs.visits[["visit_date", "next_date"]].values.tolist() == [
+        [pd.Timestamp("2025-12-20"), pd.Timestamp("2026-01-03")]]
+    # The model reads no mix feature: its inputs skip the category lines (the costliest query).
+    assert set(FEATURES).isdisjoint(MIX_FEATURES) and not len(churn_inputs(first_as_of=T, as_of=T).categories)

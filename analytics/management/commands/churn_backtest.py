@@ -85,6 +85,25 @@ class Command(BaseCommand):
                 f"within {population_days} days, so there is no one to label or score. "
                 f"Use --as-of {month_end(latest.replace(day=1))} (the end of the latest order's month).")
 
+    def report_paired(self, paired: dict[str, Any]) -> None:
+        """Model minus each baseline within each fold: the folds differ far more from each other than the
+        rankings do within one, so this interval says more about "does it win" than the overlap of the above."""
+        if not paired:
+            return
+        w = self.stdout.write
+        w("")
+        w(f"{'model minus':<17}{'AUC mean [95% CI], folds won':<42}{'top-10% precision mean [95% CI], folds won':<44}")
+        for name, metrics in paired.items():
+            cells = []
+            for metric in ("auc", "top_precision"):
+                s = metrics[metric]
+                if s.get("mean") is None:
+                    cells.append("-")
+                    continue
+                ci = "[  -    ,   -    ]" if s.get("low") is None else f"[{s['low']:+.4f}, {s['high']:+.4f}]"
+                cells.append(f"{s['mean']:+.4f} {ci} {s['won']}/{s['folds']}")
+            w(f"{name:<17}{cells[0]:<42}{cells[1]:<44}")
+
     def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
         w = self.stdout.write
         w(f"churn backtest as of {as_of}: horizon {metrics['horizon_days']} days, scored customers: last order "
@@ -110,6 +129,7 @@ class Command(BaseCommand):
             for name in names:
                 w(f"{name:<17}{_spread(table[name]['auc']):<42}{_spread(table[name]['top_precision']):<44}")
             w(f"folds: {table['model']['auc']['folds']}; best baseline (AUC): {bt.get('best_baseline', '')}")
+            self.report_paired(bt.get("paired") or {})
         w(f"final model: {metrics.get('train_rows', 0)} rows over {metrics.get('train_periods', 0)} month-ends")
         verdict = "beats every baseline: used on pages" if metrics["beats_baseline"] else "is not used on pages"
         w(f"the model {verdict}" + (f" ({metrics['reason']})" if metrics.get("reason") else ""))
