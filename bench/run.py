@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +32,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: core/ is plain Python, importable without Django
+
+from core.processes import processes_stop  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "cockpit_bench")
@@ -204,11 +207,7 @@ def bench_pages(clients: int, requests: int) -> dict[str, Any]:
                         "--json", str(out)], cwd=ROOT, check=False)
         return json.loads(out.read_text())
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        processes_stop([server])
 
 
 # --- the table ---------------------------------------------------------------------------------------------------
