@@ -173,6 +173,10 @@ class CustomerSnapshot(models.Model):
     action = models.CharField(_("action"), max_length=24)
     action_reason = models.CharField(max_length=48, blank=True)
     churn_risk = models.FloatField(null=True, blank=True)
+    # The codes of the risk's top reasons (analytics/churn/reasons.py), strongest first, space-separated: written
+    # with the score, so every page reads the reasons of exactly the risk it shows. Text, as the other coded
+    # columns, so the period's COPY and SQLite's executemany write it as they write those.
+    churn_reasons = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ["period", "code"]
@@ -198,6 +202,13 @@ class CustomerSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m} {self.code} {self.grade}"
+
+    @property
+    def churn_reason_labels(self) -> list[Any]:
+        """The stored reasons in the reader's language, strongest first."""
+        from analytics.churn.reasons import reason_labels
+
+        return reason_labels(self.churn_reasons)
 
 
 class CustomerPulse(models.Model):

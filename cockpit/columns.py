@@ -15,6 +15,7 @@ from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from analytics.churn.reasons import reason_labels
 from analytics.export import churn_risk_cell
 from cockpit import labels
 from cockpit.templatetags.cockpit_tags import iso, pct, share, yuan
@@ -39,6 +40,7 @@ XLSX_FORMAT = {
     "money": "#,##0.00", "count": "#,##0", "days": "0", "growth": "0.0%", "share": "0.0%", "date": "yyyy-mm-dd",
 }
 NUMERIC = {"money", "count", "days", "growth", "share"}
+CODED = {"words", "bool", "flags", "reasons"}  # stored as codes: the CSV writes the codes, people read words
 # A width class's column width in the XLSX (characters).
 XLSX_WIDTH = {"w-s": 8, "w-m": 12, "w-l": 18, "w-xl": 36, "w-name": 24, "w-risk": 10}
 
@@ -53,7 +55,7 @@ class Column:
     field: str = ""  # the ListRow field holding the value
     compute: Callable[["ListRow", Mapping[str, str]], Any] | None = None  # else (row, grade labels) -> value
     sort: str | None = None  # the ORM field the list sorts by; None: not sortable
-    format: str = "text"  # text, words (a code shown as a word), bool, flags, or a key of TEXT
+    format: str = "text"  # text, words (a code shown as a word), bool, flags, reasons, or a key of TEXT
     words: dict[str, Any] | None = None  # code -> word, for format "words"
     cell: str = ""  # a cell with more than its text (a branch of _row.html); "" is a plain text cell
     width: str = "w-m"  # the cell's width class (static/cockpit/list.css)
@@ -67,6 +69,10 @@ class Column:
     @property
     def numeric(self) -> bool:
         return self.format in NUMERIC
+
+    @property
+    def coded(self) -> bool:
+        return self.format in CODED
 
     @property
     def xlsx_format(self) -> str | None:
@@ -90,6 +96,8 @@ class Column:
             return str(_("yes") if value else _("no"))
         if self.format == "flags":
             return "; ".join(labels.text(labels.FLAG_TEXT, f) for f in value.split())
+        if self.format == "reasons":
+            return "; ".join(str(label) for label in reason_labels(value))
         return TEXT[self.format](value) if self.format in TEXT else str(value)
 
     def warns(self, value: Any) -> bool:
@@ -150,6 +158,9 @@ COLUMNS: tuple[Column, ...] = (
            format="date", default=True),
     Column("churn_risk", _("Churn risk"), "churn_risk", compute=_risk, sort="churn_risk", format="share",
            cell="risk", width="w-risk", default=True, scored_only=True),
+    # Export only: the table shows the reasons inside the risk cell. The CSV writes the stable codes.
+    Column("churn_reasons", _("Churn reasons"), "churn_reasons", compute=_blank("churn_reasons"), format="reasons",
+           in_table=False, scored_only=True),
     Column("days_since", _("Days since last order"), "days_since_last_order", field="days_since_last_order",
            sort="days_since_last_order", format="days", stands_in_for_risk=True),
     Column("last_visit", _("Last visit"), "last_visit_date", field="last_visit", sort="customer__last_visit_date",

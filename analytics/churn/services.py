@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ChurnModel
 
 from .data import churn_inputs, first_order_date
 from .features import FEATURES, features_at
+from .reasons import REASONS, SEPARATOR
 
 if TYPE_CHECKING:
     from .backtest import ChurnConfig
@@ -32,38 +32,10 @@ if TYPE_CHECKING:
 
 MAX_MODEL_AGE_DAYS = 400  # a model older than a year and a bit no longer speaks for T
 IN_CLAUSE_LIMIT = 1000  # above this many ids, read everyone and filter in pandas
+# Rows explained per predict call when scoring a period: the explanation predicts a copy of the rows per feature
+# (features x rows x features floats), 11 MB a chunk where the whole 50,000-customer book at once took 270 MB.
+SCORE_CHUNK = 2000
 
-# Feature -> (reason code, the direction that means "more likely to stop", label). Only a push toward churn
-# in the intuitive direction becomes a reason, so a list never says "many orders" as a churn reason.
-REASONS: dict[str, tuple[str, int, Any]] = {
-    "log_days_since_last": ("long_since_last_order", 1, _("long since the last order")),
-    "log_gap_ratio": ("late_for_own_rhythm", 1, _("later than their usual ordering rhythm")),
-    "log_median_gap": ("long_usual_gap", 1, _("long usual gap between orders")),
-    "few_dates": ("one_order_this_year", 1, _("at most one order in the last 12 months")),
-    "log_orders_3m": ("few_orders_3m", -1, _("few orders in the last 3 months")),
-    "log_orders_6m": ("few_orders_6m", -1, _("few orders in the last 6 months")),
-    "log_orders_12m": ("few_orders_12m", -1, _("few orders in the last 12 months")),
-    "orders_trend": ("ordering_less_often", -1, _("ordering less often than over the year")),
-    "log_sales_3m": ("low_sales_3m", -1, _("low sales in the last 3 months")),
-    "log_sales_6m": ("low_sales_6m", -1, _("low sales in the last 6 months")),
-    "log_sales_12m": ("low_sales_12m", -1, _("low sales in the last 12 months")),
-    "sales_trend": ("buying_less", -1, _("buying less than over the year")),
-    "log_tenure": ("new_customer", -1, _("a new customer")),
-    "log_rate": ("orders_rarely", -1, _("orders rarely")),
-    "log_missed": ("missed_usual_orders", 1, _("has missed several of their usual orders")),
-    "gap_trend": ("gaps_growing", 1, _("the latest gaps between orders are longer than usual")),
-    "active_share": ("few_active_months", -1, _("ordered in few of the last 12 months")),
-    "log_orders_next_ly": ("quiet_season_last_year", -1, _("few orders in the coming months last year")),
-    "season_ratio": ("quiet_season", -1, _("the coming months were quiet last year")),
-    "returns_share": ("many_returns", 1, _("many returns")),
-    "log_breadth_3m": ("narrow_basket", -1, _("buys few different products")),
-    "breadth_trend": ("basket_narrowing", -1, _("buying fewer different products than over the year")),
-    "coupon_share": ("coupon_driven", 1, _("orders mostly with coupons")),
-    "owed_months": ("unpaid_balance", 1, _("a large unpaid balance")),
-    "bgnbd_alive": ("rhythm_broken", -1, _("their silence is long for how often they used to order")),
-    "log_bgnbd_expected": ("few_orders_expected", -1, _("few orders expected in the coming months")),
-}
-REASON_LABELS = {code: label for code, _sign, label in REASONS.values()}
 
 
 def _horizon_days() -> int:
@@ -197,50 +169,41 @@ def _winning_with_features(as_of: dt.date, ids: list[int]) -> tuple[Any, list[st
     return pipe, features, _features(as_of, ids, churn_config())
 
 
-def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int]) -> pd.Series | None:
-    """Probability of no order in the next H days per customer id (NaN outside the scored population).
+def churn_risk_scores(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
+    """Per customer id: churn_risk, the probability of no order in the next H days (NaN outside the scored
+    population), and churn_reasons, the codes of its top reasons, strongest first, space-separated ("" when none).
 
     docs/analytics.md §3.7: None when no model was trained as of T or the active one does not beat the baseline.
     Scored population: customers whose last order is within CHURN_POPULATION_DAYS (90) of T, i.e. not yet
     churned; never-buyers and the already churned get NaN (their action is a first-order offer or a win-back).
+    Reasons (analytics/churn/reasons.py) are the features whose own value pushes the risk up the most, in the
+    direction that means churn, and only on a risk at or above the model's base rate: "ordering less often" never
+    stands beside a 0% risk. They are computed here, with the scores, so a page reads both from the stored row
+    and they always agree (a page explaining its customers itself cost 0.3 s and could drift from the stored risk).
     """
     ids = [int(i) for i in customer_ids]
     loaded = _winning_with_features(as_of, ids)
     if loaded is None:
         return None
-    from .model import model_predict
-
     pipe, features, feats = loaded
-    scores = pd.Series(model_predict(pipe, feats, features), index=feats.index, dtype="float64")
-    return scores.reindex(pd.Index(ids, name="customer_id"))
+    parts = [_scored(pipe, features, feats.iloc[start:start + SCORE_CHUNK], top)
+             for start in range(0, len(feats), SCORE_CHUNK)]
+    out = pd.concat(parts) if parts else pd.DataFrame({"churn_risk": pd.Series(dtype="float64"),
+                                                        "churn_reasons": pd.Series(dtype=object)})
+    out = out.reindex(pd.Index(ids, name="customer_id"))
+    out["churn_reasons"] = out["churn_reasons"].fillna("")
+    return out
 
 
-def churn_risk_explain(*, as_of: dt.date, customer_ids: Iterable[int], top: int = 3) -> pd.DataFrame | None:
-    """churn_risk and its top reasons ([(code, label)], strongest first) for a page of customers, or None.
-
-    docs/analytics.md §3.7 "the risk as a percentage with its top reasons": reasons are the features whose coefficient x
-    standardised value pushes hardest toward churn, in the direction that means churn. A customer outside the
-    scored population (never bought, already churned) gets a NaN risk and no reasons; a page of only such
-    customers is a normal answer, not an error.
-    """
-    ids = [int(i) for i in customer_ids]
-    loaded = _winning_with_features(as_of, ids)
-    if loaded is None:
-        return None
+def _scored(pipe: Any, features: list[str], feats: pd.DataFrame, top: int) -> pd.DataFrame:
     from .model import contributions, model_predict, top_reasons
 
-    pipe, features, feats = loaded
-    index = pd.Index(ids, name="customer_id")
-    if not len(feats):
-        return pd.DataFrame({"churn_risk": np.full(len(ids), np.nan), "reasons": [[] for _ in ids]}, index=index)
+    risk = model_predict(pipe, feats, features)
     contrib, side = contributions(pipe, feats, features)
     signs = np.array([REASONS[f][1] if f in REASONS else 0 for f in features])
     contrib = contrib.where(side.to_numpy() == signs[None, :], 0.0)
-    risk = model_predict(pipe, feats, features)
     gate = np.repeat((risk >= getattr(pipe, "base_rate", 0.0))[:, None], contrib.shape[1], axis=1)
     contrib = contrib.where(gate, 0.0)
-    reasons = top_reasons(contrib, top=top).map(lambda names: [(REASONS[n][0], REASONS[n][2]) for n in names])
-    out = pd.DataFrame({"churn_risk": risk, "reasons": reasons}, index=feats.index)
-    out = out.reindex(index)
-    out["reasons"] = [r if isinstance(r, list) else [] for r in out["reasons"]]
-    return out
+    codes = top_reasons(contrib, top=top).map(lambda names: SEPARATOR.join(REASONS[n][0] for n in names))
+    return pd.DataFrame({"churn_risk": pd.Series(risk, index=feats.index, dtype="float64"),
+                         "churn_reasons": codes}, index=feats.index)

@@ -3,9 +3,10 @@ scores.
 
 The rule, in one place: a period's churn_risk column holds the scores of the model in force at its T (the newest
 model trained as of T or earlier; for months before the first model, the earliest one: `churn_model_active`),
-or is blank when that model does not beat the baseline.
+and churn_reasons the codes of each score's top reasons, or both are blank when that model does not beat the
+baselines.
 Two writers keep it so:
-- `snapshot_compute` scores the rows it writes (`churn_risk_column`), on every path that computes a period
+- `snapshot_compute` scores the rows it writes (`churn_columns`), on every path that computes a period
   (the service, the tasks, the commands, the editor's recompute, the stale-period recompute);
 - training a model rescores the computed periods it becomes the active model of (`churn_model_rescore`), since
   they were written with the model in force before it.
@@ -29,19 +30,25 @@ from .snapshots import WAIT_SECONDS, lock_period, lock_periods
 DECIMALS = 4
 
 
-def churn_risk_column(*, period: dt.date, customer_ids: list[int]) -> pd.Series | None:
-    """The stored churn_risk of `customer_ids` in `period` (0..1, 4 decimals; NaN outside the scored population),
-    or None when no model trained as of T beats days since last order (the column stays blank)."""
+CHURN_COLUMNS = ("churn_risk", "churn_reasons")
+
+
+def churn_columns(*, period: dt.date, customer_ids: list[int]) -> pd.DataFrame | None:
+    """The stored churn_risk (0..1, 4 decimals; NaN outside the scored population) and churn_reasons (reason
+    codes, strongest first) of `customer_ids` in `period`, or None when no model trained as of T beats the
+    baselines (both columns stay blank)."""
     scores = churn_risk_scores(as_of=month_end(period), customer_ids=customer_ids)
     if scores is None:
         return None
     # Python's round (correctly rounded), the same for every writer; numpy's rounds a few values differently.
-    return scores.astype("float64").map(lambda v: v if pd.isna(v) else round(float(v), DECIMALS))
+    risk = scores["churn_risk"].astype("float64").map(lambda v: v if pd.isna(v) else round(float(v), DECIMALS))
+    return pd.DataFrame({"churn_risk": risk, "churn_reasons": scores["churn_reasons"].where(risk.notna(), "")})
 
 
 @transaction.atomic
 def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) -> int:
-    """Rewrite churn_risk of `period`'s stored rows with the model in force now; returns how many got a score.
+    """Rewrite churn_risk and churn_reasons of `period`'s stored rows with the model in force now; returns how
+    many got a score.
 
     Holds the period's lock row (as a recompute does), so a rescore and a recompute of one period never interleave.
     """
@@ -49,27 +56,29 @@ def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) ->
     rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
     if not rows:
         return 0
-    scores = churn_risk_column(period=period, customer_ids=[cid for _, cid in rows])
-    CustomerSnapshot.objects.filter(period=period).exclude(churn_risk=None).update(churn_risk=None)
-    if scores is None:
+    scored = churn_columns(period=period, customer_ids=[cid for _, cid in rows])
+    CustomerSnapshot.objects.filter(period=period).exclude(churn_risk=None, churn_reasons="").update(
+        churn_risk=None, churn_reasons="")
+    if scored is None:
         return 0
-    known = scores.dropna()
-    values = [(pk, float(known[cid])) for pk, cid in rows if cid in known.index]
+    known = scored.dropna(subset=["churn_risk"])
+    found = dict(zip(known.index, zip(known["churn_risk"], known["churn_reasons"], strict=True), strict=True))
+    values = [(pk, float(found[cid][0]), str(found[cid][1])) for pk, cid in rows if cid in found]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for start in range(0, len(values), 10000):
                 chunk = values[start:start + 10000]
-                placeholders = ", ".join(["(%s, %s)"] * len(chunk))
+                placeholders = ", ".join(["(%s, %s::double precision, %s)"] * len(chunk))
                 # The period confines the update to the period's partition (analytics/partitions.py).
                 cursor.execute(
-                    "UPDATE analytics_customersnapshot AS s SET churn_risk = v.r FROM (VALUES "  # noqa: S608
-                    + placeholders + ") AS v(id, r) WHERE s.period = %s AND s.id = v.id",
-                    [x for pair in chunk for x in pair] + [period],
+                    "UPDATE analytics_customersnapshot AS s SET churn_risk = v.r, churn_reasons = v.why "  # noqa: S608
+                    "FROM (VALUES " + placeholders + ") AS v(id, r, why) WHERE s.period = %s AND s.id = v.id",
+                    [x for row in chunk for x in row] + [period],
                 )
     else:
-        objs = [CustomerSnapshot(id=pk, churn_risk=risk) for pk, risk in values]
+        objs = [CustomerSnapshot(id=pk, churn_risk=risk, churn_reasons=why) for pk, risk, why in values]
         with bumped_once(period):  # SQLite's triggers would run twice per row (snapshot_version says why)
-            CustomerSnapshot.objects.bulk_update(objs, ["churn_risk"], batch_size=2000)
+            CustomerSnapshot.objects.bulk_update(objs, list(CHURN_COLUMNS), batch_size=2000)
     return len(values)
 
 

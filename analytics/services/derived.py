@@ -40,17 +40,18 @@ class Derived:
     depends_on: tuple[str, ...]
     # Brings it up to date for P once what it depends on changed; None: read from the rows at request time.
     refresh: Callable[[dt.date], Any] | None = None
-    # A column of P's rows that snapshot_compute writes with them (cheaper than writing the rows twice): values
-    # per customer id, or None for a blank column. A recompute then needs no separate refresh of it.
-    column: Callable[[dt.date, list[int]], pd.Series | None] | None = None
-    stored_as: str = ""  # the snapshot column `column` fills
+    # Columns of P's rows that snapshot_compute writes with them (cheaper than writing the rows twice): a frame
+    # indexed by customer id with one column per name in `stored_as`, or None for blank columns. A recompute then
+    # needs no separate refresh of them.
+    column: Callable[[dt.date, list[int]], pd.DataFrame | None] | None = None
+    stored_as: tuple[str, ...] = ()  # the snapshot columns `column` fills
     applies: Callable[[dt.date], bool] = _always  # for which periods it exists at all
 
 
-def _churn_column(period: dt.date, customer_ids: list[int]) -> pd.Series | None:
-    from .churn_fill import churn_risk_column
+def _churn_columns(period: dt.date, customer_ids: list[int]) -> pd.DataFrame | None:
+    from .churn_fill import churn_columns
 
-    return churn_risk_column(period=period, customer_ids=customer_ids)
+    return churn_columns(period=period, customer_ids=customer_ids)
 
 
 def _churn_refresh(period: dt.date) -> int:
@@ -85,9 +86,9 @@ def _caches_refresh(period: dt.date) -> int:
 
 
 DERIVED: list[Derived] = [
-    # churn_risk column: the model in force at P's T scores P's rows (analytics/services/churn_fill.py).
-    Derived("churn_scores", ("snapshot", "churn_model"), refresh=_churn_refresh, column=_churn_column,
-            stored_as="churn_risk"),
+    # churn_risk and churn_reasons: the model in force at P's T scores P's rows (analytics/services/churn_fill.py).
+    Derived("churn_scores", ("snapshot", "churn_model"), refresh=_churn_refresh, column=_churn_columns,
+            stored_as=("churn_risk", "churn_reasons")),
     # The dashboard's month-to-date pulse follows the latest closed period's policy.
     Derived("pulse", ("snapshot",), refresh=_pulse_refresh, applies=_is_latest_closed),
     # Today's follow-ups (analytics/worklist/selectors.py): P's actions, ordered by churn risk.
@@ -130,9 +131,15 @@ def downstream(changed: str, registry: list[Derived] | None = None) -> list[Deri
 
 
 def derived_columns(period: dt.date, customer_ids: list[int]) -> dict[str, pd.Series | None]:
-    """The derived columns snapshot_compute writes with P's rows: snapshot column -> values (None: blank)."""
-    return {d.stored_as: d.column(period, customer_ids) for d in DERIVED
-            if d.column is not None and d.applies(period)}
+    """The derived columns snapshot_compute writes with P's rows: snapshot column -> values per customer id
+    (None: blank)."""
+    out: dict[str, pd.Series | None] = {}
+    for item in DERIVED:
+        if item.column is None or not item.applies(period):
+            continue
+        frame = item.column(period, customer_ids)
+        out.update({name: None if frame is None else frame[name] for name in item.stored_as})
+    return out
 
 
 def derived_written() -> frozenset[str]:

@@ -7,6 +7,7 @@ killed run rolls back and leaves the previous snapshot intact, and a second run 
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -112,15 +113,15 @@ SNAPSHOT_FIELDS = [
     "mom_growth", "yoy_growth", "lifecycle", "is_new", "days_since_last_order", "sales_surge", "sales_plunge",
     "orders_surge", "orders_plunge", "receivable", "overdue", "first_order_date", "last_order_date",
     "last_visit_date", "last_coupon_date", "rfm_r", "rfm_f", "rfm_m", "rfm_segment", "quadrant", "action",
-    "action_reason", "churn_risk",
+    "action_reason", "churn_risk", "churn_reasons",
 ]
 
 
 def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date,
-                   churn_risk: pd.Series | None = None) -> pd.DataFrame:
+                   derived: Mapping[str, pd.Series | None] | None = None) -> pd.DataFrame:
     """The engine's table with SNAPSHOT_FIELDS as columns: money as exact text, NA where NULL, whole numbers as
-    nullable integers (so '3', never '3.0'), ready for COPY or for bulk_create. `churn_risk`: per customer id
-    (analytics.services.churn_fill.churn_risk_column), None for a blank column."""
+    nullable integers (so '3', never '3.0'), ready for COPY or for bulk_create. `derived`: the derived columns
+    (analytics/services/derived.py: derived_columns), values per customer id, None or absent for a blank one."""
     extra = customers.set_index("customer_id").reindex(frame["customer_id"])
     ints = ["rfm_r", "rfm_f", "rfm_m", "days_since_last_order"]
     money = {"sales": "sales_fen", "profit": "profit_fen", "window_sales": "window_sales_fen",
@@ -138,8 +139,13 @@ def snapshot_table(frame: pd.DataFrame, customers: pd.DataFrame, period: dt.date
         "salesperson_id": extra["owner_id"].astype("Int64").array,
         "last_visit_date": extra["last_visit_date"].to_numpy(),
         "last_coupon_date": extra["last_coupon_date"].to_numpy(),
-        "churn_risk": None if churn_risk is None else churn_risk.reindex(frame["customer_id"]).to_numpy(),
     })
+    for name in SNAPSHOT_FIELDS:  # the rest are derived columns: given, or blank (NULL, or "" for a text one)
+        if name not in columns:
+            field: Any = CustomerSnapshot._meta.get_field(name)
+            blank = None if field.null else field.get_default()
+            values = (derived or {}).get(name)
+            columns[name] = blank if values is None else values.reindex(frame["customer_id"]).fillna(blank).to_numpy()
     return pd.DataFrame(columns, index=range(len(frame)))[SNAPSHOT_FIELDS]
 
 
@@ -176,7 +182,7 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
     # period, so no recompute can leave them blank (analytics/services/derived.py declares them). Inside the
     # period's lock, so a model trained meanwhile rescores these rows after they commit.
     columns = derived_columns(period, [int(i) for i in frame["customer_id"]])
-    rows = snapshot_table(frame, customers, period, churn_risk=columns.get("churn_risk"))
+    rows = snapshot_table(frame, customers, period, derived=columns)
     if connection.vendor == "postgresql":
         period_replace(period, rows)  # a new partition swapped in, and the period's version moved
     else:

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from analytics.churn.reasons import reason_labels
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, month_end
 from analytics.selectors import scored_rows
@@ -160,6 +161,7 @@ def _item(row: CustomerSnapshot) -> WorkItem:
         days_since_last_order=row.days_since_last_order, mobile=row.customer.mobile, sales_at_stake=at_stake,
         risk=risk, risk_is_standin=row.churn_risk is None and risk is not None,
         expected_value=(at_stake * Decimal(str(risk or 0))).quantize(Decimal(1)), steps=ACTION_STEPS[action],
+        risk_reasons=reason_labels(row.churn_reasons) if row.churn_risk is not None else [],
     )
 
 
@@ -201,48 +203,26 @@ def worklist_rows(*, user: Any, period: dt.date, salesperson_id: int | None = No
     return qs.select_related("customer", "salesperson")
 
 
-def worklist_for(*, user: Any, today: dt.date, salesperson_id: int | None = None,
-                 explain: bool = True) -> list[WorkItem]:
+def worklist_for(*, user: Any, today: dt.date, salesperson_id: int | None = None) -> list[WorkItem]:
     """Today's prioritised follow-ups for the customers `user` may see (a salesperson: their own).
 
-    Issue 8 item 2, docs/analytics.md §3.6 and §3.7; rules in the module docstring. `explain` adds the churn model's top
-    reasons to rows with a risk.
+    Issue 8 item 2, docs/analytics.md §3.6 and §3.7; rules in the module docstring. A row with a churn risk carries
+    the model's top reasons, stored with the risk.
     """
     period = worklist_period(today=today)
     if period is None:
         return []
     items = sorted((_item(r) for r in worklist_rows(user=user, period=period, salesperson_id=salesperson_id)),
                    key=_sort_key)
-    if explain:
-        _add_risk_reasons(items, month_end(period))
     return items
 
 
 def worklist_day_for(*, user: Any, today: dt.date, salesperson_id: int | None = None) -> WorkDay | None:
-    """Today's follow-ups cut to the daily capacity, the rest for later; None before any closed snapshot.
-
-    Only today's items get the churn model's reasons: later ones are a folded list the salesperson skims.
-    """
+    """Today's follow-ups cut to the daily capacity, the rest for later; None before any closed snapshot."""
     period = worklist_period(today=today)
     if period is None:
         return None
-    day = worklist_day(worklist_for(user=user, today=today, salesperson_id=salesperson_id, explain=False))
-    _add_risk_reasons(day.today, month_end(period))
-    return day
-
-
-def _add_risk_reasons(items: list[WorkItem], as_of: dt.date) -> None:
-    from analytics.churn.services import IN_CLAUSE_LIMIT, churn_risk_explain
-
-    risky = [i for i in items if i.churn_risk is not None][:IN_CLAUSE_LIMIT]
-    if not risky:
-        return
-    explained = churn_risk_explain(as_of=as_of, customer_ids=[i.customer_id for i in risky])
-    if explained is None:
-        return
-    for item in risky:
-        reasons = explained["reasons"].get(item.customer_id)
-        item.risk_reasons = [label for _code, label in reasons] if isinstance(reasons, list) else []
+    return worklist_day(worklist_for(user=user, today=today, salesperson_id=salesperson_id))
 
 
 def _done_customers(ids: QuerySet[Any], start: dt.date, end: dt.date) -> tuple[set[int], set[int]]:

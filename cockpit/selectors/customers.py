@@ -52,6 +52,7 @@ class ListRow(NamedTuple):
     last_order_date: dt.date | None
     days_since_last_order: int | None
     churn_risk: float | None
+    churn_reasons: str  # reason codes, strongest first (analytics/churn/reasons.py)
     lifecycle: str
     is_new: bool
     sales_surge: bool

@@ -23,7 +23,6 @@ from cockpit import labels
 from cockpit.columns import Column, exported, shown, sort_fields
 from cockpit.filters import BASIC, RISK_FILTERS, USER_CHOICES
 from cockpit.forms import ColumnsForm
-from cockpit.selectors.churn import risk_explained
 from cockpit.selectors.common import cache_key
 from cockpit.selectors.customers import CustomerListPage, customer_list_page, customer_rows, export_rows
 from cockpit.selectors.preferences import list_columns_chosen
@@ -73,19 +72,6 @@ def _notices(params: Any, data: CustomerListPage, size: int | None) -> list[str]
     return out
 
 
-def _risk_reasons(data: CustomerListPage, columns: list[Column]) -> dict[int, list[str]] | None:
-    """The page's churn-risk reasons, in one churn_risk_explain call, when the risk column is shown."""
-    if data.period is None or not any(c.key == "churn_risk" for c in columns):
-        return None
-    # Only the page's scored rows: a page of churned or never-buying customers needs no call (and once crashed
-    # the scaler with zero samples).
-    risky = [r.customer_id for r in data.rows if r.churn_risk is not None]
-    if not risky:
-        return None
-    explained = risk_explained(period=data.period, customer_ids=risky)
-    return {cid: risk.labels for cid, risk in (explained or {}).items()}
-
-
 def _pager(page: Page, params: Any) -> dict[str, Any] | None:
     """The pager's links: previous, next, the first and last pages, the ones around this one, and gaps (…)."""
     if not page.has_other_pages():
@@ -104,12 +90,12 @@ def _pager(page: Page, params: Any) -> dict[str, Any] | None:
             "next": url(page.next_page_number()) if page.has_next() else None}
 
 
-def _table_key(rows: list[Any], table_headers: list[dict[str, Any]], reasons: Any, grade_labels: dict[str, str]) -> str:
+def _table_key(rows: list[Any], table_headers: list[dict[str, Any]], grade_labels: dict[str, str]) -> str:
     """What the table's markup depends on: the language, the headers (columns, sort links), the page's rows as read
-    (every value a cell shows), their churn reasons and the grade labels. Rendering 50 rows of cells through the
-    template engine costs about 12 ms; a page seen again with nothing changed is read from the cache."""
+    (every value a cell shows, the churn reasons among them) and the grade labels. Rendering 50 rows of cells
+    through the template engine costs about 12 ms; a page seen again with nothing changed is read from the cache."""
     head = [(h["key"], h["url"], h["aria"]) for h in table_headers]
-    return cache_key("list-table", get_language(), head, rows, reasons, grade_labels)
+    return cache_key("list-table", get_language(), head, rows, grade_labels)
 
 
 def _filters_key(data: CustomerListPage, params: Any, scored: bool) -> str:
@@ -149,12 +135,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     query = querystring(params)
     sizes_query = querystring(params, drop=("page", "size"))
     table_headers = headers(columns, data.sort, params)
-    reasons = _risk_reasons(data, columns)
     context = {
         "data": data, "page": page, "columns": columns, "headers": table_headers,
         # Built only when the table is not in the cache (the template calls it).
-        "lines": functools.partial(lines, data.rows, columns, grade_labels=grade_labels, risk_reasons=reasons),
-        "table_key": _table_key(data.rows, table_headers, reasons, grade_labels),
+        "lines": functools.partial(lines, data.rows, columns, grade_labels=grade_labels),
+        "table_key": _table_key(data.rows, table_headers, grade_labels),
         "sort": data.sort, "churn_scored": scored, "grade_labels": grade_labels,
         "notices": _notices(params, data, size),
         "grade_counts": data.grade_counts, "pager": _pager(page, params),
@@ -197,13 +182,10 @@ def _export_name(data: Any, ext: str) -> str:
     return f"customers-{period}.{ext}"
 
 
-# Coded values (lifecycle, action, flags ...) stay codes in the CSV for integrators; people read them as words.
-WORDS = ("words", "bool", "flags")
-
-
 def _localised(columns: list[Column], rows: Any) -> Any:
+    """Coded values (lifecycle, action, flags ...) stay codes in the CSV for integrators; people read words."""
     for row in rows:
-        yield [c.text(v) or None if c.format in WORDS else v for c, v in zip(columns, row, strict=True)]
+        yield [c.text(v) or None if c.coded else v for c, v in zip(columns, row, strict=True)]
 
 
 def customer_export(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -19,7 +19,7 @@ from analytics.periods import month_end
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
 from cockpit.selectors import profile as sel
-from cockpit.selectors.churn import Risk, risk_explained
+from cockpit.selectors.churn import Risk
 from customers.models import Customer
 from customers.selectors import customer_get
 from customers.services import VisitError, visit_log
@@ -47,7 +47,7 @@ def _visits_context(customer: Customer, form: VisitForm | None = None, saved: bo
 
 
 def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
-    """The risk with its top reasons where the model wins (one churn_risk_explain call), else why it is not shown.
+    """The risk with its top reasons where the model wins (both stored on the row), else why it is not shown.
 
     `churn_state`: "scored" (risk and reasons), "unscored" (the period has scores but not this customer: never
     ordered or already churned) or "not_used" (no model beats days since last order: that is shown instead).
@@ -57,10 +57,7 @@ def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
     if latest.churn_risk is None:
         # `latest` comes from sel.snapshot_at, which asked churn.period_scored's question in its own query.
         return {"churn_state": "unscored" if latest.period_scored else "not_used", "churn": None}
-    explained = risk_explained(period=latest.period, customer_ids=[customer.pk])
-    found = (explained or {}).get(customer.pk)
-    risk = Risk(risk=latest.churn_risk, reasons=found.reasons if found else [])
-    return {"churn_state": "scored", "churn": risk}
+    return {"churn_state": "scored", "churn": Risk.stored(latest.churn_risk, latest.churn_reasons)}
 
 
 def _by_count_shown(suggestions: list[Suggestion]) -> list[Suggestion]:

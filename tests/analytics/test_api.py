@@ -63,6 +63,12 @@ def test_filters_and_ordering(computed, admin_user):
     row = api.get("/api/v1/snapshots/00102/").json()
     assert (row["grade"], row["previous_grade"], row["movement"], row["sales"]) == ("B", "A", "down", "90000.00")
     assert row["mom_growth"] == pytest.approx(-0.55)
+    assert (row["churn_risk"], row["churn_reasons"]) == (None, [])  # no winning model: neither
+    from analytics.models import CustomerSnapshot
+
+    CustomerSnapshot.objects.filter(code="00102").update(churn_risk=0.61, churn_reasons="gaps_growing buying_less")
+    row = api.get("/api/v1/snapshots/00102/").json()
+    assert (row["churn_risk"], row["churn_reasons"]) == (0.61, ["gaps_growing", "buying_less"])
 
 
 @pytest.mark.django_db

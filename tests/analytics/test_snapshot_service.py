@@ -138,11 +138,17 @@ def test_churn_risk_fill_writes_scores_or_leaves_blank(ledger, monkeypatch):
     assert snapshot_churn_fill(period=P) == 0
     assert set(CustomerSnapshot.objects.filter(period=P).values_list("churn_risk", flat=True)) == {None}
     ids = {c.code: c.id for c in ledger.values()}
-    scores = pd.Series({ids["001"]: 0.123456, ids["002"]: float("nan")})
+    scores = pd.DataFrame({"churn_risk": [0.123456, float("nan")], "churn_reasons": ["buying_less", ""]},
+                          index=[ids["001"], ids["002"]])
     monkeypatch.setattr("analytics.services.churn_fill.churn_risk_scores", lambda **kw: scores)
     assert snapshot_churn_fill(period=P) == 1
-    risks = dict(CustomerSnapshot.objects.filter(period=P).values_list("code", "churn_risk"))
-    assert risks == {"001": 0.1235, "002": None, "003": None, "004": None}
+    stored = {code: (risk, why) for code, risk, why in
+              CustomerSnapshot.objects.filter(period=P).values_list("code", "churn_risk", "churn_reasons")}
+    assert stored == {"001": (0.1235, "buying_less"), "002": (None, ""), "003": (None, ""), "004": (None, "")}
+    # A model that no longer wins blanks the reasons with the scores.
+    monkeypatch.setattr("analytics.services.churn_fill.churn_risk_scores", lambda **kw: None)
+    assert snapshot_churn_fill(period=P) == 0
+    assert set(CustomerSnapshot.objects.filter(period=P).values_list("churn_risk", "churn_reasons")) == {(None, "")}
 
 
 def test_money_text_is_exact_for_any_fen():

@@ -15,10 +15,10 @@ from analytics.churn.backtest import ChurnConfig
 from analytics.churn.data import churn_inputs
 from analytics.churn.features import features_at
 from analytics.churn.model import model_load
+from analytics.churn.reasons import REASON_CODES
 from analytics.churn.services import (
     churn_model_active,
     churn_model_train,
-    churn_risk_explain,
     churn_risk_scores,
 )
 from analytics.churn.tasks import churn_retrain
@@ -67,7 +67,7 @@ def test_a_future_order_changes_neither_features_nor_model(ledger, monkeypatch):
     pd.testing.assert_frame_equal(feats, after_feats)
     second = churn_model_train(as_of=as_of)
     assert second.metrics == first.metrics
-    pd.testing.assert_series_equal(scores_of(second, mapping.values()), before)
+    pd.testing.assert_frame_equal(scores_of(second, mapping.values()), before)
 
 
 def test_scores_only_where_the_model_wins(ledger, monkeypatch):
@@ -79,12 +79,11 @@ def test_scores_only_where_the_model_wins(ledger, monkeypatch):
     assert model.beats_baseline and model.blob and model.features
     scores = churn_risk_scores(as_of=T, customer_ids=ids)
     assert list(scores.index) == ids
-    scored = scores.dropna()
+    scored = scores["churn_risk"].dropna()
     assert len(scored) > 100 and scored.between(0, 1).all()
     # A later model that loses to days since last order switches the score off.
     ChurnModel.objects.create(as_of=T, horizon_days=90, algorithm="", metrics={}, beats_baseline=False, blob=b"")
     assert churn_risk_scores(as_of=T, customer_ids=ids) is None
-    assert churn_risk_explain(as_of=T, customer_ids=ids[:5]) is None
     # A month before every model gets the earliest model (the newest trained of that date), so pages of older
     # months show a risk once any model exists; a month with a model of its own never gets a later one.
     loser = ChurnModel.objects.latest("id")
@@ -94,39 +93,48 @@ def test_scores_only_where_the_model_wins(ledger, monkeypatch):
     assert churn_model_active(as_of=T) == loser and churn_model_active(as_of=later.as_of) == later
 
 
-def test_explain_gives_risk_and_reasons(ledger, monkeypatch):
+def test_scores_carry_reasons_that_agree_with_the_risk(ledger, monkeypatch):
     monkeypatch.setattr(services, "churn_config", lambda: SMALL)
     _, mapping = ledger
     churn_model_train(as_of=T)
     ids = list(mapping.values())
-    explained = churn_risk_explain(as_of=T, customer_ids=ids).dropna(subset=["churn_risk"])
-    scores = churn_risk_scores(as_of=T, customer_ids=ids).dropna()
-    pd.testing.assert_series_equal(explained["churn_risk"], scores, check_names=False)
-    riskiest = explained.sort_values("churn_risk").iloc[-1]
-    codes = [code for code, _label in riskiest["reasons"]]
-    assert 1 <= len(codes) <= 3 and set(codes) <= {c for c, _s, _l in services.REASONS.values()}
+    scored = churn_risk_scores(as_of=T, customer_ids=ids).dropna(subset=["churn_risk"])
+    riskiest = scored.sort_values("churn_risk").iloc[-1]
+    codes = riskiest["churn_reasons"].split()
+    assert 1 <= len(codes) <= 3 and set(codes) <= REASON_CODES
     # Reasons agree with the number: below the training churn share there is no reason to give.
     model = churn_model_active(as_of=T)
     base_rate = model_load(model.blob)[0].base_rate
-    low = explained[explained["churn_risk"] < base_rate]
-    assert len(low) and all(r == [] for r in low["reasons"])
-    assert all(r for r in explained[explained["churn_risk"] > max(0.5, base_rate)]["reasons"])
+    low = scored[scored["churn_risk"] < base_rate]
+    assert len(low) and (low["churn_reasons"] == "").all()
+    assert (scored[scored["churn_risk"] > max(0.5, base_rate)]["churn_reasons"] != "").all()
 
 
-def test_a_page_is_explained_with_the_whole_books_bgnbd_as_the_stored_scores(ledger, monkeypatch):
-    """A page's few customers are scored with BG/NBD fitted on the whole book (as the period's scores are), not on
-    themselves: the risk a page explains is the risk the snapshot stores."""
+def test_scoring_in_chunks_gives_the_same_risks_and_reasons(ledger, monkeypatch):
+    """A period is explained SCORE_CHUNK rows at a time (bounded memory); the chunks must not change any answer."""
+    monkeypatch.setattr(services, "churn_config", lambda: SMALL)
+    _, mapping = ledger
+    churn_model_train(as_of=T)
+    ids = list(mapping.values())
+    whole = churn_risk_scores(as_of=T, customer_ids=ids)
+    monkeypatch.setattr(services, "SCORE_CHUNK", 7)
+    pd.testing.assert_frame_equal(churn_risk_scores(as_of=T, customer_ids=ids), whole)
+
+
+def test_a_few_customers_are_scored_with_the_whole_books_bgnbd(ledger, monkeypatch):
+    """A few customers (fewer than IN_CLAUSE_LIMIT: a small book's period) are scored with BG/NBD fitted on the
+    whole book, as a big book's period is, not on themselves."""
     monkeypatch.setattr(services, "churn_config", lambda: SMALL)
     _, mapping = ledger
     churn_model_train(as_of=T)
     ids = list(mapping.values())
     limit = services.IN_CLAUSE_LIMIT
-    monkeypatch.setattr(services, "IN_CLAUSE_LIMIT", 0)  # how a period is scored: the whole book in one go
-    book = churn_risk_scores(as_of=T, customer_ids=ids)
+    monkeypatch.setattr(services, "IN_CLAUSE_LIMIT", 0)  # how a big period is scored: the whole book in one go
+    book = churn_risk_scores(as_of=T, customer_ids=ids)["churn_risk"]
     monkeypatch.setattr(services, "IN_CLAUSE_LIMIT", limit)
-    page = [i for i in ids if not np.isnan(book[i])][:40]  # enough rows for a fit of their own
-    explained = churn_risk_explain(as_of=T, customer_ids=page)
-    np.testing.assert_allclose(explained["churn_risk"].to_numpy(), book.loc[page].to_numpy(), rtol=1e-9)
+    few = [i for i in ids if not np.isnan(book[i])][:40]  # enough rows for a fit of their own
+    alone = churn_risk_scores(as_of=T, customer_ids=few)
+    np.testing.assert_allclose(alone["churn_risk"].to_numpy(), book.loc[few].to_numpy(), rtol=1e-9)
 
 
 def test_no_model_is_stored_with_the_reason(db):
@@ -164,20 +172,18 @@ def test_config_reads_settings(settings):
     assert dataclasses.asdict(services.churn_config())["horizon_days"] == 60
 
 
-def test_explain_with_no_scored_customer_is_a_normal_answer(ledger, monkeypatch):
-    """Issue 16 defect 1: a page of only churned (or never-buying) customers has no row in the scored population;
-    the explanation is then every customer without a risk or reasons, not sklearn's "0 sample(s)" error."""
+def test_no_scored_customer_is_a_normal_answer(ledger, monkeypatch):
+    """Issue 16 defect 1: customers who are all outside the scored population (churned, never bought) get no risk
+    and no reasons, not sklearn's "0 sample(s)" error."""
     monkeypatch.setattr(services, "churn_config", lambda: SMALL)
     _, mapping = ledger
     churn_model_train(as_of=T)
     ids = list(mapping.values())
     scores = churn_risk_scores(as_of=T, customer_ids=ids)
-    unscored = [int(i) for i in scores[scores.isna()].index][:50]
+    unscored = [int(i) for i in scores[scores["churn_risk"].isna()].index][:50]
     assert unscored  # the ledger has customers whose last order is older than 90 days
-    explained = churn_risk_explain(as_of=T, customer_ids=unscored)
-    assert list(explained.index) == unscored
-    assert explained["churn_risk"].isna().all()
-    assert list(explained["reasons"]) == [[]] * len(unscored)
+    assert (scores.loc[unscored, "churn_reasons"] == "").all()
     never = Customer.objects.create(code="NEVER1", name="从未下单")
-    alone = churn_risk_explain(as_of=T, customer_ids=[never.pk])
+    alone = churn_risk_scores(as_of=T, customer_ids=[never.pk])
     assert list(alone.index) == [never.pk] and alone["churn_risk"].isna().all()
+    assert list(alone["churn_reasons"]) == [""]

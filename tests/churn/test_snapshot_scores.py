@@ -14,7 +14,7 @@ from analytics.churn import services
 from analytics.churn.services import churn_model_active, churn_model_train
 from analytics.models import BackgroundJob, CustomerSnapshot, PeriodSummary
 from analytics.periods import add_months, last_closed_period, month_end
-from analytics.services.churn_fill import churn_risk_column
+from analytics.services.churn_fill import churn_columns
 from analytics.services.snapshots import snapshot_compute
 from analytics.services.stale import periods_mark_stale
 from analytics.tasks import compute_period, recompute_stale_periods
@@ -57,8 +57,11 @@ def test_policy_change_and_editor_recompute_keep_the_scores_of_a_fresh_compute(l
     snapshot_compute(period=P)
     before = risks(P)
     assert scored(P) > 100
-    expected = churn_risk_column(period=P, customer_ids=list(before))
+    expected = churn_columns(period=P, customer_ids=list(before))["churn_risk"]
     assert before == expected.astype(object).where(expected.notna(), None).to_dict()
+    reasons = dict(CustomerSnapshot.objects.filter(period=P).values_list("customer_id", "churn_reasons"))
+    assert reasons == churn_columns(period=P, customer_ids=list(before))["churn_reasons"].to_dict()
+    assert any(reasons.values())  # the fresh compute stored reasons with its scores
     policy_save(data={"method": "fixed_amount", "fixed_amount": {"a": 3000, "b": 1500, "c": 500}},
                 user=admin_user, comment="tighter cuts")
     with django_capture_on_commit_callbacks(execute=True):

@@ -351,14 +351,14 @@ def test_send_coupon_selection_and_select_all_matching(manager):
 HEADER = [
     "customer_code", "customer_name", "region", "salesperson", "contact", "phone", "grade", "grade_label",
     "previous_grade", "movement", "override", "orders", "sales", "mom_growth", "yoy_growth", "receivable", "overdue",
-    "last_order_date", "churn_risk", "days_since_last_order", "last_visit_date", "last_coupon_date", "lifecycle",
-    "flags", "rfm_segment", "action",
+    "last_order_date", "churn_risk", "churn_reasons", "days_since_last_order", "last_visit_date", "last_coupon_date",
+    "lifecycle", "flags", "rfm_segment", "action",
 ]
 ROW_00102 = ["00102", "越秀超市", "广东", "张三", "'=HYPERLINK(1)", "'+8613800138002", "A", "核心客户", "C", "up",
-             "false", "1", "150000.00", "6.5", "", "0.00", "0.00", "2025-03-15", "", "16", "2025-03-05", "",
+             "false", "1", "150000.00", "6.5", "", "0.00", "0.00", "2025-03-15", "", "", "16", "2025-03-05", "",
              "active", "sales_surge", "Champions", "keep"]
 ROW_00101 = ["00101", "天河便利店", "广东/广州", "张三", "王经理", "'+8613800138001", "B", "重要客户", "A", "down",
-             "false", "1", "60000.00", "-0.5", "1.0", "130000.00", "70000.00", "2025-03-10", "", "21", "", "",
+             "false", "1", "60000.00", "-0.5", "1.0", "130000.00", "70000.00", "2025-03-10", "", "", "21", "", "",
              "active", "sales_plunge", "Loyal", "call_what_changed"]
 
 
@@ -408,13 +408,15 @@ def test_manager_export_includes_override_and_blank_previous(manager):
 def test_xlsx_export_is_typed_formatted_frozen_filtered_and_in_the_users_language(client, graded):
     from django.utils import translation
 
+    from analytics.models import CustomerSnapshot
     from cockpit.columns import exported
 
+    CustomerSnapshot.objects.filter(code="00101").update(churn_risk=0.42, churn_reasons="gaps_growing buying_less")
     client.force_login(graded["sp1"].user)
     response = client.get("/customers/export.xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:Z3"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AA3"
     cells = [list(r) for r in sheet.iter_rows()]
     rows = [[c.value for c in r] for r in cells]
     with translation.override("zh-hans"):
@@ -433,6 +435,10 @@ def test_xlsx_export_is_typed_formatted_frozen_filtered_and_in_the_users_languag
     assert (second[at["days_since_last_order"]].value, second[at["orders"]].value) == (21, 1)
     assert second[at["receivable"]].value == 130000.0
     assert (second[at["lifecycle"]].value, second[at["movement"]].value) == ("活跃", "下降")
+    # The stored churn reasons in the reader's words; none on a row without a risk.
+    assert (second[at["churn_risk"]].value, second[at["churn_reasons"]].value) == (
+        0.42, "最近几次下单间隔比平时长; 采购额低于全年水平")
+    assert first[at["churn_reasons"]].value is None
     assert all(c.data_type != "f" for r in cells for c in r)
 
 

@@ -56,7 +56,7 @@ def codes(items):
 
 def test_a_salesperson_sees_only_their_customers_best_expected_value_first(listed):
     book, _ = listed
-    items = worklist_for(user=book["sp1"].user, today=TODAY, explain=False)
+    items = worklist_for(user=book["sp1"].user, today=TODAY)
     assert [(i.code, i.action, i.expected_value) for i in items] == [
         ("00102", "visit_this_week", Decimal(33600)),
         ("00104", "call_churn_risk", Decimal(24000)),  # a tie: the call for risk has the higher action priority
@@ -72,7 +72,7 @@ def test_a_salesperson_sees_only_their_customers_best_expected_value_first(liste
     assert (items[0].risk, items[0].risk_is_standin, items[0].sales_at_stake) == (0.28, True, Decimal(120000))
     assert (items[1].risk, items[1].risk_is_standin) == (0.8, False)
     assert items[-1].risk is None and not items[-1].risk_is_standin
-    other = worklist_for(user=book["sp2"].user, today=TODAY, explain=False)
+    other = worklist_for(user=book["sp2"].user, today=TODAY)
     # Nothing at stake on either: action priority decides.
     assert codes(other) == [("00202", "call_what_changed"), ("00201", "win_back")]
 
@@ -84,7 +84,7 @@ def test_the_stand_in_risk_follows_days_since_the_last_order():
 def test_negative_twelve_month_sales_put_nothing_at_stake(listed):
     book, _ = listed
     CustomerSnapshot.objects.filter(code="00102", period=P).update(sales_12m=Decimal("-500.00"))
-    items = worklist_for(user=book["sp1"].user, today=TODAY, explain=False)
+    items = worklist_for(user=book["sp1"].user, today=TODAY)
     mine = next(i for i in items if i.code == "00102")
     assert (mine.sales_at_stake, mine.expected_value) == (Decimal(0), Decimal(0))
     assert codes(items)[-3:] == [("00102", "visit_this_week"), ("00109", "call_what_changed"),
@@ -93,7 +93,7 @@ def test_negative_twelve_month_sales_put_nothing_at_stake(listed):
 
 def test_a_day_is_capped_to_the_capacity_the_rest_is_later(listed, settings):
     book, _ = listed
-    items = worklist_for(user=book["sp1"].user, today=TODAY, explain=False)
+    items = worklist_for(user=book["sp1"].user, today=TODAY)
     assert daily_capacity() == 20
     day = worklist_day(items)
     assert (len(day.today), day.later, day.total) == (8, [], 8)
@@ -109,7 +109,7 @@ def test_a_day_is_capped_to_the_capacity_the_rest_is_later(listed, settings):
 
 def test_each_item_offers_only_the_steps_its_action_asks_for(listed):
     book, _ = listed
-    steps = {i.action: i.steps for i in worklist_for(user=book["sp1"].user, today=TODAY, explain=False)}
+    steps = {i.action: i.steps for i in worklist_for(user=book["sp1"].user, today=TODAY)}
     assert steps == {
         "visit_this_week": ("visit",),
         "call_churn_risk": ("call",),
@@ -131,14 +131,14 @@ def test_done_customers_leave_the_list(listed):
     book["c2"].save()
     extra[3].last_visit_date = dt.date(2025, 5, 31)  # on T itself: before the snapshot, still open
     extra[3].save()
-    left = [code for code, _a in codes(worklist_for(user=book["sp1"].user, today=TODAY, explain=False))]
+    left = [code for code, _a in codes(worklist_for(user=book["sp1"].user, today=TODAY))]
     assert left == ["00102", "00104", "00107", "00103", "00109", "00108"]
 
 
 def test_managers_and_admins_see_everyone_visible(listed, admin_user, south_manager):
-    everyone = worklist_for(user=admin_user, today=TODAY, explain=False)
+    everyone = worklist_for(user=admin_user, today=TODAY)
     assert len(everyone) == 10
-    south = [i.code for i in worklist_for(user=south_manager, today=TODAY, explain=False)]
+    south = [i.code for i in worklist_for(user=south_manager, today=TODAY)]
     assert "00201" not in south and "00202" in south  # 北京 is outside 广东
 
 
