@@ -1,1 +1,1 @@
-"""Benchmarks (make bench): scripts run by path, and the benchmark-only SQL analytics' bench_snapshot reads."""
+"""Benchmarks (make bench): scripts run by path, and the benchmark-only SQL bench/snapshot.py reads."""

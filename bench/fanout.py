@@ -18,6 +18,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: core/ is plain Python, importable without Django
+
+from core.processes import processes_stop  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "cockpit_bench")
@@ -76,16 +80,6 @@ def _backfill() -> float:
     return float(seconds)
 
 
-def _stop(workers: list[subprocess.Popen]) -> None:
-    for proc in workers:
-        proc.terminate()
-    for proc in workers:
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def bench_fanout() -> dict[str, Any]:
     """{"one": s, "two": s, "speedup": one / two, "load": [before, after]} of a MONTHS-month backfill."""
     logs = ROOT / "artifacts"
@@ -103,7 +97,7 @@ def bench_fanout() -> dict[str, Any]:
             out["one" if n == 1 else "two"] = _backfill()
             print(f"    {out['one' if n == 1 else 'two']:.1f} s", flush=True)
     finally:
-        _stop(workers)
+        processes_stop(workers, timeout=60)  # a worker finishes its month first
     out["speedup"] = out["one"] / out["two"]
     out["load"] = [before, round(os.getloadavg()[0], 2)]
     return out

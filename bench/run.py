@@ -11,7 +11,7 @@ Measured, each with the 1-minute load average beside it (the machine is shared; 
 wall-clock figure pessimistic):
 - import: `bench_import --lines 1000000` (CSV, held to the target; its XLSX figure is reported only), run in a
   throw-away copy of BENCH_DB so the reference data stays as it is and the import still meets 2.4M orders;
-- snapshot: `bench_snapshot --period 2026-10` (best of 3 against the bare SQL, peak RSS) and `--backfill 24`;
+- snapshot: `bench/snapshot.py --period 2026-10` (best of 3 against the bare SQL, peak RSS) and `--backfill 24`;
 - pages: gunicorn with the production settings on loopback, and bench/load.py (8 clients, a closed loop).
 The results also go to artifacts/bench-<time>.json.
 """
@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +32,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: core/ is plain Python, importable without Django
+
+from core.processes import processes_stop  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "cockpit_bench")
@@ -70,8 +73,13 @@ def psql(sql: str, database: str = "postgres") -> str:
 
 def manage(*args: str, database: str = DB, echo: bool = True) -> str:
     """Run manage.py with the bench settings; its output is echoed as it comes and returned."""
-    print(f"$ manage.py {' '.join(args)}   [load {load()}]", flush=True)
-    proc = subprocess.Popen([PY, "manage.py", *args], cwd=ROOT, env=env(database), stdout=subprocess.PIPE,  # noqa: S603
+    return script("manage.py", *args, database=database, echo=echo)
+
+
+def script(*args: str, database: str = DB, echo: bool = True) -> str:
+    """Run a Python script (manage.py, bench/snapshot.py) with the bench settings; its output is echoed and returned."""
+    print(f"$ {' '.join(args)}   [load {load()}]", flush=True)
+    proc = subprocess.Popen([PY, *args], cwd=ROOT, env=env(database), stdout=subprocess.PIPE,  # noqa: S603
                             stderr=subprocess.STDOUT, text=True)
     lines = []
     assert proc.stdout is not None
@@ -80,7 +88,7 @@ def manage(*args: str, database: str = DB, echo: bool = True) -> str:
         if echo:
             print("    " + line.rstrip(), flush=True)
     if proc.wait() != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{''.join(lines[-30:])}")
+        raise RuntimeError(f"{' '.join(args)} failed:\n{''.join(lines[-30:])}")
     return "".join(lines)
 
 
@@ -159,8 +167,8 @@ def seconds(text: str, label: str) -> float | None:
 
 def bench_snapshot(repeat: int, backfill: int) -> dict[str, Any]:
     before = load()
-    args = ["bench_snapshot", "--period", END, "--repeat", str(repeat)]
-    out = manage(*args, *(["--backfill", str(backfill)] if backfill else []))
+    args = ["bench/snapshot.py", "--period", END, "--repeat", str(repeat)]
+    out = script(*args, *(["--backfill", str(backfill)] if backfill else []))
     ratio = re.search(r"^ratio snapshot / bare SQL\s+([\d.]+)x", out, re.M)
     rss = re.search(r"^snapshot peak RSS\s+([\d.]+) MB", out, re.M)
     return {
@@ -204,11 +212,7 @@ def bench_pages(clients: int, requests: int) -> dict[str, Any]:
                         "--json", str(out)], cwd=ROOT, check=False)
         return json.loads(out.read_text())
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        processes_stop([server])
 
 
 # --- the table ---------------------------------------------------------------------------------------------------

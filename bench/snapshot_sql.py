@@ -2,7 +2,7 @@
 
 Plain PostgreSQL, the way an analyst would type it into psql. `baseline_queries` is what the snapshot reads:
 whole months from the monthly rollup (sales_customermonth), the surge windows and the receivables' due-date
-cut from the orders, payments, customers and last visits; bench_snapshot's ratio is against these.
+cut from the orders, payments, customers and last visits; bench/snapshot.py's ratio is against these.
 `orders_queries` answers the same from the orders alone, as the snapshot did before the rollup: printed
 beside them, so the rollup's gain is measured in the same run, not claimed.
 """

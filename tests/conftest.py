@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from django.db import connection
 
+from core.processes import processes_stop
 from tests.factories import CustomerFactory, RegionFactory, SalespersonFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -231,9 +232,5 @@ def celery_worker_process(transactional_db, tmp_path):
         app.worker_log = log  # type: ignore[attr-defined]
         yield app
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        processes_stop([proc], timeout=20)
         app.close()

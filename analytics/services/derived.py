@@ -103,35 +103,30 @@ DERIVED: list[Derived] = [
 
 def downstream(changed: str, registry: list[Derived] | None = None) -> list[Derived]:
     """Everything that depends on `changed`, directly or through another derived figure, in refresh order (a
-    figure after everything it depends on; DERIVED's order otherwise)."""
+    figure after everything it depends on; DERIVED's order otherwise). A circle in the registry is an error."""
     items = DERIVED if registry is None else registry
     by_name = {d.name: d for d in items}
-    hit = {changed}
-    grew = True
-    while grew:
-        grew = False
-        for item in items:
-            if item.name not in hit and hit.intersection(item.depends_on):
-                hit.add(item.name)
-                grew = True
-    hit.discard(changed)  # what changed is the writer's business, not a refresh
+    reached: dict[str, bool] = {}  # figure -> whether it depends on `changed`, once worked out
     ordered: list[Derived] = []
-    placed: set[str] = set()
 
-    def place(item: Derived, path: tuple[str, ...] = ()) -> None:
-        if item.name in placed:
-            return
+    def visit(item: Derived, path: tuple[str, ...] = ()) -> bool:
+        # One depth-first walk: a figure's dependencies are worked out first, so one that depends on `changed`
+        # is placed after every dependency that does (what changed is the writer's business, not a refresh).
+        if item.name in reached:
+            return reached[item.name]
         if item.name in path:
-            raise ValueError(f"derived figures depend on each other in a circle: {' -> '.join(path)}")
+            raise ValueError(f"derived figures depend on each other in a circle: {' -> '.join((*path, item.name))}")
+        hit = False
         for name in item.depends_on:
-            if name in by_name and name in hit:
-                place(by_name[name], (*path, item.name))
-        placed.add(item.name)
-        ordered.append(item)
+            reaches = visit(by_name[name], (*path, item.name)) if name in by_name else False
+            hit = hit or reaches or name == changed
+        reached[item.name] = hit
+        if hit and item.name != changed:
+            ordered.append(item)
+        return hit
 
     for item in items:
-        if item.name in hit:
-            place(item)
+        visit(item)
     return ordered
 
 

@@ -2,6 +2,7 @@
 
 `customer_rows` is the one entry point: the list page, its exports and the coupons dialog ("select all N
 matching", all=1 plus the list's querystring) all call it with the request's GET, so they select the same rows.
+`customer_list_page` reads one page of them for the list, in full, before anything renders.
 """
 
 import datetime as dt
@@ -9,14 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple
 
+from django import forms
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
 from cockpit.columns import exported, sort_fields
-from cockpit.filters import LiveCustomerSnapshotFilter
+from cockpit.filters import USER_CHOICES, LiveCustomerSnapshotFilter
 
 from .churn import period_scored
 from .common import Scope, cache_key, cached, period_pick, periods_available, snapshots
@@ -184,54 +187,26 @@ class CustomerRows:
         grades = self.filterset.form.cleaned_data.get("grade") or self._grade_counts
         return sum(self._grade_counts.get(g, 0) for g in set(grades))
 
-    def pages(self) -> "RowPages":
-        """The rows as the list's Paginator reads them."""
-        return RowPages(self)
+    def page_rows(self, start: int, stop: int) -> list[ListRow]:
+        """Rows start to stop (0-based, stop excluded) of the sorted matches, as ListRow with their live customer.
 
-
-class RowPages:
-    """What the list's Paginator reads: the match count from the grade tabs, and one page's rows at a time.
-
-    A page is chosen on narrow rows (the id and the sort columns) and only its rows are then read in full, as
-    ListRow with their live customer, region and salesperson: sorting every matching row in full (11,500 grade B rows by
-    month-over-month) took two to three times the database time. The chosen ids are cached like the counts
-    (CustomerRows.cache_key) unless the sort is on the live customer; the rows themselves are always read.
-    """
-
-    def __init__(self, rows: CustomerRows) -> None:
-        self.rows = rows
-
-    def count(self) -> int:
-        return self.rows.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __iter__(self) -> Iterator[ListRow]:
-        return list_rows(self.rows.rows)
-
-    @overload
-    def __getitem__(self, index: int) -> ListRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ListRow]: ...
-
-    def __getitem__(self, index: int | slice) -> ListRow | list[ListRow]:
-        if isinstance(index, int):
-            return ListRow._make(self.rows.rows.values_list(*ROW_COLUMNS)[index])
-        rows = self.rows
-        live_sort = sort_fields()[rows.sort.lstrip("-")].startswith("customer__")
-        grades = rows.filterset.form.cleaned_data.get("grade") if rows.filterset.is_valid() else None
-        key = None if live_sort else rows.cache_key("page", sorted(grades or []), rows.sort, index.start, index.stop)
+        The page is chosen on narrow rows (the id and the sort columns) and only its rows are then read in full:
+        sorting every matching row in full (11,500 grade B rows by month-over-month) took two to three times the
+        database time. The chosen ids are cached like the counts (cache_key) unless the sort is on the live
+        customer; the rows themselves are always read.
+        """
+        live_sort = sort_fields()[self.sort.lstrip("-")].startswith("customer__")
+        grades = self.filterset.form.cleaned_data.get("grade") if self.filterset.is_valid() else None
+        key = None if live_sort else self.cache_key("page", sorted(grades or []), self.sort, start, stop)
         ids: Any = (
-            cached(key, lambda: list(rows.rows.values_list("id", flat=True)[index]), CACHE_SECONDS) if key
-            else rows.rows.values("id")[index]  # not cacheable: the page's ids as a subquery of the one query below
+            cached(key, lambda: list(self.rows.values_list("id", flat=True)[start:stop]), CACHE_SECONDS) if key
+            else self.rows.values("id")[start:stop]  # not cacheable: the page's ids as a subquery of the one query
         )
         # The period too: on PostgreSQL it confines the lookup to the period's partition (analytics/partitions.py).
         page = CustomerSnapshot.objects.filter(id__in=ids)
-        if rows.period is not None:
-            page = page.filter(period=rows.period)
-        return list(list_rows(sorted_rows(page, rows.sort)))
+        if self.period is not None:
+            page = page.filter(period=self.period)
+        return list(list_rows(sorted_rows(page, self.sort)))
 
 
 def customer_rows(*, user: Any, params: Any) -> CustomerRows:
@@ -246,6 +221,46 @@ def customer_rows(*, user: Any, params: Any) -> CustomerRows:
     rows = sorted_rows(rows, sort)
     return CustomerRows(period=period, periods=periods, filterset=filterset, sort=sort, rows=rows,
                         company_wide=scope.company_wide())
+
+
+@dataclass(frozen=True)
+class CustomerListPage:
+    """One page of the list as read: its rows, the match count, the tabs' counts and the checked filters.
+
+    Everything the page shows is read here, so the view and its templates run no query: the rows are a list,
+    the paginator pages a `range` of the match count, and the pickers' choices are read into the form.
+    """
+
+    period: dt.date | None
+    periods: list[dt.date]
+    form: forms.Form  # the bound filters, validated, their region and salesperson choices read if asked
+    sort: str
+    churn_scored: bool
+    grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
+    page: Page  # this page's ListRow list; page.paginator.count is the match count
+
+    @property
+    def rows(self) -> list[ListRow]:
+        return list(self.page.object_list)
+
+
+def customer_list_page(*, user: Any, params: Any, number: Any, size: int, choices: bool = True) -> CustomerListPage:
+    """Page `number` (as Paginator.get_page reads it) of `size` rows of customer_rows(user, params); `choices`:
+    also read the region and salesperson pickers' options (a results-only swap shows no filter form)."""
+    data = customer_rows(user=user, params=params)
+    numbers = Paginator(range(data.count()), size).get_page(number)
+    span: range = numbers.object_list  # type: ignore[assignment]  # the page's row numbers
+    rows = data.page_rows(span.start, span.stop) if len(span) else []
+    form = data.filterset.form
+    for name in USER_CHOICES if choices else ():
+        # iter(): list() of the choices themselves would COUNT their rows first (ModelChoiceIterator.__len__).
+        form.fields[name].choices = list(iter(form.fields[name].choices))  # type: ignore[attr-defined]
+    return CustomerListPage(
+        period=data.period, periods=data.periods, form=form, sort=data.sort,
+        churn_scored=data.period is not None and data.churn_scored,
+        grade_counts=data.grade_counts() if data.period else {},
+        page=Page(rows, numbers.number, numbers.paginator),
+    )
 
 
 def export_rows(rows: QuerySet[CustomerSnapshot], grade_labels: dict[str, str]) -> Iterator[list[Any]]:

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from cockpit.columns import Column, exported, shown, sort_fields
 from cockpit.filters import BASIC, RISK_FILTERS, USER_CHOICES
 from cockpit.forms import ColumnsForm
 from cockpit.selectors.common import cache_key
-from cockpit.selectors.customers import CustomerRows, customer_rows, export_rows
+from cockpit.selectors.customers import CustomerListPage, customer_list_page, customer_rows, export_rows
 from cockpit.selectors.preferences import list_columns_chosen
 from cockpit.services import list_columns_set
 from customers.services import audit
@@ -51,13 +51,13 @@ def _period(text: str) -> dt.date | None:
         return None
 
 
-def _notices(params: Any, data: CustomerRows, size: int | None) -> list[str]:
+def _notices(params: Any, data: CustomerListPage, size: int | None) -> list[str]:
     """What the page could not read in the URL, said instead of silently ignored (the filters' own errors aside)."""
     out = []
-    form = data.filterset.form
-    for name, errors in data.filterset.errors.items():
+    form = data.form
+    for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else name
-        out.append(f"{label}: {' '.join(errors)}")
+        out.append(f"{label}: {' '.join(map(str, errors))}")
     period = params.get("period")
     if period and data.period is not None and _period(period) != data.period:
         out.append(_("There is no snapshot for the period “%(asked)s”; showing %(shown)s.")
@@ -90,27 +90,27 @@ def _pager(page: Page, params: Any) -> dict[str, Any] | None:
             "next": url(page.next_page_number()) if page.has_next() else None}
 
 
-def _table_key(page: Page, table_headers: list[dict[str, Any]], grade_labels: dict[str, str]) -> str:
+def _table_key(rows: list[Any], table_headers: list[dict[str, Any]], grade_labels: dict[str, str]) -> str:
     """What the table's markup depends on: the language, the headers (columns, sort links), the page's rows as read
     (every value a cell shows, the churn reasons among them) and the grade labels. Rendering 50 rows of cells
     through the template engine costs about 12 ms; a page seen again with nothing changed is read from the cache."""
     head = [(h["key"], h["url"], h["aria"]) for h in table_headers]
-    return cache_key("list-table", get_language(), head, list(page.object_list), grade_labels)
+    return cache_key("list-table", get_language(), head, rows, grade_labels)
 
 
-def _filters_key(data: CustomerRows, params: Any, scored: bool) -> str:
+def _filters_key(data: CustomerListPage, params: Any, scored: bool) -> str:
     """What the filter form's markup depends on: the language, the values asked for (and so their errors), which
     risk filter the period offers, and the user's region and salesperson choices as they are now. Django renders
     its ~120 choice widgets' options through a template each (6 ms a page): the page caches the rendered form."""
-    form = data.filterset.form
+    form = data.form
     asked = sorted((name, value) for name, values in params.lists() if name in form.fields for value in values)
-    # The fields' own choices: their querysets keep what they read, so a render after this reads them no more.
-    choices = [[(str(value), str(label)) for value, label in form.fields[name].choices] for name in USER_CHOICES]
+    pickers = [form.fields[name] for name in USER_CHOICES]
+    choices = [[(str(value), str(label)) for value, label in field.choices] for field in pickers]  # type: ignore[attr-defined]
     return cache_key("list-filters", get_language(), asked, scored, choices)
 
 
-def _filter_fields(data: CustomerRows, params: Any, scored: bool) -> dict[str, Any]:
-    form = data.filterset.form
+def _filter_fields(data: CustomerListPage, params: Any, scored: bool) -> dict[str, Any]:
+    form = data.form
     hidden = {RISK_FILTERS[not scored]} - {n for n in form.fields if params.get(n)}
     return {
         "filters_key": _filters_key(data, params, scored),
@@ -123,11 +123,13 @@ def _filter_fields(data: CustomerRows, params: Any, scored: bool) -> dict[str, A
 def customer_list(request: HttpRequest) -> HttpResponse:
     """One row per customer of the period; htmx requests aimed at #results get just the results."""
     params = request.GET
-    data = customer_rows(user=request.user, params=params)
-    scored = data.period is not None and data.churn_scored
-    columns = shown(list_columns_chosen(user=request.user), scored=scored)
+    htmx: HtmxDetails = request.htmx  # type: ignore[attr-defined]
+    partial = bool(htmx) and htmx.target == "results" and not htmx.history_restore_request
     size = _page_size(params.get("size"))
-    page = Paginator(data.pages(), size or PAGE_SIZE).get_page(params.get("page"))
+    data = customer_list_page(user=request.user, params=params, number=params.get("page"), size=size or PAGE_SIZE,
+                              choices=not partial)
+    page, scored = data.page, data.churn_scored
+    columns = shown(list_columns_chosen(user=request.user), scored=scored)
     grade_labels = labels.grade_labels()
     grades = params.getlist("grade")
     query = querystring(params)
@@ -136,11 +138,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data, "page": page, "columns": columns, "headers": table_headers,
         # Built only when the table is not in the cache (the template calls it).
-        "lines": functools.partial(lines, page.object_list, columns, grade_labels=grade_labels),
-        "table_key": _table_key(page, table_headers, grade_labels),
+        "lines": functools.partial(lines, data.rows, columns, grade_labels=grade_labels),
+        "table_key": _table_key(data.rows, table_headers, grade_labels),
         "sort": data.sort, "churn_scored": scored, "grade_labels": grade_labels,
         "notices": _notices(params, data, size),
-        "grade_counts": data.grade_counts() if data.period else {}, "pager": _pager(page, params),
+        "grade_counts": data.grade_counts, "pager": _pager(page, params),
         "size": size or PAGE_SIZE, "size_param": params.get("size", "") if size else "",
         "sizes": [{"n": n, "url": f"?{sizes_query}&size={n}" if sizes_query else f"?size={n}"} for n in PAGE_SIZES],
         "query": query, "coupon_url": COUPON_SEND_URL, "coupon_all_url": f"{COUPON_SEND_URL}?all=1&{query}",
@@ -151,8 +153,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "chooser_keys": ",".join(c.key for c in columns), "LANGUAGE_CODE": get_language(),
         "here": request.get_full_path(),
     }
-    htmx: HtmxDetails = request.htmx  # type: ignore[attr-defined]
-    partial = bool(htmx) and htmx.target == "results" and not htmx.history_restore_request
     if not partial:
         context.update(_filter_fields(data, params, scored))
     template = "cockpit/customers/_results.html" if partial else "cockpit/customers/list.html"

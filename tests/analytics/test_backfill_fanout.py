@@ -18,6 +18,7 @@ from django.core.management import call_command
 from analytics.models import BackgroundJob, SnapshotRun
 from analytics.periods import add_months, fmt, last_closed_period
 from analytics.services.policies import policy_active
+from core.processes import processes_stop
 from tests.conftest import database_url_for_subprocess, redis_url
 
 TASK = "analytics.tuning.tasks.recompute_months"
@@ -79,13 +80,7 @@ def test_two_workers_share_a_backfill(tmp_path):
             _ready(log, proc)
         job = _recompute(app, periods)
     finally:
-        for proc in workers:
-            proc.terminate()
-        for proc in workers:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        processes_stop(workers)
         app.close()
     assert (job.done, job.total) == (MONTHS, MONTHS)
     runs = list(SnapshotRun.objects.filter(status="done", reason__startswith="recompute").values_list(

@@ -106,5 +106,7 @@ def test_downstream_orders_dependents_after_what_they_read():
     assert downstream("override", registry) == [registry[3]]
     with pytest.raises(ValueError, match="circle"):
         downstream("snapshot", [Derived("p", ("snapshot", "q")), Derived("q", ("p",))])
+    with pytest.raises(ValueError, match="circle"):  # one nothing changed reaches is a mistake all the same
+        downstream("override", [Derived("p", ("snapshot", "q")), Derived("q", ("p",))])
     with pytest.raises(ValueError, match="nothing is derived"):
         derived_refresh(dt.date(2025, 1, 1), changed="no such thing")

@@ -253,6 +253,36 @@ def test_pagination_counts_50_a_page(client, graded, admin_user):
 
 
 @pytest.mark.django_db
+def test_the_page_is_read_before_it_renders(manager, graded, monkeypatch):
+    # Selectors return data, views render: the rows, the match count, the tabs' counts and the pickers' choices
+    # are read by customer_list_page. A queryset, a paginator or a bound form left lazy for the template would
+    # query while the template renders (context processors, run before it, aside).
+    from django.core.cache import cache
+    from django.template.base import Template
+
+    queried: list[tuple[str, list[str]]] = []
+    render = Template._render
+
+    def counting(self, context):
+        with CaptureQueriesContext(connection) as ctx:
+            html = render(self, context)
+        queried.append((self.name, [q["sql"] for q in ctx.captured_queries]))
+        return html
+
+    monkeypatch.setattr(Template, "_render", counting)
+    for user in (None, graded["sp1"].user):  # the manager, then a salesperson
+        if user is not None:
+            manager.force_login(user)
+        for params in ({}, {"grade": "A", "sort": "customer", "page": "9"}, {"q": "天河", "sales_min": "abc"}):
+            cache.clear()  # the filter form and the table rendered in full, not read from the cache
+            get(manager, **params)
+            manager.get("/customers/", params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    names = {name for name, _ in queried}
+    assert {"cockpit/customers/list.html", "cockpit/customers/_results.html", "cockpit/customers/_table.html"} <= names
+    assert [(name, sql) for name, sql in queried if sql] == []
+
+
+@pytest.mark.django_db
 def test_htmx_request_gets_only_the_results(manager):
     response = manager.get("/customers/", {"grade": "A"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
     html = response.content.decode()
@@ -271,13 +301,13 @@ def test_salesperson_sees_only_own_customers_and_choices(client, graded):
     client.force_login(graded["sp1"].user)
     response = get(client)
     assert set(codes(response)) == {"00101", "00102"}
-    form = response.context["data"].filterset.form
+    form = response.context["data"].form
     assert [sp.name for sp in form.fields["salesperson"].queryset] == ["张三"]
     assert set(form.fields["region"].queryset.values_list("path", flat=True)) == {"广东", "广东/广州"}
     # Naming another salesperson's book is not a valid choice: nothing leaks.
     other = get(client, salesperson=graded["sp2"].pk)
     assert codes(other) == []
-    assert "salesperson" in other.context["data"].filterset.errors
+    assert "salesperson" in other.context["data"].form.errors
     assert codes(get(client, q="00201")) == []
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.template import loader
 from django.test import Client
 
+from core.processes import processes_stop
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,5 +134,4 @@ def test_runserver_with_the_embedded_default_serves_static_files_and_no_debug_pa
         text = body.decode()
         assert status == 404 and "未找到" in text and "Using the URLconf" not in text
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        processes_stop([server], timeout=20)

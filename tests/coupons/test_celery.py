@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from core.processes import processes_stop
 from coupons.models import CouponIssue
 from tests.conftest import redis_url, service_missing
 from tests.coupons.gateway import Gateway
@@ -51,13 +52,7 @@ def test_two_celery_workers_send_each_recipient_once(campaign, admin_user, monke
             time.sleep(0.2)
         print(f"batch done in {time.monotonic() - started:.1f}s")
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            try:
-                w.wait(20)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        processes_stop(workers, timeout=20)
         gateway.stop()
     assert Counter(CouponIssue.objects.values_list("status", flat=True)) == {"sent": 60}
     assert Counter(gateway.recipients()) == Counter(c.mobile for c in customers)
