@@ -48,6 +48,7 @@ def _frame(customers: list, period: dt.date) -> pd.DataFrame:
         "quadrant": [""] * n, "action": ["keep", "win_back", "call", "first_order_offer", "grow"][:n],
         "action_reason": ["", "churned", "", "never_ordered", ""][:n],
         "churn_risk": np.array([0.1234, np.nan, 0.9, 0.0, 1.0][:n], dtype=object),
+        "churn_reasons": np.array(["gaps_growing buying_less", "", "long_since_last_order", "", ""][:n], dtype=object),
     }
     return pd.DataFrame(columns, index=range(n))[SNAPSHOT_FIELDS]
 
