@@ -21,6 +21,12 @@ def _sms_settings(settings):
 
 def list_codes(client, query: str = "") -> set[str]:
     """Every customer code the list shows for `query` (all pages)."""
-    response = client.get(f"/customers/?{query}")
-    assert response.status_code == 200
-    return {row.code for row in response.context["page"].paginator.object_list}
+    codes: set[str] = set()
+    number, last = 1, 1
+    while number <= last:
+        response = client.get(f"/customers/?{query}&page={number}")
+        assert response.status_code == 200
+        page = response.context["page"]
+        codes |= {row.code for row in page.object_list}
+        number, last = number + 1, page.paginator.num_pages
+    return codes
