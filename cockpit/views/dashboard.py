@@ -1,13 +1,10 @@
 """The dashboard (/): a month at a glance, every number a link to the customers behind it."""
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -128,26 +125,12 @@ def _period_figures(scope: Scope, period: dt.date, base: dict[str, str]) -> dict
     }
 
 
-def _code_version() -> str:
-    """A digest of what makes the cached figures and fragments: the cockpit's code and templates, the engine and
-    the translations. A deploy that changes any of them must not be served what the previous release made."""
-    root = Path(settings.BASE_DIR)
-    files = sorted(p for pattern in ("cockpit/**/*.py", "analytics/engine/**/*.py", "templates/cockpit/**/*.html",
-                                     "locale/**/*.mo") for p in root.glob(pattern))
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-CODE_VERSION = _code_version()
-
-
 def _figures_key(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> str:
     """What _period_figures depends on: the snapshot runs it reads, the scope's customers as they are now, the
-    active policy (grade labels), the filter, the language and the release. A recompute, a reassignment or a new
-    customer in the scope gives a new key; nothing else changes a closed period's figures."""
-    return cache_key("dashboard", CODE_VERSION, sel.periods_version(period), members, user_role(scope.user),
+    active policy (grade labels), the filter and the language; the release prefixes every cache key
+    (settings.RELEASE). A recompute, a reassignment or a new customer in the scope gives a new key; nothing else
+    changes a closed period's figures."""
+    return cache_key("dashboard", sel.periods_version(period), members, user_role(scope.user),
                      str(scope.rule()), sorted(base.items()), policy_active().pk, get_language())
 
 

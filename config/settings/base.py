@@ -288,11 +288,16 @@ CELERY_BEAT_SCHEDULE = {
     "coupons-care-rules": {"task": "coupons.tasks.run_care_rules", "schedule": crontab(minute=0, hour=9)},
 }
 
+# The release being served (a deploy sets it to the commit or image tag). It prefixes every cache key, so figures
+# and fragments an earlier release computed or rendered are never served by this one: no flush at deploy. The
+# embedded default's cache lives in each process and starts empty with it.
+RELEASE = os.environ.get("RELEASE", "").strip()
 CACHES = {
     "default": (
         {
             "BACKEND": "config.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"cockpit-{RELEASE}" if RELEASE else "cockpit",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
         if REDIS_URL
