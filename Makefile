@@ -61,7 +61,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-# The DESIGN 7 targets at the reference scale (50k customers x 24 months) on PostgreSQL, in database cockpit_bench
+# The targets of BENCHMARKS.md at the reference scale (50k customers x 24 months) on PostgreSQL, in database cockpit_bench
 # (BENCH_DB); bench-data builds it once. Prints one table; see BENCHMARKS.md.
 bench-data: install
 	$(BIN)/python bench/run.py data

@@ -114,7 +114,7 @@ def customers_frame(as_of: dt.date, dates: pd.DataFrame | None = None) -> pd.Dat
     seen = pd.to_datetime(frame["first_seen"]).astype("datetime64[s]")
     frame["known_from"] = pd.concat([seen, pd.to_datetime(first_order).astype("datetime64[s]")], axis=1).min(axis=1)
     frame["known_from"] = frame["known_from"].dt.date.astype(object).where(frame["known_from"].notna(), None)
-    # A customer never seen and never ordering is not known on any T (DESIGN: covered when known <= T).
+    # A customer never seen and never ordering is not known on any T (docs/analytics.md §3: covered when known <= T).
     frame = frame[frame["known_from"].notna()]
     frame["last_visit_date"] = frame["customer_id"].map(last_visits)
     frame["override_grade"] = frame["override_grade"].fillna("")

@@ -174,7 +174,7 @@ class PolicySerializer(StrictModelSerializer):
     # An object, as the policy service requires (a JSON number was a schema-valid 400). DRF's serializer metaclass
     # pops declared fields off the class, so this never shadows Serializer.data; the stubs see a clash.
     data = serializers.DictField(  # type: ignore[assignment]
-        help_text="the policy file (DESIGN 4): every section optional, unknown keys refused")
+        help_text="the policy file (docs/policy.md): every section optional, unknown keys refused")
     created_by = StrictCharField(source="created_by.username", default=None, allow_null=True, read_only=True)
 
     class Meta:

@@ -1,6 +1,6 @@
 """Tables written as CSV (UTF-8 with BOM, formula-looking text neutralised) or XLSX (typed cells, no formulas).
 
-export_snapshot's table (DESIGN 4) and the customer list's exports both write through here.
+export_snapshot's table (docs/interfaces.md §3) and the customer list's exports both write through here.
 """
 
 import csv

@@ -13,7 +13,7 @@ class SnapshotAsRecordedFilter(filters.FilterSet):
     """The API's filters of snapshot rows as the period recorded them: region and salesperson are the row's own
     (who owned the customer then), not the customer's today (the list's cockpit.filters.LiveCustomerSnapshotFilter).
 
-    Filters of DESIGN 4 / issue 3: period, grades, movement, lifecycle, flags, region, salesperson, search.
+    Filters of docs/interfaces.md §5 / issue 3: period, grades, movement, lifecycle, flags, region, salesperson, search.
 
     The multiple-choice filters test the row's own columns and cannot duplicate a row: distinct=False, since
     django-filter's default SELECT DISTINCT over every column turned a page of grade B into a sort on disk.

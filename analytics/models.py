@@ -13,7 +13,7 @@ MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class GradingPolicy(models.Model):
-    """One version of the grading policy (DESIGN 4 policy file); exactly one is active."""
+    """One version of the grading policy (docs/policy.md); exactly one is active."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     data = models.JSONField(_("policy"))
@@ -121,7 +121,7 @@ class StalePeriod(models.Model):
 
 
 class CustomerSnapshot(models.Model):
-    """One customer as of the last day of a period: every column of `export_snapshot` (DESIGN 4)."""
+    """One customer as of the last day of a period: every column of `export_snapshot` (docs/interfaces.md §3)."""
 
     period = models.DateField(_("period"))
     # No single-column FK indexes: (customer, period), (period, region) and (period, salesperson, grade) below

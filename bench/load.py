@@ -1,4 +1,5 @@
-"""A light load generator for the cockpit pages on loopback (DESIGN 7: p95 <= 150 ms with 8 concurrent clients).
+"""A light load generator for the cockpit pages on loopback (BENCHMARKS.md, Targets: p95 <= 150 ms with 8
+concurrent clients).
 
     python bench/load.py --base http://127.0.0.1:8765 [--clients 8] [--requests 200] [--warmup 16] [--json out.json]
 
@@ -30,8 +31,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-# The pages DESIGN 7 names; {code} is filled with customer codes read from the API (the biggest customers of
-# the period, the heaviest profiles). Parameter names are cockpit/filters.py's and analytics/filters.py's.
+# The pages BENCHMARKS.md (Targets) names; {code} is filled with customer codes read from the API (the biggest
+# customers of the period, the heaviest profiles). Parameter names are cockpit/filters.py's and analytics/filters.py's.
 PAGES: dict[str, list[str]] = {
     "dashboard": ["/"],
     "list (50 rows, filtered, sorted)": [

@@ -1,4 +1,4 @@
-"""`make bench`: every DESIGN 7 target measured at the reference scale on PostgreSQL, printed as one table.
+"""`make bench`: every target of BENCHMARKS.md (Targets) measured at the reference scale on PostgreSQL, as one table.
 
     .venv/bin/python bench/run.py data            # build the reference scale in BENCH_DB if it is missing
     .venv/bin/python bench/run.py all [--skip import,snapshot,backfill,pages] [--requests 200]

@@ -1,4 +1,4 @@
-"""`make bench`'s snapshot lines: one monthly snapshot against the bare SQL it needs, and a backfill (DESIGN 7).
+"""`make bench`'s snapshot lines (BENCHMARKS.md, Targets): one monthly snapshot against its bare SQL, and a backfill.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/snapshot.py [--period YYYY-MM] [--repeat 3] [--backfill N]
 

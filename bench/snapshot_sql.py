@@ -1,4 +1,4 @@
-"""The bare SQL aggregations a monthly snapshot needs, for the benchmark's baseline (DESIGN 7).
+"""The bare SQL aggregations a monthly snapshot needs, for the benchmark's baseline (BENCHMARKS.md, Targets).
 
 Plain PostgreSQL, the way an analyst would type it into psql. `baseline_queries` is what the snapshot reads:
 whole months from the monthly rollup (sales_customermonth), the surge windows and the receivables' due-date

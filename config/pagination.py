@@ -3,7 +3,7 @@ from rest_framework.pagination import PageNumberPagination
 
 
 class StandardPagination(PageNumberPagination):
-    """DESIGN 4: 50 rows a page by default, at most 500."""
+    """docs/interfaces.md §5: 50 rows a page by default, at most 500."""
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -1,4 +1,4 @@
-"""DRF permissions by role (DESIGN 1), shared by every app's API."""
+"""DRF permissions by role (docs/roles.md §1), shared by every app's API."""
 
 from typing import Any
 

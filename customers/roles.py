@@ -1,4 +1,4 @@
-"""The three roles of DESIGN 1, as Django groups. A superuser counts as admin.
+"""The three roles of docs/roles.md §1, as Django groups. A superuser counts as admin.
 
 A manager sees the customers of their regions (customers.ManagerRegion) or, when marked so explicitly with the
 COMPANY_WIDE group, every customer; a manager with neither sees nothing. "No regions" never means "all": deleting

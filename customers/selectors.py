@@ -27,7 +27,7 @@ def _own_salesperson_id(user: Any) -> int | None:
 
 
 def customer_scope_q(user: Any, *, prefix: str = "") -> Q:
-    """The Q that limits customers to what `user` may see (DESIGN 1).
+    """The Q that limits customers to what `user` may see (docs/roles.md §2).
 
     A salesperson sees the customers they own; a manager those of the regions (and sub-regions) assigned to
     them, or all when explicitly company-wide (roles.COMPANY_WIDE), else nothing: the rule fails closed, so a

@@ -1,4 +1,4 @@
-"""Imports over the API (DESIGN 4: "file imports also over the API"): POST a file to queue it, GET one batch to
+"""Imports over the API (docs/imports.md §7): POST a file to queue it, GET one batch to
 follow it, GET the list of import batches.
 
 Only the admin role may import or list imports (integrators use an admin-role token); others get 403. The import
@@ -32,7 +32,7 @@ MULTIPART_SLACK = 64 * 1024
 
 
 class IsAdminRole(BaseIsAdminRole):
-    """DESIGN 1: admins (and integrators holding an admin-role token) load data."""
+    """docs/roles.md §1, §3: admins (and integrators holding an admin-role token) load data."""
 
     message = "Only the admin role may import files."
 

@@ -216,7 +216,7 @@ class CustomerMonth(models.Model):
     cost = models.DecimalField(max_digits=16, decimal_places=2)
     # Receivables need the invoiced (positive) part apart from the returns.
     positive_sales = models.DecimalField(max_digits=16, decimal_places=2)
-    orders = models.PositiveIntegerField()  # positive orders, as DESIGN counts them
+    orders = models.PositiveIntegerField()  # positive orders, as docs/analytics.md §2 counts them
     first_any = models.DateField()  # earliest order of any amount: coverage
     first_positive = models.DateField(null=True)
     last_positive = models.DateField(null=True)

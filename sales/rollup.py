@@ -7,7 +7,7 @@ and by hand. A rollup kept in Python by each of them goes stale the first time o
   the touched (customer, month) keys from sales_order, since a MIN or MAX cannot be un-added; TRUNCATE empties it.
 - SQLite (the embedded default): row-level triggers; an INSERT upserts its deltas, an UPDATE or DELETE recomputes
   the touched key (upsert, then drop the key if no live order is left).
-Both sides count what DESIGN counts: cancelled orders never; `orders` is the number of positive orders.
+Both sides count what docs/analytics.md §2 counts: cancelled orders never; `orders` is the number of positive orders.
 
 Concurrent writers (issue 18): two transactions writing orders of one customer-month at once must both succeed
 and leave the right sums. A recompute that deleted then inserted the key raised a unique violation when the

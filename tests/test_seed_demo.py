@@ -1,4 +1,4 @@
-"""seed_demo: deterministic demo data, its logins and roles, and the command's safety rules (DESIGN 4)."""
+"""seed_demo: deterministic demo data, its logins and roles, and the command's safety rules (docs/interfaces.md §4)."""
 
 import datetime as dt
 import hashlib

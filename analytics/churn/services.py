@@ -44,7 +44,8 @@ def _horizon_days() -> int:
 
 
 def churn_config() -> ChurnConfig:
-    """ChurnConfig from settings (CHURN_HORIZON_DAYS, CHURN_POPULATION_DAYS), else the DESIGN defaults."""
+    """ChurnConfig from settings (CHURN_HORIZON_DAYS, CHURN_POPULATION_DAYS), else the defaults: 90 days
+    (docs/analytics.md §3.7)."""
     from .backtest import ChurnConfig
 
     return ChurnConfig(

@@ -1,4 +1,4 @@
-"""Monthly churn retrain (DESIGN 3.7, 5 Jobs): a thin Celery task over churn_model_train.
+"""Monthly churn retrain (docs/analytics.md §3.7; README.md, Jobs): a thin Celery task over churn_model_train.
 
 Beat: the 1st of each month after the monthly close (e.g. 03:00 Asia/Shanghai). Safe to run twice: a second
 run stores a second, identical model row; the newest as of T is the one used.

@@ -1,6 +1,6 @@
 """The grading policy: defaults, validation with messages naming the key, and a lossless dict form.
 
-DESIGN 4 "Policy file": every section optional, unknown keys and bad values rejected with the key path.
+docs/policy.md §1, §2: every section optional, unknown keys and bad values rejected with the key path.
 Reading chosen: `policy_to_dict` writes every Decimal as a string (exact, like DRF) and whole numbers of days
 as ints; `parse_policy` accepts JSON numbers and numeric strings for Decimal fields, so the round trip is exact.
 """
@@ -259,7 +259,7 @@ _INT_MINIMUM = {"window_days": 1, "baseline_periods": 3}
 
 
 def _check_cuts(reader: _Reader, name: str, section: Any, keys: str) -> None:
-    """Cuts are shares in 0..1 and strictly increasing (DESIGN 4: cuts out of 0..1 or not increasing)."""
+    """Cuts are shares in 0..1 and strictly increasing (docs/policy.md §2: cuts out of 0..1 or not increasing)."""
     values = [getattr(section, k) for k in keys]
     if all([reader.between(f"{name}.{k}", v) for k, v in zip(keys, values, strict=True)]):
         if any(x >= y for x, y in zip(values, values[1:], strict=False)):
@@ -306,7 +306,7 @@ def _check(reader: _Reader, p: Policy, clean: set[str]) -> None:
 def parse_policy(data: dict[str, Any] | str) -> Policy:
     """Build a Policy from a dict or a JSON text, falling back to the defaults; raise PolicyError listing all problems.
 
-    DESIGN 4 "Policy file" (JSON read with parse_float=Decimal; ints become Decimal too).
+    docs/policy.md §1 (JSON read with parse_float=Decimal; ints become Decimal too).
     """
     if isinstance(data, str):
         try:
@@ -352,7 +352,7 @@ def _plain(value: Any) -> Any:
 def policy_to_dict(policy: Policy) -> dict[str, Any]:
     """JSON-serialisable form of a policy: Decimals as exact strings, days as ints; window_months only if explicit.
 
-    DESIGN 4 "Policy file"; parse_policy(policy_to_dict(p)) == p.
+    docs/policy.md §3; parse_policy(policy_to_dict(p)) == p.
     """
     out: dict[str, Any] = {"method": policy.method}
     if policy.window_months is not None:

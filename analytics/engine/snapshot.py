@@ -233,9 +233,9 @@ def _counts(values: pd.Series, keys: tuple[str, ...]) -> dict[str, int]:
 def period_summary(frame: pd.DataFrame) -> dict[str, object]:
     """Dashboard figures of one snapshot table: per grade and lifecycle, buyers, average order value, flags.
 
-    DESIGN 1 (dashboard) and 3.5 figures. Grades are effective; the transition matrix uses computed grades,
-    previous -> current, with "none" for customers not covered at P-1. Money in int fen; avg order value in
-    fen as a float (None without orders).
+    The dashboard's figures, with the period control of docs/analytics.md §3.5. Grades are effective; the
+    transition matrix uses computed grades, previous -> current, with "none" for customers not covered at P-1.
+    Money in int fen; avg order value in fen as a float (None without orders).
     """
     def per(column: str, keys: tuple[str, ...]) -> dict[str, dict[str, int]]:
         sales = frame.groupby(column)["sales_fen"].sum()

@@ -1,4 +1,4 @@
-"""Grading policy versions: validate, save, activate (DESIGN 4 set_policy)."""
+"""Grading policy versions: validate, save, activate (docs/policy.md §3, set_policy)."""
 
 from typing import Any
 
@@ -24,7 +24,7 @@ def policy_set(*, data: dict[str, Any] | str, user: Any = None, comment: str = "
 
 
 def policy_active() -> GradingPolicy:
-    """The active policy version, creating version 1 with DESIGN's defaults on first use.
+    """The active policy version, creating version 1 with the defaults (docs/policy.md §1) on first use.
 
     Two first uses at once (two beats, two workers) both try to create version 1; the loser's insert fails
     on the unique version and it reads the winner's row instead.

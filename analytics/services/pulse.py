@@ -1,4 +1,7 @@
-"""The daily pulse: lifecycle and 30-day surge/plunge as of yesterday, for the month under way (DESIGN 3, 5)."""
+"""The daily pulse: lifecycle and 30-day surge/plunge as of yesterday, for the month under way.
+
+docs/analytics.md §3.2, §3.3; the job: README.md, Jobs.
+"""
 
 import datetime as dt
 

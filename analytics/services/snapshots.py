@@ -211,8 +211,8 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
                      wait_seconds: int = WAIT_SECONDS) -> SnapshotRun:
     """Compute the monthly snapshot of `period` (T = its last day) and replace the stored one atomically.
 
-    DESIGN 3 and 5. Raises SnapshotBusy when another run of the period holds the lock too long; any other
-    error marks the run failed and re-raises, leaving the previous snapshot as it was.
+    docs/analytics.md §3; README.md, Jobs. Raises SnapshotBusy when another run of the period holds the lock too
+    long; any other error marks the run failed and re-raises, leaving the previous snapshot as it was.
     """
     period = period.replace(day=1)
     policy_row = policy_get(policy_version)

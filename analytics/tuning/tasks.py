@@ -1,4 +1,4 @@
-"""The editor's recompute as a Celery job (DESIGN 5: ids in, idempotent, transient errors retried).
+"""The editor's recompute as a Celery job (README.md, Jobs: ids in, idempotent, transient errors retried).
 
 Celery's autodiscovery finds only `<app>/tasks.py`: `analytics/tasks.py` imports this module so a worker
 registers `analytics.tuning.tasks.recompute_months`.

@@ -99,7 +99,7 @@ def _trace(customer: Customer) -> dict[str, Any]:
 def customers_merge(*, survivor: Customer, merged: Customer, by: Any, reason: str = "") -> MergeReport:
     """Fold `merged` into `survivor` and delete it; its code becomes an alias of the survivor. All or nothing.
 
-    DESIGN 1 (admins merge duplicate customers); periods the merged customer fed are marked for recompute.
+    docs/roles.md §1 (admins merge duplicate customers); periods the merged customer fed are marked for recompute.
     """
     if survivor.pk == merged.pk:
         raise AdminError("merged", "must be another customer than the survivor")

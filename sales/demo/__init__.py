@@ -1,4 +1,4 @@
-"""The demo data set of `manage.py seed_demo`: a deterministic, realistic wholesale distributor (DESIGN 4).
+"""The demo data set of `manage.py seed_demo`: a deterministic, realistic wholesale distributor (docs/interfaces.md §4).
 
 Modules: `calendar` (months, seasonality, Spring Festival), `people` (regions, salespeople, demo logins),
 `catalog` (categories, products), `customers` (customer rows and buying behaviour), `orders` (vectorised orders

@@ -1,4 +1,4 @@
-"""Regions, salespeople and the demo logins (DESIGN 1 and 2).
+"""Regions, salespeople and the demo logins (docs/roles.md §1, §4).
 
 Logins, all with password `demo`: `admin` (admin group, staff, superuser), `manager` (manager group, marked
 company-wide: sees all), `manager_south` (manager limited to 广东 through ManagerRegion) and `sales1`..`salesN`

@@ -1,4 +1,4 @@
-"""The seed_demo service: build the whole demo data set month by month (DESIGN 4, `seed_demo`).
+"""The seed_demo service: build the whole demo data set month by month (docs/interfaces.md §4, `seed_demo`).
 
 Same arguments, same rows: every draw comes from numpy.random.default_rng([seed, stage, ...]), rows are sorted
 before numbering, and nothing reads today's date once `end_month` is given. Memory stays flat because each

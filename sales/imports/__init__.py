@@ -1,4 +1,4 @@
-"""File imports of sales, customers, payments and visits (DESIGN 4). Entry point: `import_file`."""
+"""File imports of sales, customers, payments and visits (docs/imports.md). Entry point: `import_file`."""
 
 from .errors import ImportReport, ImportUsageError, RowError, format_errors
 from .service import KINDS, import_file

@@ -1,4 +1,4 @@
-"""Header names -> canonical columns (DESIGN 4): English names or the Chinese ones a distributor's ERP exports."""
+"""Header names -> canonical columns (docs/imports.md §2): English names or the Chinese ones an ERP exports."""
 
 import re
 from collections.abc import Mapping, Sequence

@@ -1,4 +1,4 @@
-"""import_customers: the customer master data (DESIGN 4), upserted by code (an old code lands on the survivor).
+"""import_customers: customer master data (docs/imports.md §4.2), upserted by code (an old code lands on the survivor).
 
 Every non-empty cell is applied; an empty cell leaves the stored value alone (a master-data file often carries
 only the columns it means to change). Phones are stored E.164; sms_opt_out sets / clears sms_opt_out_at with

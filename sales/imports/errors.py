@@ -1,11 +1,11 @@
-"""Row errors and the import report (DESIGN 4: every problem as `FILE:ROW: field: problem`, at most 100 listed)."""
+"""Row errors and the import report (docs/imports.md §5: `FILE:ROW: field: problem` lines, at most 100 listed)."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.exceptions import DomainError
 
-# DESIGN 4: at most 100 problems listed, then "... and N more".
+# docs/imports.md §5: at most 100 problems listed, then "... and N more".
 ERROR_LIST_LIMIT = 100
 # The batch row keeps more than the screen shows, but not an unbounded list for a 200,000-row disaster.
 ERROR_STORE_LIMIT = 1000

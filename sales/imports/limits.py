@@ -13,7 +13,8 @@ from xml.parsers import expat
 from django.conf import settings
 
 MB = 1024 * 1024
-# Excel's own sheet size: no genuine XLSX has more rows, and no ledger the cockpit takes (DESIGN 7) comes near it.
+# Excel's own sheet size: no genuine XLSX has more rows, and no ledger the cockpit takes (BENCHMARKS.md, Targets)
+# comes near it.
 EXCEL_MAX_ROWS = 1_048_576
 # A real workbook nests its XML less than a dozen deep (sheet / sheetData / row / c / is / r / t); a hostile one
 # nests a million deep to make the parser hold a million elements.

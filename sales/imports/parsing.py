@@ -1,4 +1,4 @@
-"""Cell text -> typed values, each rule with its exact message (DESIGN 4). Parsers raise CellError(problem)."""
+"""Cell text -> typed values, each rule with its exact message (docs/imports.md §3); parsers raise CellError."""
 
 import datetime as dt
 import re

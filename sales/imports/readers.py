@@ -1,4 +1,4 @@
-"""File -> header + rows of text (DESIGN 4): CSV in UTF-8 / UTF-8 with BOM / GBK-GB18030, or XLSX (first sheet).
+"""File -> header + rows of text (docs/imports.md §1): CSV in UTF-8 (BOM or not) / GBK-GB18030, or XLSX (first sheet).
 
 Every cell comes back as `str`, so a code like 00123 keeps its zeros; XLSX numbers and dates are turned into the
 text a person would have typed (45678 -> "45678", a date cell -> "2025-01-20").

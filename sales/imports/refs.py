@@ -176,7 +176,7 @@ def month(date: Any) -> str:
 
 def parse_column(table: Any, name: str, index: int | None, parse: Callable[[str], Any], default: Any, ctx: Context,
                  bad_rows: set[int], required: bool = False) -> list[Any]:  # fmt: skip
-    """A whole column through its parser, each distinct value parsed once (DESIGN 7: validate vectorised).
+    """A whole column through its parser, each distinct value parsed once (vectorised: BENCHMARKS.md, Targets).
 
     Returns one value per row (None where the cell is bad); the positions of bad rows are added to `bad_rows`
     and each problem is recorded as FILE:ROW: field: problem.

@@ -1,4 +1,4 @@
-"""import_sales: a flat ledger, one row per order line (DESIGN 4), validated whole before anything is written.
+"""import_sales: a flat ledger, one row per order line (docs/imports.md §4.1), validated whole before any write.
 
 Rules: several rows with one order_no are the lines of one order, which must agree on customer, date, status
 (and salesperson / coupon where given); a line's quantity and amount never differ in sign; cost takes the
@@ -85,7 +85,7 @@ class SalesPlan:
 
 
 def sales_plan(*, table: Table, ctx: Context) -> SalesPlan | None:
-    """Parse and check every row (DESIGN 4), then compare with the database; None when the file is invalid."""
+    """Parse and check every row (docs/imports.md §3, §4.1), then compare with the database; None if invalid."""
     cols = resolve_columns(table.header, SALES_COLUMNS, SALES_REQUIRED, ctx.errors)
     if ctx.errors:
         return None

@@ -1,7 +1,7 @@
 """import_sales, the write: customers, products, orders and lines, in one transaction (the caller's).
 
 COPY (sales.bulk.bulk_insert_columns) for orders and lines, bulk_create / bulk_update for the rest; a changed order
-keeps its id, loses its lines and gets the file's lines (DESIGN 4: "an order whose lines changed is replaced").
+keeps its id, loses its lines and gets the file's lines (docs/imports.md §4.1: a changed order is replaced).
 """
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The one entry point of every import: `import_file` (DESIGN 4), used by the commands, the API and bench_import.
+"""The one entry point of every import: `import_file` (docs/imports.md), used by the commands, the API and bench_import.
 
 Order of work: hash and record the batch; read; validate everything (nothing written yet); then, unless it is a
 dry run, write all of it in one transaction. Invalid input and database failures leave no domain rows behind;
@@ -78,7 +78,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import one CSV/XLSX file of `kind` all-or-nothing, idempotently, recording an ImportBatch (DESIGN 4).
+    """Import one CSV/XLSX file of `kind` all-or-nothing, idempotently, recording an ImportBatch (docs/imports.md §6).
 
     `name` is how messages call the file (the upload's name; default the path as given). `progress(stage, done,
     total)` is called every few thousand rows with stage "validating" or "writing". Raises ImportUsageError for

@@ -1,4 +1,4 @@
-"""import_visits: customer_code, date, salesperson, kind, note, next_date (DESIGN 4); optional visit_no as key.
+"""import_visits (docs/imports.md §4.4): customer_code, date, salesperson, kind, note, next_date; optional visit_no.
 
 Without a visit_no the whole row is the key (`Visit.row_key`, a hash of every cell), so re-importing a file changes
 nothing and the same row twice in one file is one visit. A customer's last_visit_date moves to its latest visit.

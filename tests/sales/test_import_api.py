@@ -1,5 +1,5 @@
-"""POST/GET /api/v1/imports/ (DESIGN 4, issue 17 item 5): admin only; POST queues a job and answers 202 with the
-batch and where to poll it; GET /api/v1/imports/<id>/ shows status, counts, progress and row errors."""
+"""POST/GET /api/v1/imports/ (docs/imports.md §7, issue 17 item 5): admin only; POST queues a job and answers 202 with
+the batch and where to poll it; GET /api/v1/imports/<id>/ shows status, counts, progress and row errors."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

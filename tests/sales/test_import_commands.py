@@ -1,4 +1,5 @@
-"""The import_* commands (DESIGN 4): exit 0 / 1 / 2, problems on stderr as FILE:ROW: field: problem, progress."""
+"""The import_* commands (docs/imports.md §5): exit 0 / 1 / 2, problems on stderr as FILE:ROW: field: problem,
+progress."""
 
 import io
 

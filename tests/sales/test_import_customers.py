@@ -1,4 +1,4 @@
-"""import_customers (DESIGN 4): the master data, upserted by code; owner changes kept as history."""
+"""import_customers (docs/imports.md §4.2): the master data, upserted by code; owner changes kept as history."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Readers and parsing (DESIGN 4): encodings, XLSX, Chinese headers, spreadsheet dates, codes as text."""
+"""Readers and parsing (docs/imports.md §1-§3): encodings, XLSX, Chinese headers, spreadsheet dates, codes as text."""
 
 import datetime as dt
 from decimal import Decimal

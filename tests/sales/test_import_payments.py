@@ -1,4 +1,5 @@
-"""import_payments (DESIGN 2, 4): upserted by payment_no, positive amounts, known customers only."""
+"""import_payments (docs/analytics.md §2, docs/imports.md §4.3): upserted by payment_no, positive amounts, known
+customers only."""
 
 import datetime as dt
 from decimal import Decimal

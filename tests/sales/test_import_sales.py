@@ -1,4 +1,5 @@
-"""import_sales (DESIGN 4): grouping into orders, returns, idempotency, replacement, first sight, every row error."""
+"""import_sales (docs/imports.md §4.1): grouping into orders, returns, idempotency, replacement, first sight, every row
+error."""
 
 import datetime as dt
 from decimal import Decimal

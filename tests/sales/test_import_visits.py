@@ -1,4 +1,4 @@
-"""import_visits (DESIGN 4): visit_no or the whole row as key; last_visit_date follows the latest visit."""
+"""import_visits (docs/imports.md §4.4): visit_no or the whole row as key; last_visit_date follows the latest visit."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""compute_snapshots --period YYYY-MM | --from YYYY-MM --to YYYY-MM [--policy N] | --missing (DESIGN 4)."""
+"""compute_snapshots --period YYYY-MM | --from YYYY-MM --to YYYY-MM [--policy N] | --missing (docs/interfaces.md §2)."""
 
 import sys
 import time

@@ -1,4 +1,4 @@
-"""export_snapshot --period YYYY-MM --out FILE.csv|FILE.xlsx (DESIGN 4)."""
+"""export_snapshot --period YYYY-MM --out FILE.csv|FILE.xlsx (docs/interfaces.md §3)."""
 
 from pathlib import Path
 

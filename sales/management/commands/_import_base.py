@@ -1,4 +1,4 @@
-"""The shared shape of import_sales / import_customers / import_payments / import_visits (DESIGN 4).
+"""The shared shape of import_sales / import_customers / import_payments / import_visits (docs/imports.md §5).
 
 Exit codes: 0 success; 1 invalid input (every problem printed as FILE:ROW: field: problem, at most 100, then
 "... and N more") or a failed write; 2 usage errors (missing file, unknown option), also under call_command.

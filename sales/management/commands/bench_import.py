@@ -1,4 +1,4 @@
-"""manage.py bench_import [--lines N] [--xlsx-lines M]: measure import_sales in lines per second (DESIGN 7: >= 20,000).
+"""manage.py bench_import [--lines N] [--xlsx-lines M]: import_sales in lines per second (BENCHMARKS.md: >= 20,000).
 
 Generates a realistic ledger (about 3 lines per order, a few thousand customers, returns and cancellations),
 imports it into the current database, then imports it again (everything unchanged) and prints both rates.

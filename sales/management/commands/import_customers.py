@@ -1,4 +1,4 @@
-"""manage.py import_customers PATH [--dry-run] [--progress] (DESIGN 4)."""
+"""manage.py import_customers PATH [--dry-run] [--progress] (docs/imports.md §4.2)."""
 
 from ._import_base import ImportCommand
 

@@ -1,4 +1,4 @@
-"""manage.py import_payments PATH [--dry-run] [--progress] (DESIGN 4)."""
+"""manage.py import_payments PATH [--dry-run] [--progress] (docs/imports.md §4.3)."""
 
 from ._import_base import ImportCommand
 

@@ -1,4 +1,4 @@
-"""manage.py import_sales PATH [--dry-run] [--progress] (DESIGN 4)."""
+"""manage.py import_sales PATH [--dry-run] [--progress] (docs/imports.md §4.1)."""
 
 from ._import_base import ImportCommand
 

@@ -1,4 +1,4 @@
-"""manage.py import_visits PATH [--dry-run] [--progress] (DESIGN 4)."""
+"""manage.py import_visits PATH [--dry-run] [--progress] (docs/imports.md §4.4)."""
 
 from ._import_base import ImportCommand
 

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: a realistic, deterministic demo book for a Chinese wholesale distributor (DESIGN 4).
+"""`manage.py seed_demo` (docs/interfaces.md §4): a realistic, deterministic demo book of a Chinese wholesaler.
 
 Safety rules:
 - refuses when settings.DEBUG is off unless --force or the settings say they are the demo's own

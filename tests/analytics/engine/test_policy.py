@@ -1,4 +1,4 @@
-"""Policy parsing, validation messages and the lossless dict round trip (DESIGN 4 "Policy file")."""
+"""Policy parsing, validation messages and the lossless dict round trip (docs/policy.md)."""
 
 import json
 from decimal import Decimal
