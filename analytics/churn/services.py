@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
 
 from analytics.models import ChurnModel
 
@@ -82,23 +81,23 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None,
     """Backtest and train the churn model as of T and store it (docs/analytics.md §3.7), with why not when it cannot be.
 
     Scores are part of the snapshot (issue 16): the computed periods this model is now in force for are rescored
-    in the transaction that stores it, so no page shows a period scored by the model it replaced.
+    after it is stored, one period per transaction (churn_model_rescore says why), so until the last of them is
+    done a page may still show a month as the previous model scored it, each row with its own reasons.
     """
-    from analytics.services.churn_fill import churn_model_rescore
+    from analytics.services.churn_fill import churn_model_rescore, churn_model_store
 
     from .model import ALGORITHM
 
     config = config or churn_config()
-    metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside the transaction
+    metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside any transaction
     if progress is not None:
         progress(f"model as of {as_of} fitted; rescoring the periods it is in force for")
-    with transaction.atomic():
-        model = ChurnModel.objects.create(
-            as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
-            features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
-            blob=blob,
-        )
-        churn_model_rescore(model)
+    model = churn_model_store(ChurnModel(
+        as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
+        features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
+        blob=blob,
+    ))
+    churn_model_rescore(model)
     return model
 
 

@@ -21,11 +21,12 @@ import pandas as pd
 from django.db import connection, transaction
 
 from analytics.churn.services import churn_model_active, churn_risk_scores
-from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary
+from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, StalePeriod
 from analytics.periods import month_end
 from analytics.snapshot_version import bumped_once
 
-from .snapshots import WAIT_SECONDS, lock_period, lock_periods
+from .derived import derived_refresh
+from .snapshots import WAIT_SECONDS, lock_period
 
 DECIMALS = 4
 
@@ -89,17 +90,41 @@ def churn_model_periods(model: ChurnModel) -> list[dt.date]:
             if getattr(churn_model_active(as_of=month_end(period)), "pk", None) == model.pk]
 
 
+def _rescore_reason(model: ChurnModel) -> str:
+    return f"churn model {model.pk} trained: scores to rewrite"
+
+
+@transaction.atomic
+def churn_model_store(model: ChurnModel) -> ChurnModel:
+    """Save a newly trained `model` and mark the computed periods it is now in force for stale, in one transaction.
+
+    The marks are the rescore's journal: churn_model_rescore clears each as it rewrites that period, and if the
+    worker dies half-way the beat's stale-period recompute scores the rest (a recompute fills churn_risk too).
+    A period already stale for another reason keeps that reason (and is recomputed anyway).
+    """
+    model.save()
+    reason = _rescore_reason(model)
+    for period in churn_model_periods(model):
+        StalePeriod.objects.get_or_create(period=period, defaults={"reason": reason})
+    return model
+
+
 def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
     """Rescore every computed period `model` is now the model in force of: period -> customers scored.
 
-    A model that does not beat the baseline blanks those periods' scores, as a recompute would.
+    A model that does not beat the baseline blanks those periods' scores, as a recompute would. One transaction
+    per period: on SQLite a write transaction holds the whole database, and 24 months in one of them (about a
+    minute on the demo) made every other write, a sign-in included, give up after its 20 s wait.
     """
-    from .derived import derived_refresh
-
-    periods = churn_model_periods(model)
-    lock_periods(periods, WAIT_SECONDS)  # all of them before any row is read (lock_periods says why)
-    # The scores and everything derived from them (analytics/services/derived.py), period by period.
-    return {period: derived_refresh(period, changed="churn_model").get("churn_scores", 0) for period in periods}
+    reason = _rescore_reason(model)
+    scored = {}
+    for period in churn_model_periods(model):
+        with transaction.atomic():
+            lock_period(period, WAIT_SECONDS)
+            # The score and everything derived from it (analytics/services/derived.py).
+            scored[period] = derived_refresh(period, changed="churn_model").get("churn_scores", 0)
+            StalePeriod.objects.filter(period=period, reason=reason).delete()
+    return scored
 
 
 def period_scored_count(period: dt.date) -> int:

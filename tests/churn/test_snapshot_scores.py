@@ -16,7 +16,7 @@ from analytics.models import BackgroundJob, CustomerSnapshot, PeriodSummary
 from analytics.periods import add_months, last_closed_period, month_end
 from analytics.services.churn_fill import churn_columns
 from analytics.services.snapshots import snapshot_compute
-from analytics.services.stale import periods_mark_stale
+from analytics.services.stale import periods_mark_stale, periods_stale
 from analytics.tasks import compute_period, recompute_stale_periods
 from analytics.tuning.services import policy_save, recompute_start
 from tests.churn.db import write_ledger
@@ -130,4 +130,36 @@ def test_backtest_command_save_reports_the_rescored_periods(ledger):
     text = out.getvalue()
     assert f"churn risk written for {scored(P1)} customers of {P1:%Y-%m}" in text
     assert f"churn risk written for {scored(P)} customers of {P:%Y-%m}" in text
+    assert scored(P1) > 100 and scored(P) > 100
+
+
+def test_a_rescore_that_dies_half_way_keeps_what_it_wrote_and_the_beat_heals_the_rest(ledger, monkeypatch):
+    """One transaction per period (a minute-long one locked SQLite for every sign-in): the months rescored stay
+    rescored, the rest stay marked stale for the beat's recompute, and a month stale for another reason keeps it."""
+    from analytics.services import churn_fill
+
+    for period in (P2, P1, P):
+        snapshot_compute(period=period)
+    periods_mark_stale(periods=[P], reason="import 7 changed orders")
+    real, calls = churn_fill.derived_refresh, []
+
+    def dies_on_the_second(period, **kwargs):
+        calls.append(period)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+        return real(period, **kwargs)
+
+    monkeypatch.setattr(churn_fill, "derived_refresh", dies_on_the_second)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        churn_model_train(as_of=month_end(P1))
+    assert calls == [P2, P1]
+    assert scored(P2) > 100 and scored(P1) == scored(P) == 0  # P2 committed; P1's transaction rolled back
+    reasons = dict(periods_stale())
+    assert set(reasons) == {P1, P}
+    assert reasons[P] == "import 7 changed orders"
+    assert reasons[P1].startswith("churn model ")
+    monkeypatch.setattr(churn_fill, "derived_refresh", real)
+    for period in (P1, P):  # what the beat's sweep queues
+        compute_period(f"{period:%Y-%m}")
+    assert periods_stale() == []
     assert scored(P1) > 100 and scored(P) > 100
