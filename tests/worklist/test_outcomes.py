@@ -4,8 +4,10 @@ P = 2025-05, T = 2025-05-31: actions count in (06-01 .. 06-30), a win-back is an
 """
 
 import datetime as dt
+import importlib
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -172,3 +174,19 @@ def test_managers_see_outcomes_on_the_worklist_page_salespeople_do_not(client, f
     assert "Did the follow-ups win customers back?" in html and "13 customers were at risk or churned" in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert "Did the follow-ups win customers back?" not in page(client, followed["sp1"].user)
+
+
+def test_the_dashboard_panel_follows_a_newly_computed_period_at_once(client, followed, admin_user, monkeypatch):
+    """While a fresh install computes its months, the panel is cached per period version: a newer computed period
+    shows at once, not after the ten minutes the panel is otherwise kept."""
+    view = importlib.import_module("cockpit.views.dashboard")  # the package's `dashboard` is the view function
+    monkeypatch.setattr(view, "timezone", SimpleNamespace(localdate=lambda: AFTER))
+    monkeypatch.setattr(view, "outcomes_period", lambda today: dt.date(2025, 4, 1))
+    client.force_login(admin_user)
+    url = reverse("cockpit:dashboard_outcomes")
+    april = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "Did the follow-ups win customers back?" in april
+    assert "13 customers were at risk or churned" not in april  # April has one of them
+    monkeypatch.setattr(view, "outcomes_period", lambda today: P)  # May computed meanwhile
+    may = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "13 customers were at risk or churned" in may
