@@ -336,6 +336,9 @@ LOGGING = {
 
 # Imports (issue 17 item 5): the largest upload taken, and what an XLSX may unpack to before it is parsed.
 IMPORT_MAX_UPLOAD_MB = int(os.environ.get("IMPORT_MAX_UPLOAD_MB", "50"))
+# A file the import commands read from the server's own disk (an operator's, not a browser's): the reference
+# ledger of 1,000,000 lines is about 90 MB, a year of a large distributor several times that.
+IMPORT_MAX_FILE_MB = int(os.environ.get("IMPORT_MAX_FILE_MB", "1024"))
 IMPORT_XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("IMPORT_XLSX_MAX_UNCOMPRESSED_MB", "500"))
 IMPORT_XLSX_MAX_SHARED_STRINGS_MB = int(os.environ.get("IMPORT_XLSX_MAX_SHARED_STRINGS_MB", "100"))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1048576"))  # Excel's sheet size

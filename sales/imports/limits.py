@@ -34,6 +34,16 @@ def upload_limit_text() -> str:
     return f"the file is larger than the {settings.IMPORT_MAX_UPLOAD_MB} MB upload limit (IMPORT_MAX_UPLOAD_MB)"
 
 
+def max_file_bytes() -> int:
+    """The import commands' limit: the file is on the server's disk, put there by an operator."""
+    return int(settings.IMPORT_MAX_FILE_MB * MB)
+
+
+def file_limit_text() -> str:
+    limit = settings.IMPORT_MAX_FILE_MB
+    return f"the file is larger than the {limit} MB limit of the import commands (IMPORT_MAX_FILE_MB)"
+
+
 @dataclass(frozen=True)
 class XlsxProblem(Exception):
     message: str

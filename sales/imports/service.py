@@ -22,7 +22,7 @@ from sales.signals import periods_changed
 
 from . import customers, locks, payments, sales, sales_write, visits
 from .errors import ERROR_STORE_LIMIT, ErrorList, ImportReport, ImportUsageError
-from .limits import max_upload_bytes, upload_limit_text
+from .limits import file_limit_text, max_file_bytes, max_upload_bytes, upload_limit_text
 from .readers import FileFormatError, read_table
 from .refs import Context, Progress, no_progress
 from .sweep import import_batches_sweep
@@ -95,8 +95,9 @@ def _import_file(
         raise ImportUsageError(f"unknown import kind {kind!r} (use {', '.join(KINDS)})")
     path = Path(path)
     try:
-        # The size is checked before the file is read: a file over the limit is never held in memory.
-        too_big = path.stat().st_size > max_upload_bytes()
+        # The size is checked before the file is read: a file over the limit is never held in memory. A local file
+        # is an operator's (the commands), so it has its own, larger limit than an upload.
+        too_big = path.stat().st_size > max_file_bytes()
         data = b"" if too_big else path.read_bytes()
         digest = _file_sha256(path) if too_big else hashlib.sha256(data).hexdigest()
     except OSError as exc:
@@ -106,7 +107,8 @@ def _import_file(
     batch = ImportBatch.objects.create(
         kind=kind, file_name=name[:255], sha256=digest, user=user if _is_user(user) else None, dry_run=dry_run,
     )  # fmt: skip
-    return _import_data(batch=batch, data=None if too_big else data, name=name, user=user, progress=progress)
+    return _import_data(batch=batch, data=None if too_big else data, name=name, user=user, progress=progress,
+                        too_big=file_limit_text())
 
 
 def import_queued(*, batch: ImportBatch, data: bytes, progress: Progress | None = None) -> ImportReport:
@@ -118,12 +120,13 @@ def import_queued(*, batch: ImportBatch, data: bytes, progress: Progress | None 
     too_big = len(data) > max_upload_bytes()
     with _gc_paused():
         return _import_data(batch=batch, data=None if too_big else data, name=batch.file_name, user=batch.user,
-                            progress=progress)
+                            progress=progress, too_big=upload_limit_text())
 
 
 def _import_data(*, batch: ImportBatch, data: bytes | None, name: str, user: Any,
-                 progress: Progress | None) -> ImportReport:
-    """Validate and (unless a dry run) write `data` for `batch`; `data` None means the file was over the limit."""
+                 progress: Progress | None, too_big: str) -> ImportReport:
+    """Validate and (unless a dry run) write `data` for `batch`; `data` None means the file was over the limit,
+    which `too_big` names."""
     kind, dry_run = batch.kind, batch.dry_run
     report = ImportReport(kind=kind, file_name=name, sha256=batch.sha256, dry_run=dry_run)
     report.batch_id = batch.id
@@ -131,7 +134,7 @@ def _import_data(*, batch: ImportBatch, data: bytes | None, name: str, user: Any
     importer = IMPORTERS[kind]
     try:
         if data is None:
-            raise FileFormatError(upload_limit_text())
+            raise FileFormatError(too_big)
         table = read_table(data)
         report.rows = len(table)
     except FileFormatError as exc:
