@@ -5,13 +5,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from analytics.models import CustomerSnapshot, PeriodSummary, SnapshotRun
+from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, SnapshotRun
 from customers.selectors import scoped
 
 
 def latest_period() -> dt.date | None:
     """The newest period that has a snapshot."""
     return PeriodSummary.objects.order_by("-period").values_list("period", flat=True).first()
+
+
+def churn_model_trained() -> bool:
+    """Whether any churn model has been trained yet: a page without scores says "not trained yet" (a fresh
+    install computing its months) rather than "the model does not win"."""
+    return ChurnModel.objects.exists()
 
 
 def scored_rows(period: dt.date) -> QuerySet[CustomerSnapshot]:

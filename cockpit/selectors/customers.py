@@ -18,6 +18,7 @@ from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
+from analytics.selectors import churn_model_trained
 from cockpit.columns import exported, sort_fields
 from cockpit.filters import USER_CHOICES, LiveCustomerSnapshotFilter
 
@@ -236,6 +237,7 @@ class CustomerListPage:
     form: forms.Form  # the bound filters, validated, their region and salesperson choices read if asked
     sort: str
     churn_scored: bool
+    churn_trained: bool  # read only when not scored (else True): "not trained yet" or "trained, not used"
     grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
     page: Page  # this page's ListRow list; page.paginator.count is the match count
 
@@ -257,7 +259,8 @@ def customer_list_page(*, user: Any, params: Any, number: Any, size: int, choice
         form.fields[name].choices = list(iter(form.fields[name].choices))  # type: ignore[attr-defined]
     return CustomerListPage(
         period=data.period, periods=data.periods, form=form, sort=data.sort,
-        churn_scored=data.period is not None and data.churn_scored,
+        churn_scored=(scored := data.period is not None and data.churn_scored),
+        churn_trained=scored or churn_model_trained(),
         grade_counts=data.grade_counts() if data.period else {},
         page=Page(rows, numbers.number, numbers.paginator),
     )

@@ -16,6 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from analytics.crosssell.selectors import Suggestion, crosssell_for, crosssell_wins
 from analytics.periods import month_end
+from analytics.selectors import churn_model_trained
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
 from cockpit.selectors import profile as sel
@@ -50,13 +51,14 @@ def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
     """The risk with its top reasons where the model wins (both stored on the row), else why it is not shown.
 
     `churn_state`: "scored" (risk and reasons), "unscored" (the period has scores but not this customer: never
-    ordered or already churned) or "not_used" (no model beats days since last order: that is shown instead).
+    ordered or already churned) or "not_used" (no model trained yet, `churn_trained` False, or none beats days
+    since last order: that is shown instead).
     """
-    if latest is None:
-        return {"churn_state": "not_used", "churn": None}
-    if latest.churn_risk is None:
+    if latest is None or latest.churn_risk is None:
         # `latest` comes from sel.snapshot_at, which asked churn.period_scored's question in its own query.
-        return {"churn_state": "unscored" if latest.period_scored else "not_used", "churn": None}
+        if latest is not None and latest.period_scored:
+            return {"churn_state": "unscored", "churn": None}
+        return {"churn_state": "not_used", "churn": None, "churn_trained": churn_model_trained()}
     return {"churn_state": "scored", "churn": Risk.stored(latest.churn_risk, latest.churn_reasons)}
 
 

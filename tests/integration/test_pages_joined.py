@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from analytics.churn import services as churn_services
-from analytics.models import CustomerSnapshot
+from analytics.models import ChurnModel, CustomerSnapshot
 from customers.models import AuditLog, Customer
 from tests.cockpit.conftest import P
 
@@ -152,7 +152,12 @@ def score(code: str, risk: float, reasons: str = REASONS) -> None:
 
 
 @pytest.mark.django_db
-def test_no_winning_model_shows_days_since_and_says_the_model_is_not_used(client, graded, manager_user):
+@pytest.mark.parametrize("trained", [False, True])
+def test_no_winning_model_shows_days_since_and_says_why(client, graded, manager_user, trained):
+    """A fresh install has no model yet (the fill trains it last); a trained one that does not beat the simple
+    rankings is not used. Either way the pages show days since the last order, and say which it is."""
+    if trained:
+        ChurnModel.objects.create(as_of=dt.date(2025, 2, 28), horizon_days=90, metrics={}, beats_baseline=False)
     client.force_login(manager_user)
     client.cookies["django_language"] = "en"
     listing = client.get("/customers/")
@@ -160,10 +165,14 @@ def test_no_winning_model_shows_days_since_and_says_the_model_is_not_used(client
     assert not listing.context["churn_scored"]
     assert [h["key"] for h in listing.context["headers"]].count("days_since") == 1
     assert "churn_risk" not in [h["key"] for h in listing.context["headers"]]
-    assert 'id="churn-note"' in html and "the model is not used" in html
+    assert 'id="churn-note"' in html
+    assert ("the model is not used" in html) is trained
+    assert ("no churn model has been trained yet" in html) is not trained
     assert 'name="churn_min"' not in html and 'name="days_since_min"' in html
     profile = client.get("/customers/00101/").content.decode()
     assert 'id="churn-not-used"' in profile and "days since the last order" in profile
+    assert ("The churn-risk model is not used" in profile) is trained
+    assert ("No churn model has been trained yet" in profile) is not trained
 
 
 @pytest.mark.django_db
