@@ -214,6 +214,8 @@ NAMES = {
 @admin_required
 @require_GET
 def pipeline_health(request: HttpRequest) -> HttpResponse:
-    """htmx, on the settings page: the same checks as /healthz, in the admin's language."""
+    """The same checks as /healthz, in the admin's language: a card the settings page loads with htmx, or a page of
+    its own when opened directly."""
     rows = [(NAMES[c.name], c) for c in pipeline_checks()]
-    return render(request, "settings/health.html", {"rows": rows, "healthy": all(c.ok for _n, c in rows)})
+    template = "settings/health.html" if request.htmx else "settings/health_page.html"  # type: ignore[attr-defined]
+    return render(request, template, {"rows": rows, "healthy": all(c.ok for _n, c in rows)})

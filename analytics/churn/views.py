@@ -1,4 +1,5 @@
-"""htmx, on the settings page: the churn model's backtest against every baseline (issue 21)."""
+"""The churn model's backtest against every baseline (issue 21): a card the settings page loads with htmx, or a
+page of its own when opened directly."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,4 +13,5 @@ from .selectors import churn_backtest_table
 @admin_required
 @require_GET
 def churn_backtest_card(request: HttpRequest) -> HttpResponse:
-    return render(request, "settings/churn_backtest.html", {"backtest": churn_backtest_table()})
+    template = "settings/churn_backtest.html" if request.htmx else "settings/churn_backtest_page.html"  # type: ignore[attr-defined]
+    return render(request, template, {"backtest": churn_backtest_table()})

@@ -28,6 +28,9 @@ def test_the_admin_sees_every_ranking_and_the_verdict(client, admin_user):
         assert f'data-ranking="{name}"' in html
     assert "2025-12-31" in html and "0.805" in html  # the newest model's table, its mean AUC
     assert "is used on the pages" in html or "页面使用该模型" in html
+    assert 'class="settings-nav"' in html  # opened directly: a settings page, not a bare card
+    card = client.get("/settings/churn-backtest/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in card and card.count("data-ranking=") == 1 + len(BASELINES)
 
 
 @pytest.mark.django_db

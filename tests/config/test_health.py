@@ -201,6 +201,10 @@ def test_the_settings_page_shows_the_checks_to_admins(admin_client, client, mana
     assert 'hx-get="/settings/health/"' in index
     card = admin_client.get("/settings/health/", HTTP_HX_REQUEST="true").content.decode()
     assert "需要处理" in card and "待重算月份" in card and "2025-03 已待重算 3 小时" in card
+    assert "<html" not in card  # the card alone, for the settings page to place
+    page = admin_client.get("/settings/health/").content.decode()  # opened directly: a page with its layout
+    assert "<html" in page and "<title>" in page and 'class="settings-nav"' in page
+    assert "2025-03 已待重算 3 小时" in page
     client.force_login(manager_user)
     assert 'hx-get="/settings/health/"' not in client.get("/settings/").content.decode()
     assert client.get("/settings/health/").status_code in (403, 404)
