@@ -85,7 +85,8 @@ class AdminErrorMixin:
 
 
 class OverrideForm(AdminErrorMixin, forms.Form):
-    grade = forms.ChoiceField(label=_("Grade"), choices=GRADES)
+    # A blank first choice: a customer without an override must not show grade A picked, one click from saved.
+    grade = forms.ChoiceField(label=_("Grade"), choices=[("", "—"), *GRADES])
     reason = forms.CharField(label=_("Reason"), max_length=255)
     until = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
 

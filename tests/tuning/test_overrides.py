@@ -1,6 +1,7 @@
 """Manual grade overrides: validation, precedence over the computed grade, expiry after `until`, audit, at once."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -102,6 +103,10 @@ def test_override_partial_for_htmx_and_full_page(book, admin_client):
     text = partial.content.decode()
     assert text.lstrip().startswith('<div id="override-panel"') and "<html" not in text
     assert "<html" in admin_client.get(url).content.decode()
+    # No override yet: no grade is picked for the user (grade A preselected was one click from an override).
+    assert re.search(r'<option value=""[^>]*selected', text) and not re.search(r'<option value="A"[^>]*selected', text)
+    blank = admin_client.post(url, {"grade": "", "reason": "x", "until": future()}, HTTP_HX_REQUEST="true")
+    assert 'id="id_grade-errors"><li>' in blank.content.decode()
     bad = admin_client.post(url, {"grade": "A", "reason": "", "until": future()}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 200 and 'id="id_reason-errors"><li>' in bad.content.decode()
     assert admin_client.post(url, {"grade": "A", "reason": "", "until": future()}).status_code == 400
