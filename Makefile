@@ -46,7 +46,7 @@ demo: seed
 # first: run_prepare migrates and seeds, then queue_fill hands the demo's 24 months, then the churn model, to the
 # worker as background jobs (the pages show "N of 24" meanwhile); on a computed database it queues nothing.
 run: install
-	$(MANAGE) run_prepare  # migrate, seed_demo --if-empty --force, queue_fill, in one process
+	$(MANAGE) run_prepare  # migrate, seed_demo --if-empty --force, seed_demo_campaign, queue_fill, in one process
 	@echo ""
 	@echo "  Demo logins (password: demo): manager, sales1, admin"
 	@echo "  Open http://127.0.0.1:$(PORT)/   (web, worker and beat below; Ctrl-C stops all)"
