@@ -28,16 +28,19 @@ DB = os.environ.get("BENCH_DB", "cockpit_bench")
 REDIS = os.environ.get("BENCH_FANOUT_REDIS_URL", "redis://127.0.0.1:6379/8")
 MONTHS = int(os.environ.get("BENCH_FANOUT_MONTHS", "24"))
 
-# Runs in a Django process: a recompute job of the last MONTHS closed months, sent to the workers; prints seconds.
+END = os.environ.get("BENCH_END", "2026-10")  # the reference book's last month (bench/run.py END)
+
+# Runs in a Django process: a recompute job of the MONTHS months ending END (the book's own months: the last closed
+# month of the calendar may be after the book and empty), sent to the workers; prints seconds.
 CLIENT = """
 import sys, time, django
 django.setup()
 from celery import current_app
 from analytics.models import BackgroundJob
-from analytics.periods import fmt
+from analytics.periods import add_months, fmt, parse_period
 from analytics.services.policies import policy_active
-from analytics.tuning.services import recompute_periods
-periods = [fmt(p) for p in recompute_periods(int(sys.argv[1]))]
+end, months = parse_period(sys.argv[2]), int(sys.argv[1])
+periods = [fmt(add_months(end, -i)) for i in reversed(range(months))]
 job = BackgroundJob.objects.create(kind="policy_recompute", total=len(periods),
                                    params={"periods": periods, "policy_version": policy_active().version})
 started = time.monotonic()
@@ -72,7 +75,7 @@ def _ready(proc: subprocess.Popen, log: Path) -> None:
 
 
 def _backfill() -> float:
-    done = subprocess.run([PY, "-c", CLIENT, str(MONTHS)], cwd=ROOT, env=_env(), check=True,  # noqa: S603
+    done = subprocess.run([PY, "-c", CLIENT, str(MONTHS), END], cwd=ROOT, env=_env(), check=True,  # noqa: S603
                           capture_output=True, text=True)
     status, seconds = done.stdout.split()[-2:]
     if status != "done":
