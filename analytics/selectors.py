@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, SnapshotRun
+from analytics.periods import month_end
 from customers.selectors import scoped
 
 
@@ -18,6 +19,15 @@ def churn_model_trained() -> bool:
     """Whether any churn model has been trained yet: a page without scores says "not trained yet" (a fresh
     install computing its months) rather than "the model does not win"."""
     return ChurnModel.objects.exists()
+
+
+def churn_hindsight(period: dt.date) -> dt.date | None:
+    """For a period older than every churn model: the as-of date of the earliest one, which scores it
+    (churn_model_active's fallback) having learnt from what came after it; None when a model as of the period's
+    end or earlier exists."""
+    end = month_end(period)
+    first = ChurnModel.objects.order_by("as_of").values_list("as_of", flat=True).first()
+    return first if first is not None and first > end else None
 
 
 def scored_rows(period: dt.date) -> QuerySet[CustomerSnapshot]:

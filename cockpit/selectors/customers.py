@@ -18,7 +18,7 @@ from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
-from analytics.selectors import churn_model_trained
+from analytics.selectors import churn_hindsight, churn_model_trained
 from cockpit.columns import exported, sort_fields
 from cockpit.filters import USER_CHOICES, LiveCustomerSnapshotFilter
 
@@ -238,6 +238,7 @@ class CustomerListPage:
     sort: str
     churn_scored: bool
     churn_trained: bool  # read only when not scored (else True): "not trained yet" or "trained, not used"
+    churn_hindsight: dt.date | None  # scored by a model trained after the period: that model's as-of date
     grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
     page: Page  # this page's ListRow list; page.paginator.count is the match count
 
@@ -261,6 +262,7 @@ def customer_list_page(*, user: Any, params: Any, number: Any, size: int, choice
         period=data.period, periods=data.periods, form=form, sort=data.sort,
         churn_scored=(scored := data.period is not None and data.churn_scored),
         churn_trained=scored or churn_model_trained(),
+        churn_hindsight=churn_hindsight(data.period) if scored and data.period else None,
         grade_counts=data.grade_counts() if data.period else {},
         page=Page(rows, numbers.number, numbers.paginator),
     )

@@ -247,3 +247,16 @@ def test_pulse_empty_state_names_the_command(client, graded, manager_user):
     client.force_login(manager_user)
     html = client.get("/").content.decode()
     assert "manage.py compute_pulse" in html
+
+
+@pytest.mark.django_db
+def test_a_month_scored_by_a_later_model_says_it_is_hindsight(client, graded, manager_user):
+    """The earliest model scores the months before it (so every month shows a risk); the list says so."""
+    score("00101", 0.42)
+    later = ChurnModel.objects.create(as_of=dt.date(2025, 11, 30), horizon_days=90, metrics={}, beats_baseline=True)
+    client.force_login(manager_user)
+    client.cookies["django_language"] = "en"
+    html = client.get("/customers/").content.decode()
+    assert 'id="churn-hindsight"' in html and "a model trained later (as of 2025-11-30)" in html
+    ChurnModel.objects.filter(pk=later.pk).update(as_of=P.replace(day=28))  # trained as of the month's end or before
+    assert 'id="churn-hindsight"' not in client.get("/customers/").content.decode()
