@@ -46,18 +46,35 @@ def churn_columns(*, period: dt.date, customer_ids: list[int]) -> pd.DataFrame |
     return pd.DataFrame({"churn_risk": risk, "churn_reasons": scores["churn_reasons"].where(risk.notna(), "")})
 
 
-@transaction.atomic
+ATTEMPTS = 3
+
+
 def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) -> int:
     """Rewrite churn_risk and churn_reasons of `period`'s stored rows with the model in force now; returns how
     many got a score.
 
-    Holds the period's lock row (as a recompute does), so a rescore and a recompute of one period never interleave.
+    The scores are computed first, outside any transaction; only the write holds the period's lock row (as a
+    recompute does, so the two never interleave) and, on SQLite, the database's one write lock: scoring a month
+    takes seconds, and sign-ins waiting behind back-to-back rescores of the whole month gave up after their 20 s
+    (a 500 on /accounts/login/ while the model trained). A recompute between the two steps replaced the rows it
+    scored: they are read and scored again (the recompute itself scored with the model in force).
     """
-    lock_period(period, wait_seconds)
-    rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
-    if not rows:
-        return 0
-    scored = churn_columns(period=period, customer_ids=[cid for _, cid in rows])
+    for _attempt in range(ATTEMPTS):
+        rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
+        if not rows:
+            return 0
+        scored = churn_columns(period=period, customer_ids=[cid for _, cid in rows])
+        with transaction.atomic():
+            lock_period(period, wait_seconds)
+            if set(CustomerSnapshot.objects.filter(period=period).values_list("id", flat=True)) != {
+                    pk for pk, _ in rows}:
+                continue  # recomputed meanwhile
+            return _scores_write(period, rows, scored)
+    return period_scored_count(period)  # recomputed on every attempt: each of those scored it
+
+
+def _scores_write(period: dt.date, rows: list[tuple[int, int]], scored: pd.DataFrame | None) -> int:
+    """Blank every score of `period`, then write `scored` (customer id -> risk, reasons) onto `rows` (id, customer)."""
     CustomerSnapshot.objects.filter(period=period).exclude(churn_risk=None, churn_reasons="").update(
         churn_risk=None, churn_reasons="")
     if scored is None:
@@ -112,18 +129,17 @@ def churn_model_store(model: ChurnModel) -> ChurnModel:
 def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
     """Rescore every computed period `model` is now the model in force of: period -> customers scored.
 
-    A model that does not beat the baseline blanks those periods' scores, as a recompute would. One transaction
-    per period: on SQLite a write transaction holds the whole database, and 24 months in one of them (about a
-    minute on the demo) made every other write, a sign-in included, give up after its 20 s wait.
+    A model that does not beat the baseline blanks those periods' scores, as a recompute would. Period by period,
+    each write its own short transaction (snapshot_churn_fill says why): on SQLite 24 months in one transaction
+    held the database for a minute, and every other write, a sign-in included, gave up after its 20 s wait.
+    Each period's stale mark (churn_model_store) goes once it is rescored.
     """
     reason = _rescore_reason(model)
     scored = {}
     for period in churn_model_periods(model):
-        with transaction.atomic():
-            lock_period(period, WAIT_SECONDS)
-            # The score and everything derived from it (analytics/services/derived.py).
-            scored[period] = derived_refresh(period, changed="churn_model").get("churn_scores", 0)
-            StalePeriod.objects.filter(period=period, reason=reason).delete()
+        # The score and everything derived from it (analytics/services/derived.py).
+        scored[period] = derived_refresh(period, changed="churn_model").get("churn_scores", 0)
+        StalePeriod.objects.filter(period=period, reason=reason).delete()
     return scored
 
 

@@ -163,3 +163,30 @@ def test_a_rescore_that_dies_half_way_keeps_what_it_wrote_and_the_beat_heals_the
         compute_period(f"{period:%Y-%m}")
     assert periods_stale() == []
     assert scored(P1) > 100 and scored(P) > 100
+
+
+def test_a_month_recomputed_while_it_is_rescored_is_read_and_scored_again(ledger, monkeypatch):
+    """The scores are computed before the write's short transaction: rows a recompute replaced in between are
+    not written onto; the new rows are read and scored again."""
+    from analytics.services import churn_fill
+
+    snapshot_compute(period=P)
+    churn_model_train(as_of=month_end(P))
+    before_ids = set(CustomerSnapshot.objects.filter(period=P).values_list("id", flat=True))
+    real, raced = churn_fill.churn_columns, []
+
+    def recompute_after_scoring(**kwargs):
+        out = real(**kwargs)
+        if not raced:
+            raced.append(True)
+            snapshot_compute(period=P)  # the recompute's own scoring runs through here too, once raced is set
+        return out
+
+    monkeypatch.setattr(churn_fill, "churn_columns", recompute_after_scoring)
+    written = churn_fill.snapshot_churn_fill(period=P)
+    assert raced and set(CustomerSnapshot.objects.filter(period=P).values_list("id", flat=True)).isdisjoint(before_ids)
+    assert written == scored(P) > 100
+    table = rows(P)
+    monkeypatch.setattr(churn_fill, "churn_columns", real)
+    snapshot_compute(period=P)
+    assert rows(P) == table  # what a fresh compute writes
