@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -173,17 +174,18 @@ OUTCOMES_CACHE_SECONDS = 10 * 60
 
 def dashboard_outcomes(request: HttpRequest) -> HttpResponse:
     """The win-back panel (issue 8 item 3), loaded by htmx after the dashboard: it scans a period's visits,
-    coupons and orders, so it must not hold up the page. Cached ten minutes per user and per version of the period
-    it covers: its other inputs are visits and orders of a closed window, which change slowly. While a fresh
-    install computes its months, each newly computed period gives a new key (the panel followed the newest month
-    only after ten minutes)."""
+    coupons and orders, so it must not hold up the page. Cached ten minutes per user: its inputs are visits and
+    orders of a closed window, which change slowly, and the snapshots, whose newest run is part of the key, so
+    while a fresh install computes its months the panel follows the newest finished window at once (it showed
+    2025-04 for ten minutes after the fill)."""
     today = timezone.localdate()
-    period = outcomes_period(today=today)
-    outcomes = None
-    if period is not None:
-        version = sel.periods_version(period, months=1)
-        key = cache_key("outcomes", request.user.pk, today.isoformat(), fmt(period), version)
-        outcomes = cached(key, lambda: worklist_outcomes(user=request.user, period=period, today=today),
-                          OUTCOMES_CACHE_SECONDS)
+    newest_run = PeriodSummary.objects.aggregate(newest=Max("run_id"))["newest"]
+    key = cache_key("outcomes", request.user.pk, today.isoformat(), newest_run)
+
+    def compute() -> Any:
+        period = outcomes_period(today=today)
+        return worklist_outcomes(user=request.user, period=period, today=today) if period else False
+
+    outcomes = cached(key, compute, OUTCOMES_CACHE_SECONDS)
     template = "worklist/_outcomes.html" if getattr(request, "htmx", False) else "cockpit/outcomes.html"
-    return render(request, template, {"outcomes": outcomes, "nav": "dashboard"})
+    return render(request, template, {"outcomes": outcomes or None, "nav": "dashboard"})
