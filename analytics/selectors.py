@@ -3,10 +3,9 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet, Subquery
 
 from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, SnapshotRun
-from analytics.periods import month_end
 from customers.selectors import scoped
 
 
@@ -15,19 +14,16 @@ def latest_period() -> dt.date | None:
     return PeriodSummary.objects.order_by("-period").values_list("period", flat=True).first()
 
 
-def churn_model_trained() -> bool:
-    """Whether any churn model has been trained yet: a page without scores says "not trained yet" (a fresh
-    install computing its months) rather than "the model does not win"."""
-    return ChurnModel.objects.exists()
+def churn_models_exist() -> Exists:
+    """Whether any churn model has been trained, as an expression for a page's own query: a page without scores
+    says "not trained yet" (a fresh install computing its months) rather than "the model does not win"."""
+    return Exists(ChurnModel.objects.all())
 
 
-def churn_hindsight(period: dt.date) -> dt.date | None:
-    """For a period older than every churn model: the as-of date of the earliest one, which scores it
-    (churn_model_active's fallback) having learnt from what came after it; None when a model as of the period's
-    end or earlier exists."""
-    end = month_end(period)
-    first = ChurnModel.objects.order_by("as_of").values_list("as_of", flat=True).first()
-    return first if first is not None and first > end else None
+def churn_first_as_of() -> Subquery:
+    """The earliest churn model's as-of date, as an expression: a period ending before it is scored by that model
+    (churn_model_active's fallback), which learnt from what came after the period: hindsight."""
+    return Subquery(ChurnModel.objects.order_by("as_of").values("as_of")[:1])
 
 
 def scored_rows(period: dt.date) -> QuerySet[CustomerSnapshot]:

@@ -1,24 +1,43 @@
 """Churn risk on the cockpit pages (issue 8, docs/analytics.md §3.7): shown only where the model wins.
 
-`period_scored` says whether any row of a period has a stored score (CustomerSnapshot.churn_risk, filled from
+`churn_status` says whether any row of a period has a stored score (CustomerSnapshot.churn_risk, filled from
 the winning model when the period is scored): the list then shows a "churn risk" column, else "days since last
-order" and a note that the model is not used. The reasons are stored with the score (churn_reasons), so a page
-reads both from the row it shows and never runs the model.
+order" and a note that the model is not used or not trained yet. The reasons are stored with the score
+(churn_reasons), so a page reads both from the row it shows and never runs the model.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+from django.db.models import Exists
 
 from analytics.churn.reasons import reasons_stored
-from analytics.selectors import scored_rows
+from analytics.models import CustomerSnapshot
+from analytics.periods import month_end
+from analytics.selectors import churn_first_as_of, churn_models_exist, scored_rows
 
 
-def period_scored(period: dt.date | None) -> bool:
-    """True when the winning churn model scored at least one customer of `period` (one query)."""
+class ChurnStatus(NamedTuple):
+    """What a list page says about churn risk for its period, read in one query."""
+
+    scored: bool  # the winning model scored at least one customer: the risk column is shown
+    trained: bool  # any model trained yet: "not used" rather than "not trained yet"
+    hindsight: dt.date | None  # scored by a model trained after the period: that model's as-of date
+
+
+def churn_status(period: dt.date | None) -> ChurnStatus:
+    """The period's ChurnStatus, in one query on one of its rows (a period without rows shows no note)."""
     if period is None:
-        return False
-    return scored_rows(period).exists()
+        return ChurnStatus(False, False, None)
+    found = list(CustomerSnapshot.objects.filter(period=period).order_by().annotate(
+        scored=Exists(scored_rows(period)), trained=churn_models_exist(), first=churn_first_as_of(),
+    ).values_list("scored", "trained", "first")[:1])
+    if not found:
+        return ChurnStatus(False, False, None)
+    scored, trained, first = found[0]
+    hindsight = first if scored and first is not None and first > month_end(period) else None
+    return ChurnStatus(scored, trained, hindsight)
 
 
 @dataclass

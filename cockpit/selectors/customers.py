@@ -18,11 +18,10 @@ from django.db.models import Count, F, OrderBy, QuerySet
 
 from analytics.models import CustomerSnapshot, SnapshotLock
 from analytics.periods import fmt
-from analytics.selectors import churn_hindsight, churn_model_trained
 from cockpit.columns import exported, sort_fields
 from cockpit.filters import USER_CHOICES, LiveCustomerSnapshotFilter
 
-from .churn import period_scored
+from .churn import ChurnStatus, churn_status
 from .common import Scope, cache_key, cached, period_pick, periods_available, snapshots
 
 # Every column sorts (cockpit.columns.sort_fields); blanks go last both ways; the code breaks ties.
@@ -123,9 +122,14 @@ class CustomerRows:
     company_wide: bool = False
 
     @cached_property
+    def churn(self) -> ChurnStatus:
+        """Whether the period has churn scores (the model wins: the list shows the risk, else days since), and
+        what the note says."""
+        return churn_status(self.period)
+
+    @property
     def churn_scored(self) -> bool:
-        """Whether the period has churn scores (the model wins): the list shows the risk, else days since."""
-        return period_scored(self.period)
+        return self.churn.scored
 
     @cached_property
     def _asked(self) -> dict[str, Any]:
@@ -237,8 +241,7 @@ class CustomerListPage:
     form: forms.Form  # the bound filters, validated, their region and salesperson choices read if asked
     sort: str
     churn_scored: bool
-    churn_trained: bool  # read only when not scored (else True): "not trained yet" or "trained, not used"
-    churn_hindsight: dt.date | None  # scored by a model trained after the period: that model's as-of date
+    churn: ChurnStatus  # scored, trained, hindsight: the risk column or days since, and the note
     grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
     page: Page  # this page's ListRow list; page.paginator.count is the match count
 
@@ -260,9 +263,7 @@ def customer_list_page(*, user: Any, params: Any, number: Any, size: int, choice
         form.fields[name].choices = list(iter(form.fields[name].choices))  # type: ignore[attr-defined]
     return CustomerListPage(
         period=data.period, periods=data.periods, form=form, sort=data.sort,
-        churn_scored=(scored := data.period is not None and data.churn_scored),
-        churn_trained=scored or churn_model_trained(),
-        churn_hindsight=churn_hindsight(data.period) if scored and data.period else None,
+        churn_scored=data.churn.scored, churn=data.churn,
         grade_counts=data.grade_counts() if data.period else {},
         page=Page(rows, numbers.number, numbers.paginator),
     )

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, Q, Sum
 from analytics.engine.receivables import AGING_BUCKETS
 from analytics.models import CustomerSnapshot
 from analytics.periods import add_months, fmt, month_end
-from analytics.selectors import scored_rows
+from analytics.selectors import churn_models_exist, scored_rows
 from cockpit import labels
 from coupons.models import CouponIssue
 from customers.models import Customer, Visit
@@ -50,11 +50,11 @@ def grade_history(customer: Customer) -> list[GradeMonth]:
 def snapshot_at(customer: Customer, period: dt.date) -> CustomerSnapshot | None:
     """The customer's snapshot of `period`: naming the period lets PostgreSQL read one partition.
 
-    Annotated with `period_scored` (churn.period_scored: did the churn model score anyone that month), which the
-    churn card needs when this customer has no score, in the same query.
+    Annotated, in the same query, with what the churn card says when this customer has no score: `period_scored`
+    (did the churn model score anyone that month) and `churn_trained` (has any model been trained yet).
     """
     return CustomerSnapshot.objects.filter(customer=customer, period=period).annotate(
-        period_scored=Exists(scored_rows(period))).first()
+        period_scored=Exists(scored_rows(period)), churn_trained=churn_models_exist()).first()
 
 
 class OrderDay(NamedTuple):

@@ -16,7 +16,6 @@ from django_htmx.middleware import HtmxDetails
 
 from analytics.crosssell.selectors import Suggestion, crosssell_for, crosssell_wins
 from analytics.periods import month_end
-from analytics.selectors import churn_model_trained
 from cockpit import charts, labels
 from cockpit.forms import VisitForm
 from cockpit.selectors import profile as sel
@@ -55,10 +54,10 @@ def _churn_context(customer: Customer, latest: Any) -> dict[str, Any]:
     since last order: that is shown instead).
     """
     if latest is None or latest.churn_risk is None:
-        # `latest` comes from sel.snapshot_at, which asked churn.period_scored's question in its own query.
+        # `latest` comes from sel.snapshot_at, which asked both questions in its own query.
         if latest is not None and latest.period_scored:
             return {"churn_state": "unscored", "churn": None}
-        return {"churn_state": "not_used", "churn": None, "churn_trained": churn_model_trained()}
+        return {"churn_state": "not_used", "churn": None, "churn_trained": latest is not None and latest.churn_trained}
     return {"churn_state": "scored", "churn": Risk.stored(latest.churn_risk, latest.churn_reasons)}
 
 
