@@ -118,6 +118,8 @@ def test_the_send_page_shows_times_in_the_site_time_zone_for_people(client, book
     page = html.content.decode()
     assert "2026-12-08T00:00" not in page and "+00:00" not in page  # no raw UTC ISO string
     assert page.count(shown) >= 2  # the quiet-hours notice and the row's "after ..."
+    assert "a.m.." not in page and "p.m.." not in page  # English times end in a period already
+    assert ("accepted for sending" if language == "en" else "已受理") in page  # not "queued" once sent
 
 
 def test_a_campaign_page_offers_send_to_customers_and_the_dialog_remembers_it(client, book, campaign):
