@@ -168,6 +168,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files a browser asks for at the site's root whatever the page says (/favicon.ico from the admin, the API's
+# browsable pages and Swagger UI, which do not use our base template): WhiteNoise serves them.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
