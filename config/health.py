@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from customers.views.access import admin_required
+from customers.views.access import admin_required, is_htmx
 
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=5)
 BEAT_ENTRY = "worker-heartbeat"  # the CELERY_BEAT_SCHEDULE entry sent every minute
@@ -217,5 +217,5 @@ def pipeline_health(request: HttpRequest) -> HttpResponse:
     """The same checks as /healthz, in the admin's language: a card the settings page loads with htmx, or a page of
     its own when opened directly."""
     rows = [(NAMES[c.name], c) for c in pipeline_checks()]
-    template = "settings/health.html" if request.htmx else "settings/health_page.html"  # type: ignore[attr-defined]
+    template = "settings/health.html" if is_htmx(request) else "settings/health_page.html"
     return render(request, template, {"rows": rows, "healthy": all(c.ok for _n, c in rows)})

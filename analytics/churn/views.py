@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from customers.views.access import admin_required
+from customers.views.access import admin_required, is_htmx
 
 from .selectors import churn_backtest_table
 
@@ -13,5 +13,5 @@ from .selectors import churn_backtest_table
 @admin_required
 @require_GET
 def churn_backtest_card(request: HttpRequest) -> HttpResponse:
-    template = "settings/churn_backtest.html" if request.htmx else "settings/churn_backtest_page.html"  # type: ignore[attr-defined]
+    template = "settings/churn_backtest.html" if is_htmx(request) else "settings/churn_backtest_page.html"
     return render(request, template, {"backtest": churn_backtest_table()})
