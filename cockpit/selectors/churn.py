@@ -15,7 +15,7 @@ from django.db.models import Exists
 from analytics.churn.reasons import reasons_stored
 from analytics.models import CustomerSnapshot
 from analytics.periods import month_end
-from analytics.selectors import churn_first_as_of, churn_models_exist, scored_rows
+from analytics.selectors import churn_first_as_of, scored_rows
 
 
 class ChurnStatus(NamedTuple):
@@ -31,13 +31,13 @@ def churn_status(period: dt.date | None) -> ChurnStatus:
     if period is None:
         return ChurnStatus(False, False, None)
     found = list(CustomerSnapshot.objects.filter(period=period).order_by().annotate(
-        scored=Exists(scored_rows(period)), trained=churn_models_exist(), first=churn_first_as_of(),
-    ).values_list("scored", "trained", "first")[:1])
+        scored=Exists(scored_rows(period)), first=churn_first_as_of(),
+    ).values_list("scored", "first")[:1])
     if not found:
         return ChurnStatus(False, False, None)
-    scored, trained, first = found[0]
+    scored, first = found[0]  # no earliest model: none trained yet
     hindsight = first if scored and first is not None and first > month_end(period) else None
-    return ChurnStatus(scored, trained, hindsight)
+    return ChurnStatus(scored, first is not None, hindsight)
 
 
 @dataclass

@@ -240,10 +240,13 @@ class CustomerListPage:
     periods: list[dt.date]
     form: forms.Form  # the bound filters, validated, their region and salesperson choices read if asked
     sort: str
-    churn_scored: bool
     churn: ChurnStatus  # scored, trained, hindsight: the risk column or days since, and the note
     grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
     page: Page  # this page's ListRow list; page.paginator.count is the match count
+
+    @property
+    def churn_scored(self) -> bool:
+        return self.churn.scored
 
     @property
     def rows(self) -> list[ListRow]:
@@ -263,7 +266,7 @@ def customer_list_page(*, user: Any, params: Any, number: Any, size: int, choice
         form.fields[name].choices = list(iter(form.fields[name].choices))  # type: ignore[attr-defined]
     return CustomerListPage(
         period=data.period, periods=data.periods, form=form, sort=data.sort,
-        churn_scored=data.churn.scored, churn=data.churn,
+        churn=data.churn,
         grade_counts=data.grade_counts() if data.period else {},
         page=Page(rows, numbers.number, numbers.paginator),
     )
