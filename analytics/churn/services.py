@@ -92,12 +92,12 @@ def churn_model_train(*, as_of: dt.date, config: ChurnConfig | None = None,
     metrics, blob = churn_model_evaluate(as_of=as_of, config=config)  # the long part, outside any transaction
     if progress is not None:
         progress(f"model as of {as_of} fitted; rescoring the periods it is in force for")
-    model = churn_model_store(ChurnModel(
+    model = ChurnModel(
         as_of=as_of, horizon_days=config.horizon_days, algorithm=ALGORITHM if blob else "",
         features=list(FEATURES) if blob else [], metrics=metrics, beats_baseline=metrics["beats_baseline"],
         blob=blob,
-    ))
-    churn_model_rescore(model)
+    )
+    churn_model_rescore(model, churn_model_store(model))
     return model
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from analytics.churn.services import churn_model_active, churn_risk_scores
-from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, StalePeriod
+from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, SnapshotLock, StalePeriod
 from analytics.periods import month_end
 from analytics.snapshot_version import bumped_once
 
@@ -56,21 +56,26 @@ def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) ->
     The scores are computed first, outside any transaction; only the write holds the period's lock row (as a
     recompute does, so the two never interleave) and, on SQLite, the database's one write lock: scoring a month
     takes seconds, and sign-ins waiting behind back-to-back rescores of the whole month gave up after their 20 s
-    (a 500 on /accounts/login/ while the model trained). A recompute between the two steps replaced the rows it
-    scored: they are read and scored again (the recompute itself scored with the model in force).
+    (a 500 on /accounts/login/ while the model trained). Rows written between the two steps (the period's
+    version moved: a recompute replaced them) are read and scored again.
     """
     for _attempt in range(ATTEMPTS):
+        version = _rows_version(period)
         rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
         if not rows:
             return 0
         scored = churn_columns(period=period, customer_ids=[cid for _, cid in rows])
         with transaction.atomic():
             lock_period(period, wait_seconds)
-            if set(CustomerSnapshot.objects.filter(period=period).values_list("id", flat=True)) != {
-                    pk for pk, _ in rows}:
-                continue  # recomputed meanwhile
+            if _rows_version(period) != version:
+                continue  # the rows were written meanwhile (analytics/snapshot_version.py)
             return _scores_write(period, rows, scored)
-    return period_scored_count(period)  # recomputed on every attempt: each of those scored it
+    return period_scored_count(period)  # rewritten on every attempt: by recomputes, each of which scored it
+
+
+def _rows_version(period: dt.date) -> int | None:
+    """The version that moves with every write to `period`'s snapshot rows (analytics/snapshot_version.py)."""
+    return SnapshotLock.objects.filter(period=period).values_list("version", flat=True).first()
 
 
 def _scores_write(period: dt.date, rows: list[tuple[int, int]], scored: pd.DataFrame | None) -> int:
@@ -112,8 +117,9 @@ def _rescore_reason(model: ChurnModel) -> str:
 
 
 @transaction.atomic
-def churn_model_store(model: ChurnModel) -> ChurnModel:
-    """Save a newly trained `model` and mark the computed periods it is now in force for stale, in one transaction.
+def churn_model_store(model: ChurnModel) -> list[dt.date]:
+    """Save a newly trained `model` and mark the computed periods it is now in force for stale, in one transaction;
+    returns those periods.
 
     The marks are the rescore's journal: churn_model_rescore clears each as it rewrites that period, and if the
     worker dies half-way the beat's stale-period recompute scores the rest (a recompute fills churn_risk too).
@@ -121,13 +127,15 @@ def churn_model_store(model: ChurnModel) -> ChurnModel:
     """
     model.save()
     reason = _rescore_reason(model)
-    for period in churn_model_periods(model):
+    periods = churn_model_periods(model)
+    for period in periods:
         StalePeriod.objects.get_or_create(period=period, defaults={"reason": reason})
-    return model
+    return periods
 
 
-def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
-    """Rescore every computed period `model` is now the model in force of: period -> customers scored.
+def churn_model_rescore(model: ChurnModel, periods: list[dt.date] | None = None) -> dict[dt.date, int]:
+    """Rescore every computed period `model` is now the model in force of (`periods`, when churn_model_store just
+    listed them): period -> customers scored.
 
     A model that does not beat the baseline blanks those periods' scores, as a recompute would. Period by period,
     each write its own short transaction (snapshot_churn_fill says why): on SQLite 24 months in one transaction
@@ -136,7 +144,7 @@ def churn_model_rescore(model: ChurnModel) -> dict[dt.date, int]:
     """
     reason = _rescore_reason(model)
     scored = {}
-    for period in churn_model_periods(model):
+    for period in churn_model_periods(model) if periods is None else periods:
         # The score and everything derived from it (analytics/services/derived.py).
         scored[period] = derived_refresh(period, changed="churn_model").get("churn_scores", 0)
         StalePeriod.objects.filter(period=period, reason=reason).delete()

@@ -28,7 +28,7 @@ def test_training_from_the_page_is_a_job_with_progress(admin_client, monkeypatch
 
     seen = {}
 
-    def rescore(model):  # mid-way: the fit is counted, the job still runs
+    def rescore(model, periods=None):  # mid-way: the fit is counted, the job still runs
         seen["job"] = BackgroundJob.objects.values_list("status", "done", "total").get(pk=job.pk)
         return {}
 
