@@ -130,6 +130,20 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _joining_results_allowed():
+    """The test process is a client of its tasks, never a worker, so a test may join a result (`.get()`).
+
+    Celery keeps "joining would block a worker" in one process-wide flag, and every eager `.delay()` sets it for the
+    task's run and puts back what it found. Two eager calls overlapping in threads (the live server's request
+    threads, the concurrency tests) can put back each other's True and leave it set for the rest of the session:
+    CI then failed a later test's `.delay().get()` with "Never call result.get() within a task" that passed alone.
+    """
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _service_markers(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
@@ -216,12 +230,6 @@ def celery_worker_process(transactional_db, tmp_path):
     )
     # A separate client app: send_task by name to the worker, without touching the project's eager app.
     app = Celery("test-client", broker=redis_url(), backend=redis_url(), set_as_current=False)
-    # This process is the worker's client, never a worker: Celery's process-wide "joining a result would block a
-    # worker" flag may have been left set by an earlier test in the same session (the full suite raised "Never
-    # call result.get() within a task" here while the file alone passed), so clear it for these tests.
-    from celery._state import _set_task_join_will_block
-
-    _set_task_join_will_block(False)
     app.conf.broker_transport_options = {"visibility_timeout": 7200}
     try:
         deadline = time.monotonic() + 60
