@@ -222,6 +222,8 @@ class CouponLine(NamedTuple):
 
 _VISIT_KINDS = dict(Visit.Kind.choices)
 _COUPON_STATUSES = dict(CouponIssue.Status.choices)
+
+
 def visits(customer: Customer) -> list[VisitLine]:
     """The customer's newest VISITS_SHOWN visits, newest first (Visit's own order: date, then id)."""
     rows = Visit.objects.filter(customer=customer).values_list(
