@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from analytics.labels import grade_label_text
 from analytics.models import Lifecycle
-from analytics.services.policies import policy_active
+from analytics.selectors import active_policy
 
 ACTION_TEXT = {
     "first_order_offer": _("First-order offer"),
@@ -70,7 +70,7 @@ METRIC_TEXT = {
 def grade_labels() -> dict[str, str]:
     """Grade labels of the active policy (docs/analytics.md §3.1: configurable, 核心客户 ... by default); defaults
     translated."""
-    return grade_label_text(policy_active().data.get("labels") or {})
+    return grade_label_text(active_policy().labels)
 
 
 def text(table: dict[str, Any], code: str | None) -> str:

@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from analytics.engine.policy import Policy, parse_policy, policy_to_dict
 from analytics.models import GradingPolicy
+
+ACTIVE_POLICY_KEY = "analytics:active-policy"  # analytics.selectors.active_policy
 
 
 @transaction.atomic
@@ -18,9 +21,13 @@ def policy_set(*, data: dict[str, Any] | str, user: Any = None, comment: str = "
     policy = parse_policy(data)
     version = (GradingPolicy.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
     GradingPolicy.objects.filter(is_active=True).update(is_active=False)
-    return GradingPolicy.objects.create(
+    row = GradingPolicy.objects.create(
         version=version, data=policy_to_dict(policy), is_active=True, created_by=user, comment=comment
     )
+    # after the commit, not before: a page reading between a delete and the commit would cache the old version
+    # again (for ACTIVE_POLICY_SECONDS at most)
+    transaction.on_commit(lambda: cache.delete(ACTIVE_POLICY_KEY))
+    return row
 
 
 def policy_active() -> GradingPolicy:

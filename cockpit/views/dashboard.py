@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from analytics.engine.policy import parse_policy
 from analytics.models import PeriodSummary
 from analytics.periods import add_months, fmt
+from analytics.selectors import active_policy
 from analytics.services.policies import policy_active
 from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
 from cockpit import charts, labels
@@ -132,7 +133,7 @@ def _figures_key(scope: Scope, period: dt.date, base: dict[str, str], members: s
     (settings.RELEASE). A recompute, a reassignment or a new customer in the scope gives a new key; nothing else
     changes a closed period's figures."""
     return cache_key("dashboard", sel.periods_version(period), members, user_role(scope.user),
-                     str(scope.rule()), sorted(base.items()), policy_active().pk, get_language())
+                     str(scope.rule()), sorted(base.items()), active_policy().pk, get_language())
 
 
 def _period_context(scope: Scope, period: dt.date, base: dict[str, str], members: str) -> dict[str, Any]:
