@@ -154,3 +154,16 @@ def test_recompute_refuses_bad_month_counts(admin_client):
     response = admin_client.post("/settings/grading/recompute/", {"months": "0"}, follow=True)
     assert "要重新计算的月数必须是 1 到 60 之间的整数。" in response.content.decode()
     assert not BackgroundJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_label_saved_in_the_editor_shows_on_the_next_page_although_pages_cache_the_policy(admin_client):
+    from tests.factories import CustomerSnapshotFactory
+
+    row = CustomerSnapshotFactory(grade="A")
+    profile = f"/customers/{row.customer.code}/"
+    assert "核心客户" in admin_client.get(profile).content.decode()  # the default label, now in the cache
+    saved = admin_client.post("/settings/grading/", post_data({"labels.A": "金牌客户", "comment": "改名"}))
+    assert saved.status_code == 302
+    page = admin_client.get(profile).content.decode()
+    assert "金牌客户" in page and "核心客户" not in page
