@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from analytics.models import SnapshotLock
 from core.triggers import Triggers
 
 LOCKS = "analytics_snapshotlock"
@@ -112,3 +113,8 @@ def version_bump(period: dt.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql + " RETURNING version", [period])
         return int(cursor.fetchone()[0])
+
+
+def version_of(period: dt.date) -> int | None:
+    """`period`'s version now (None before its rows were ever written): what caches of its rows are keyed by."""
+    return SnapshotLock.objects.filter(period=period).values_list("version", flat=True).first()

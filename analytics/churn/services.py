@@ -139,13 +139,13 @@ def _book_bgnbd(inputs: Any, as_of: dt.date) -> None:
     """
     from django.core.cache import cache
 
-    from analytics.models import SnapshotLock
+    from analytics.snapshot_version import version_of
 
     from .baselines import bgnbd_params, bgnbd_use
     from .data import book_order_dates
 
     t = pd.Timestamp(as_of)
-    version = SnapshotLock.objects.filter(period=as_of.replace(day=1)).values_list("version", flat=True).first()
+    version = version_of(as_of.replace(day=1))
     key = f"churn:bgnbd:{as_of.isoformat()}:{version}"
     params = cache.get(key)
     if params is None:

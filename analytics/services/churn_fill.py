@@ -21,9 +21,9 @@ import pandas as pd
 from django.db import connection, transaction
 
 from analytics.churn.services import churn_model_active, churn_risk_scores
-from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, SnapshotLock, StalePeriod
+from analytics.models import ChurnModel, CustomerSnapshot, PeriodSummary, StalePeriod
 from analytics.periods import month_end
-from analytics.snapshot_version import bumped_once
+from analytics.snapshot_version import bumped_once, version_of
 
 from .derived import derived_refresh
 from .snapshots import WAIT_SECONDS, lock_period
@@ -60,22 +60,17 @@ def snapshot_churn_fill(*, period: dt.date, wait_seconds: int = WAIT_SECONDS) ->
     version moved: a recompute replaced them) are read and scored again.
     """
     for _attempt in range(ATTEMPTS):
-        version = _rows_version(period)
+        version = version_of(period)
         rows = list(CustomerSnapshot.objects.filter(period=period).values_list("id", "customer_id"))
         if not rows:
             return 0
         scored = churn_columns(period=period, customer_ids=[cid for _, cid in rows])
         with transaction.atomic():
             lock_period(period, wait_seconds)
-            if _rows_version(period) != version:
+            if version_of(period) != version:
                 continue  # the rows were written meanwhile (analytics/snapshot_version.py)
             return _scores_write(period, rows, scored)
     return period_scored_count(period)  # rewritten on every attempt: by recomputes, each of which scored it
-
-
-def _rows_version(period: dt.date) -> int | None:
-    """The version that moves with every write to `period`'s snapshot rows (analytics/snapshot_version.py)."""
-    return SnapshotLock.objects.filter(period=period).values_list("version", flat=True).first()
 
 
 def _scores_write(period: dt.date, rows: list[tuple[int, int]], scored: pd.DataFrame | None) -> int:
