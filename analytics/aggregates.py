@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from django.db import connection
 from django.db.models import BigIntegerField, Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce, ExtractYear, Round
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Round
 
 from analytics.engine.policy import Policy
 from analytics.engine.receivables import receivable_overdue
@@ -26,20 +26,24 @@ from sales.models import CustomerMonth, Order, Payment
 from .periods import month_end, parse_period
 
 
-class _Year(ExtractYear):
-    """EXTRACT(YEAR ...); on SQLite its own strftime, not Django's django_date_extract: a Python function SQLite
-    calls once per row, two of which cost 0.8 s of a 23,570-customer snapshot's 2.5 s (BENCHMARKS.md, ninth
-    session)."""
+class _SqliteStrftime:
+    """On SQLite, a date part through SQLite's own strftime, not Django's django_date_extract: a Python function
+    SQLite calls once per row, two of which cost 0.8 s of a 23,570-customer snapshot's 2.5 s (BENCHMARKS.md, ninth
+    session). Elsewhere the transform's own SQL."""
 
-    strftime = "%%Y"  # %% : Django's SQLite cursor turns it back into one %
+    strftime: str  # %% : Django's SQLite cursor turns it back into one %
+    lhs: Any
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.lhs)
         return f"CAST(strftime('{self.strftime}', {sql}) AS INTEGER)", list(params)
 
 
-class _Month(_Year):
-    lookup_name = "month"
+class _Year(_SqliteStrftime, ExtractYear):
+    strftime = "%%Y"
+
+
+class _Month(_SqliteStrftime, ExtractMonth):
     strftime = "%%m"
 
 LIVE = ~Q(status=Order.Status.CANCELLED)
