@@ -127,10 +127,6 @@ class CustomerRows:
         what the note says."""
         return churn_status(self.period)
 
-    @property
-    def churn_scored(self) -> bool:
-        return self.churn.scored
-
     @cached_property
     def _asked(self) -> dict[str, Any]:
         """The filters asked for (cleaned, non-empty), all but the grade."""
@@ -243,10 +239,6 @@ class CustomerListPage:
     churn: ChurnStatus  # scored, trained, hindsight: the risk column or days since, and the note
     grade_counts: dict[str, int]  # rows per grade with every filter but the grade (the grade tabs)
     page: Page  # this page's ListRow list; page.paginator.count is the match count
-
-    @property
-    def churn_scored(self) -> bool:
-        return self.churn.scored
 
     @property
     def rows(self) -> list[ListRow]:

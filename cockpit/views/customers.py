@@ -128,7 +128,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     size = _page_size(params.get("size"))
     data = customer_list_page(user=request.user, params=params, number=params.get("page"), size=size or PAGE_SIZE,
                               choices=not partial)
-    page, scored = data.page, data.churn_scored
+    page, scored = data.page, data.churn.scored
     columns = shown(list_columns_chosen(user=request.user), scored=scored)
     grade_labels = labels.grade_labels()
     grades = params.getlist("grade")
