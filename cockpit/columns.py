@@ -138,6 +138,7 @@ COLUMNS: tuple[Column, ...] = (
            default=True),
     Column("contact", _("Contact"), "contact", compute=_blank("contact"), sort="customer__contact"),
     Column("phone", _("Phone"), "phone", compute=_blank("phone"), sort="customer__mobile", width="w-l"),
+    Column("shop_type", _("Shop type"), "shop_type", compute=_blank("shop_type"), sort="customer__shop_type"),
     Column("grade", _("Grade"), "grade", field="grade", sort="grade", cell="grade", width="w-s", default=True),
     Column("grade_label", _("Grade label"), "grade_label", compute=_grade_label, in_table=False),
     Column("previous_grade", _("Previous"), "previous_grade", compute=_blank("previous_grade"),
@@ -178,7 +179,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-# Everything else is read from COLUMNS when asked (25 columns: nothing worth keeping), so a column added to COLUMNS
+# Everything else is read from COLUMNS when asked (26 columns: nothing worth keeping), so a column added to COLUMNS
 # is in the table, the sorts, the exports and the chooser at once.
 
 def by_key() -> dict[str, Column]:

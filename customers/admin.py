@@ -72,7 +72,9 @@ class CustomerAdmin(ScopedCustomerAdmin):
         "code", "name", "region", "owner", "contact", "mobile", "credit_days", "first_seen",
         "override_grade", "opted_out",
     ]
-    list_filter = ["owner", "credit_days", "override_grade", ("sms_opt_out_at", admin.EmptyFieldListFilter), "region"]
+    list_filter = [
+        "owner", "shop_type", "credit_days", "override_grade", ("sms_opt_out_at", admin.EmptyFieldListFilter), "region",
+    ]
     search_fields = ["code", "name", "mobile", "contact", "aliases__code"]
     list_select_related = ["region", "owner"]
     autocomplete_fields = ["region", "owner"]
@@ -88,7 +90,7 @@ class CustomerAdmin(ScopedCustomerAdmin):
         # Visits added, changed or deleted inline: the last visit date is derived from them (issue 17 item 7).
         customer_last_visit_refresh(customer_ids=[form.instance.pk])
     fieldsets = [
-        (None, {"fields": ["code", "name", "region", "owner", "tags"]}),
+        (None, {"fields": ["code", "name", "region", "owner", "shop_type", "tags"]}),
         (_("Contact"), {"fields": ["contact", "mobile", "address", "birthday", "sms_opt_out_at"]}),
         (_("Terms"), {"fields": ["credit_days", "first_seen"]}),
         (_("Grade override"), {"fields": ["override_grade", "override_reason", "override_until", "override_by"]}),

@@ -19,7 +19,7 @@ class CustomerFilter(filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["code", "credit_days"]
+        fields = ["code", "credit_days", "shop_type"]
 
     def filter_region(self, qs, name, value):
         return qs.filter(region__path=value) | qs.filter(region__path__startswith=value + "/")
@@ -36,7 +36,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "code", "name", "region", "salesperson", "contact", "mobile", "address", "tags", "first_seen",
+            "code", "name", "region", "salesperson", "contact", "mobile", "address", "tags", "shop_type", "first_seen",
             "credit_days", "birthday", "sms_opt_out", "sms_opt_out_at", "last_visit_date", "last_coupon_date",
             "override_grade", "override_reason", "override_until",
         ]

@@ -92,6 +92,12 @@ class Customer(models.Model):
     mobile = models.CharField(_("mobile"), max_length=16, blank=True, validators=[validate_mobile])
     address = models.CharField(_("address"), max_length=255, blank=True)
     tags = models.CharField(_("tags"), max_length=255, blank=True, help_text=_("comma-separated"))
+    # The distributor's own words (便利店, 餐饮, 超市...): cross-sell's "popular in the region and shop type"
+    # baseline groups by it, and reads it from the name where it is blank (analytics.crosssell.data.segments).
+    shop_type = models.CharField(
+        _("shop type"), max_length=32, blank=True,
+        help_text=_("convenience store, restaurant, supermarket...; blank: read from the name"),
+    )
     first_seen = models.DateField(_("first seen"), null=True, blank=True)
     credit_days = models.PositiveIntegerField(_("credit days"), default=0, help_text=_("0 = cash"))
     birthday = models.DateField(_("birthday"), null=True, blank=True)

@@ -48,24 +48,36 @@ def item_labels(level: str, ids: list[int]) -> dict[int, tuple[str, str]]:
     return {i: (sku, name) for i, sku, name in Product.objects.filter(id__in=ids).values_list("id", "sku", "name")}
 
 
-# Shop type from the shop's name: Chinese shop names end in what they are (…便利店, …饭店, …批发部). The first
-# group whose keyword the name contains wins; "" when none does.
+# Shop types in words distributors use: the stored shop type (Customer.shop_type, the distributor's own words) and,
+# where it is blank, the shop's name (Chinese shop names end in what they are: …便利店, …饭店, …批发部) both map to
+# one of these, so a book where only some customers carry the field is still grouped one way. The first group
+# whose keyword the text contains wins.
 SHOP_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("convenience", ("便利店", "小卖部", "食杂店", "士多", "副食店")),
-    ("restaurant", ("饭店", "餐厅", "酒家", "面馆", "大排档", "食堂")),
-    ("wholesale", ("批发", "商行")),
-    ("tobacco", ("烟酒", "名烟名酒")),
-    ("supermarket", ("超市", "购物中心", "百货")),
+    ("convenience", ("便利店", "小卖部", "食杂店", "士多", "副食店", "convenience")),
+    ("restaurant", ("餐饮", "饭店", "餐厅", "酒家", "面馆", "大排档", "食堂", "restaurant")),
+    ("wholesale", ("批发", "商行", "wholesale")),
+    ("tobacco", ("烟酒", "名烟名酒", "tobacco", "liquor")),
+    ("supermarket", ("超市", "购物中心", "百货", "supermarket")),
 )
 
 
-def shop_type(name: str) -> str:
+def shop_type(text: str) -> str:
+    """The shop-type group a text names ("" when none): '餐饮' and '王记饭店' are both "restaurant"."""
+    lowered = text.lower()
     for kind, words in SHOP_KEYWORDS:
-        if any(w in name for w in words):
+        if any(w in lowered for w in words):
             return kind
     return ""
 
 
+def segment_shop_type(stored: str, name: str) -> str:
+    """A customer's shop type for the segment baseline: the stored one in its group's word (or as written, when it
+    names none of the groups: a distributor's own 母婴店 is a segment of its own), else the one its name reads."""
+    stored = stored.strip()
+    return shop_type(stored) or stored or shop_type(name)
+
+
 def segments() -> dict[int, tuple[int | None, str]]:
-    """customer id -> (region id, shop type from the name): the "popular in the region and shop type" baseline."""
-    return {i: (region, shop_type(name)) for i, region, name in Customer.objects.values_list("id", "region_id", "name")}
+    """customer id -> (region id, shop type): the "popular in the region and shop type" baseline."""
+    rows = Customer.objects.values_list("id", "region_id", "shop_type", "name")
+    return {i: (region, segment_shop_type(stored, name)) for i, region, stored, name in rows}

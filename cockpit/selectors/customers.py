@@ -67,13 +67,14 @@ class ListRow(NamedTuple):
     salesperson: str | None  # the owner's name
     contact: str
     phone: str
+    shop_type: str
     last_visit: dt.date | None
     last_coupon: dt.date | None
 
 
 _LIVE = {"name": "customer__name", "region": "customer__region__path", "salesperson": "customer__owner__name",
-         "contact": "customer__contact", "phone": "customer__mobile", "last_visit": "customer__last_visit_date",
-         "last_coupon": "customer__last_coupon_date"}
+         "contact": "customer__contact", "phone": "customer__mobile", "shop_type": "customer__shop_type",
+         "last_visit": "customer__last_visit_date", "last_coupon": "customer__last_coupon_date"}
 ROW_COLUMNS = tuple(_LIVE.get(name, name) for name in ListRow._fields)
 
 

@@ -19,6 +19,7 @@ from .orders import MonthOrders
 from .payments import MonthPayments
 from .people import People
 from .profiles import profiles_generate
+from .taste import TYPE_LABELS
 from .visits import Visits
 
 SEED_STAGE_PLACEMENT = 7
@@ -52,13 +53,14 @@ def customers_write(
     opt_out = [None if d < 0 else _aware(period.start + dt.timedelta(days=d), 20) for d in prof.opt_out_day.tolist()]
     last_dates = [None if d < 0 else period.start + dt.timedelta(days=d) for d in last_visit.tolist()]
     none, blank = [None] * n, [""] * n
+    kinds = [TYPE_LABELS[k] for k in shop_type.tolist()]
     writer.write(Customer, [
-        "id", "code", "name", "region_id", "owner_id", "contact", "mobile", "address", "tags", "first_seen",
-        "credit_days", "birthday", "sms_opt_out_at", "last_visit_date", "last_coupon_date", "override_grade",
-        "override_reason", "override_until", "override_by_id", "created_at", "updated_at",
+        "id", "code", "name", "region_id", "owner_id", "contact", "mobile", "address", "tags", "shop_type",
+        "first_seen", "credit_days", "birthday", "sms_opt_out_at", "last_visit_date", "last_coupon_date",
+        "override_grade", "override_reason", "override_until", "override_by_id", "created_at", "updated_at",
     ], [
         ids.tolist(), prof.code, prof.name, np.array(people.district_ids)[region].tolist(), owners.tolist(),
-        prof.contact, prof.mobile, prof.address, prof.tags, first_seen, who.credit_days.tolist(), prof.birthday,
+        prof.contact, prof.mobile, prof.address, prof.tags, kinds, first_seen, who.credit_days.tolist(), prof.birthday,
         opt_out, last_dates, none, blank, blank, none, none, created, created,
     ])
     return ids, owners

@@ -42,6 +42,7 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": PHONE,
     "address": ("address", "地址", "详细地址"),
     "tags": ("tags", "tag", "标签"),
+    "shop_type": ("shop_type", "业态", "店铺类型", "门店类型", "客户类型", "渠道类型"),
     "first_seen": ("first_seen", "首次日期", "首次交易日期", "建档日期", "首次合作日期"),
     "credit_days": ("credit_days", "credit_terms", "账期", "账期天数", "信用天数", "信用期"),
     "birthday": ("birthday", "生日"),

@@ -21,10 +21,10 @@ from .refs import Context, cell, chunks, customer_ids, normalized_paths, regions
 
 PARSERS = {
     "code": text_parser(32), "name": text_parser(128), "region": text_parser(255), "salesperson": text_parser(64),
-    "contact": text_parser(64), "address": text_parser(255), "tags": text_parser(255), "credit_days": parse_days,
-    "sms_opt_out": parse_bool,
+    "contact": text_parser(64), "address": text_parser(255), "tags": text_parser(255), "shop_type": text_parser(32),
+    "credit_days": parse_days, "sms_opt_out": parse_bool,
 }  # fmt: skip
-PLAIN = ("name", "contact", "mobile", "address", "tags", "first_seen", "credit_days", "birthday")
+PLAIN = ("name", "contact", "mobile", "address", "tags", "shop_type", "first_seen", "credit_days", "birthday")
 
 
 @dataclass

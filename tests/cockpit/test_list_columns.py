@@ -126,3 +126,22 @@ def test_unreadable_values_in_the_address_say_so(manager):
     for query in ("region=99999999999999999999", "page=abc", "page=-1", "page=999", "last_order_from=2025-13-01",
                   "mom_min=nan", "sales_min=1e400", "grade=Z", "size=", "flag=bogus", "salesperson=-1"):
         assert manager.get(f"/customers/?{query}").status_code == 200, query
+
+
+@pytest.mark.django_db
+def test_the_shop_type_is_a_column_to_show_sort_and_export(manager, graded):
+    from customers.models import Customer
+
+    Customer.objects.filter(code="00202").update(shop_type="餐饮")
+    manager.post("/customers/columns/", {"columns": ["shop_type", "grade"], "next": "/customers/"})
+    response = get(manager, sort="-shop_type")
+    assert "shop_type" in header_keys(response)
+    assert response.context["page"].object_list[0].code == "00202"  # blanks sort last
+    row = re.search(r'<tr>(?:(?!</tr>).)*value="00202"(?:(?!</tr>).)*</tr>', response.content.decode(), re.S)
+    assert "餐饮" in row.group(0)
+    table = list(csv.reader(io.StringIO(manager.get("/customers/export.csv", {"sort": "code"}).content
+                                       .decode("utf-8-sig"))))
+    at = table[0].index("shop_type")
+    assert {r[0]: r[at] for r in table[1:]}["00202"] == "餐饮"
+    profile = manager.get("/customers/00202/").content.decode()
+    assert re.search(r"<dt>Shop type</dt><dd>餐饮</dd>", profile)

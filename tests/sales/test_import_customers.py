@@ -83,3 +83,15 @@ def test_code_twice_in_one_file(csv_file, run_import):
 def test_missing_code_column(csv_file, run_import):
     report = run_import("customers", csv_file("c.csv", ["name"], [["a"]]))
     assert report.error_lines() == ["c.csv:1: code: required column missing"]
+
+
+def test_shop_type_column_under_its_chinese_names_and_an_empty_cell_keeps_it(csv_file, run_import, book):
+    run_import("customers", csv_file("c.csv", ["客户编码", "业态"], [["00101", "餐饮"]]))
+    assert Customer.objects.get(code="00101").shop_type == "餐饮"
+    report = run_import("customers", csv_file("c.csv", ["code", "店铺类型", "contact"], [["00101", "", "王经理"]]))
+    assert report.updated == 1
+    c = Customer.objects.get(code="00101")
+    assert (c.shop_type, c.contact) == ("餐饮", "王经理")
+    too_long = run_import("customers", csv_file("c.csv", ["code", "shop_type"], [["00101", "店" * 33]]))
+    assert too_long.status == "invalid" and "shop_type" in str(too_long.errors)
+    assert Customer.objects.get(code="00101").shop_type == "餐饮"
