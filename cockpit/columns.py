@@ -138,7 +138,6 @@ COLUMNS: tuple[Column, ...] = (
            default=True),
     Column("contact", _("Contact"), "contact", compute=_blank("contact"), sort="customer__contact"),
     Column("phone", _("Phone"), "phone", compute=_blank("phone"), sort="customer__mobile", width="w-l"),
-    Column("shop_type", _("Shop type"), "shop_type", compute=_blank("shop_type"), sort="customer__shop_type"),
     Column("grade", _("Grade"), "grade", field="grade", sort="grade", cell="grade", width="w-s", default=True),
     Column("grade_label", _("Grade label"), "grade_label", compute=_grade_label, in_table=False),
     Column("previous_grade", _("Previous"), "previous_grade", compute=_blank("previous_grade"),
@@ -176,6 +175,8 @@ COLUMNS: tuple[Column, ...] = (
            format="words", words=labels.SEGMENT_TEXT, width="w-l"),
     Column("action", _("Recommended action"), "action", field="action", sort="action", format="words",
            words=labels.ACTION_TEXT, width="w-xl", default=True),
+    # Added after the first release: last, so the exports' existing columns keep their places.
+    Column("shop_type", _("Shop type"), "shop_type", compute=_blank("shop_type"), sort="customer__shop_type"),
 )
 
 

@@ -37,9 +37,10 @@ def order(customer, day, amount, *, lines=()):
 @pytest.fixture
 def graded(book):
     c1, c2, c3, c4 = book["c1"], book["c2"], book["c3"], book["c4"]
-    Customer.objects.filter(pk=c1.pk).update(mobile="+8613800138001", contact="王经理", credit_days=30)
+    Customer.objects.filter(pk=c1.pk).update(mobile="+8613800138001", contact="王经理", credit_days=30,
+                                             shop_type="便利店")
     Customer.objects.filter(pk=c2.pk).update(mobile="+8613800138002", contact="=HYPERLINK(1)",
-                                             last_visit_date=dt.date(2025, 3, 5))
+                                             shop_type="-超市", last_visit_date=dt.date(2025, 3, 5))
     Customer.objects.filter(pk=c3.pk).update(mobile="+8613800138003", last_coupon_date=dt.date(2025, 1, 15))
     Customer.objects.filter(pk=c4.pk).update(mobile="+8613800138004", override_grade="B",
                                              override_until=dt.date(2025, 12, 31), override_reason="new prospect")

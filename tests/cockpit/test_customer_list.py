@@ -203,7 +203,7 @@ def test_previous_period_can_be_chosen(manager):
 def sort_value(row, key):
     return {
         "customer": row.name, "code": row.code, "region": row.region, "salesperson": row.salesperson,
-        "contact": row.contact, "phone": row.phone,
+        "contact": row.contact, "phone": row.phone, "shop_type": row.shop_type,
         "grade": row.grade, "previous_grade": row.previous_grade, "orders": row.orders, "sales": row.sales,
         "mom": row.mom_growth, "yoy": row.yoy_growth, "receivable": row.receivable, "overdue": row.overdue,
         "last_order": row.last_order_date, "last_visit": row.last_visit, "last_coupon": row.last_coupon,
@@ -352,14 +352,14 @@ HEADER = [
     "customer_code", "customer_name", "region", "salesperson", "contact", "phone", "grade", "grade_label",
     "previous_grade", "movement", "override", "orders", "sales", "mom_growth", "yoy_growth", "receivable", "overdue",
     "last_order_date", "churn_risk", "churn_reasons", "days_since_last_order", "last_visit_date", "last_coupon_date",
-    "lifecycle", "flags", "rfm_segment", "action",
+    "lifecycle", "flags", "rfm_segment", "action", "shop_type",
 ]
 ROW_00102 = ["00102", "越秀超市", "广东", "张三", "'=HYPERLINK(1)", "'+8613800138002", "A", "核心客户", "C", "up",
              "false", "1", "150000.00", "6.5", "", "0.00", "0.00", "2025-03-15", "", "", "16", "2025-03-05", "",
-             "active", "sales_surge", "Champions", "keep"]
+             "active", "sales_surge", "Champions", "keep", "'-超市"]
 ROW_00101 = ["00101", "天河便利店", "广东/广州", "张三", "王经理", "'+8613800138001", "B", "重要客户", "A", "down",
              "false", "1", "60000.00", "-0.5", "1.0", "130000.00", "70000.00", "2025-03-10", "", "", "21", "", "",
-             "active", "sales_plunge", "Loyal", "call_what_changed"]
+             "active", "sales_plunge", "Loyal", "call_what_changed", "便利店"]
 
 
 def csv_rows(response):
@@ -416,7 +416,7 @@ def test_xlsx_export_is_typed_formatted_frozen_filtered_and_in_the_users_languag
     response = client.get("/customers/export.xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AA3"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:AB3"
     cells = [list(r) for r in sheet.iter_rows()]
     rows = [[c.value for c in r] for r in cells]
     with translation.override("zh-hans"):

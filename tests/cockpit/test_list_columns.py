@@ -144,4 +144,4 @@ def test_the_shop_type_is_a_column_to_show_sort_and_export(manager, graded):
     at = table[0].index("shop_type")
     assert {r[0]: r[at] for r in table[1:]}["00202"] == "餐饮"
     profile = manager.get("/customers/00202/").content.decode()
-    assert re.search(r"<dt>Shop type</dt><dd>餐饮</dd>", profile)
+    assert re.search(r"<dt>店铺类型</dt><dd>餐饮</dd>", profile)  # Chinese: the default language
