@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .baselines import BASELINES, baseline_risks
+from .calibration import fold_counts, pooled
 from .features import FEATURES, ChurnInputs, prepared, training_frame
 from .model import auc, model_fit, model_predict, top_precision
 
@@ -60,6 +61,9 @@ class Backtest:
     # baseline -> metric -> spread of (model - baseline) per fold, plus "won": folds where the model was higher
     paired: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     best_baseline: str = ""  # the baseline with the highest mean AUC: what pages rank by without the model
+    # The model's risks against what happened (analytics.churn.calibration): bands pooled over the folds, and the
+    # Brier score across folds beside that of forecasting the training churn share for everyone.
+    calibration: dict[str, Any] = field(default_factory=dict)
     beats_baseline: bool = False
     reason: str = ""
 
@@ -149,7 +153,9 @@ def _one_period(inputs: ChurnInputs, test_end: dt.date, ends: list[dt.date], con
     if auc(labels, np.zeros(len(labels))) is None:
         period["skipped"] = "the test month-end has only one outcome"
         return period
-    period["model"] = _scores(labels, model_predict(fit.pipeline, test, FEATURES), config.top_share)
+    risk = model_predict(fit.pipeline, test, FEATURES)
+    period["model"] = _scores(labels, risk, config.top_share)
+    period["calibration"] = fold_counts(labels, risk, base_rate=fit.churn_share)
     risks = baseline_risks(inputs, pd.Timestamp(test_end), test, config.horizon_days)
     period["baselines"] = {name: _scores(labels, risk, config.top_share) for name, risk in risks.items()}
     period["baseline"] = period["baselines"]["days_since_last"]
@@ -214,6 +220,12 @@ def backtest(inputs: ChurnInputs, as_of: dt.date, config: ChurnConfig) -> Backte
     result.table = {who: {metric: spread(_values(scored, who, metric)) for metric in METRICS}
                     for who in ("model", *BASELINES)}
     result.paired = {name: {metric: _paired(scored, name, metric) for metric in METRICS} for name in BASELINES}
+    result.calibration = {
+        "bands": pooled([p["calibration"] for p in scored]),
+        "brier": spread([p["calibration"]["brier"] for p in scored if p["calibration"]["brier"] is not None]),
+        "base_brier": spread([p["calibration"]["base_brier"] for p in scored
+                              if p["calibration"]["base_brier"] is not None]),
+    }
     result.best_baseline = max(BASELINES, key=lambda n: result.table[n]["auc"]["mean"] or 0.0)
     result.beats_baseline = _verdict(result.table)
     if not result.beats_baseline:

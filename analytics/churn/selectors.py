@@ -28,11 +28,36 @@ class BacktestRow:
 
 
 @dataclass(frozen=True)
+class CalibrationRow:
+    """One band of predicted risk, in percent: the customers given low..high, their mean risk, and the share
+    that stopped with its 95% interval."""
+
+    low: float
+    high: float
+    rows: int
+    predicted: float
+    stopped: float
+    stopped_low: float
+    stopped_high: float
+
+    @classmethod
+    def of(cls, band: dict[str, Any]) -> "CalibrationRow":
+        return cls(low=100 * band["low"], high=100 * band["high"], rows=band["rows"],
+                   predicted=100 * band["predicted"], stopped=100 * band["observed"],
+                   stopped_low=100 * band["observed_low"], stopped_high=100 * band["observed_high"])
+
+
+@dataclass(frozen=True)
 class BacktestTable:
     model: ChurnModel
     rows: list[BacktestRow]
     used: bool
     reason: str
+    # The model's calibration out of time: predicted-risk bands with the share that stopped (analytics.churn.
+    # calibration.pooled), and the Brier scores of the model and of the training churn share for everyone.
+    calibration: list[CalibrationRow]
+    brier: dict[str, Any]
+    base_brier: dict[str, Any]
 
 
 def churn_backtest_table() -> BacktestTable | None:
@@ -40,7 +65,11 @@ def churn_backtest_table() -> BacktestTable | None:
     model = ChurnModel.objects.order_by("-as_of", "-trained_at", "-id").first()
     if model is None:
         return None
-    table = (model.metrics.get("backtest") or {}).get("table") or {}
+    backtest = model.metrics.get("backtest") or {}
+    table = backtest.get("table") or {}
+    calibration = backtest.get("calibration") or {}
     rows = [BacktestRow(name=n, label=SCORER_LABELS[n], auc=table[n]["auc"], top_precision=table[n]["top_precision"])
             for n in ("model", *BASELINES) if n in table]
-    return BacktestTable(model=model, rows=rows, used=model.beats_baseline, reason=model.metrics.get("reason", ""))
+    return BacktestTable(model=model, rows=rows, used=model.beats_baseline, reason=model.metrics.get("reason", ""),
+                         calibration=[CalibrationRow.of(b) for b in calibration.get("bands") or []],
+                         brier=calibration.get("brier") or {}, base_brier=calibration.get("base_brier") or {})

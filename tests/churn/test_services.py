@@ -154,6 +154,10 @@ def test_retrain_task_and_command(ledger, monkeypatch):
     assert table == ["model", "days_since_last", "fewest_orders", "rfm", "bgnbd", "bgnbd_purchases"], text
     assert "[" in text.split("ranking", 1)[1] and "folds: 2" in text  # intervals across the folds
     assert "the model beats every baseline: used on pages" in text
+    calibration = text.split("calibration of the model, test month-ends pooled:", 1)[1]
+    bands = [line for line in calibration.splitlines()[2:] if "%-" in line.split(" ", 1)[0]]
+    assert bands and sum(int(line.split()[1]) for line in bands) > 0, text  # customers per predicted-risk band
+    assert "Brier score" in calibration and "the training churn share for everyone" in calibration
     assert ChurnModel.objects.count() == 1
     call_command("churn_backtest", "--as-of", T.isoformat(), "--save", stdout=out)
     assert ChurnModel.objects.count() == 2 and "saved churn model" in out.getvalue()

@@ -2,8 +2,9 @@
 
 §3.7 of docs/analytics.md. Prints one line per out-of-time test month-end with the AUC and top-10% precision of the
 model and of every baseline (days since last order, fewest orders, RFM, BG/NBD P(alive) and expected orders),
-then one table: mean, 95% interval across the month-ends, min-max. --save stores the model (ChurnModel) as the
-monthly task does; pages use it only where it beats every baseline on both metrics.
+then one table: mean, 95% interval across the month-ends, min-max; then the model minus each baseline within each
+month-end, and the model's calibration (predicted risk bands against the share that stopped). --save stores the
+model (ChurnModel) as the monthly task does; pages use it only where it beats every baseline on both metrics.
 """
 
 import dataclasses
@@ -104,6 +105,24 @@ class Command(BaseCommand):
                 cells.append(f"{s['mean']:+.4f} {ci} {s['won']}/{s['folds']}")
             w(f"{name:<17}{cells[0]:<42}{cells[1]:<44}")
 
+    def report_calibration(self, calibration: dict[str, Any]) -> None:
+        """The model's risks against what happened, every test month-end pooled: "35%" should mean about 35 in 100."""
+        bands = calibration.get("bands") or []
+        if not bands:
+            return
+        w = self.stdout.write
+        w("")
+        w("calibration of the model, test month-ends pooled:")
+        w(f"{'predicted risk':<16}{'customers':>10}{'mean predicted':>16}  {'share that stopped [95% CI]':<30}")
+        for b in bands:
+            band = f"{b['low']:.0%}-{b['high']:.0%}"
+            stopped = f"{b['observed']:.1%} [{b['observed_low']:.1%}, {b['observed_high']:.1%}]"
+            w(f"{band:<16}{b['rows']:>10}{b['predicted']:>16.1%}  {stopped:<30}")
+        brier, base = calibration.get("brier") or {}, calibration.get("base_brier") or {}
+        if brier.get("mean") is not None and base.get("mean") is not None:
+            w(f"Brier score (lower is better) mean [95% CI]: model {_spread(brier)}; "
+              f"the training churn share for everyone {_spread(base)}")
+
     def report(self, as_of: dt.date, metrics: dict[str, Any]) -> None:
         w = self.stdout.write
         w(f"churn backtest as of {as_of}: horizon {metrics['horizon_days']} days, scored customers: last order "
@@ -130,6 +149,7 @@ class Command(BaseCommand):
                 w(f"{name:<17}{_spread(table[name]['auc']):<42}{_spread(table[name]['top_precision']):<44}")
             w(f"folds: {table['model']['auc']['folds']}; best baseline (AUC): {bt.get('best_baseline', '')}")
             self.report_paired(bt.get("paired") or {})
+            self.report_calibration(bt.get("calibration") or {})
         w(f"final model: {metrics.get('train_rows', 0)} rows over {metrics.get('train_periods', 0)} month-ends")
         verdict = "beats every baseline: used on pages" if metrics["beats_baseline"] else "is not used on pages"
         w(f"the model {verdict}" + (f" ({metrics['reason']})" if metrics.get("reason") else ""))
