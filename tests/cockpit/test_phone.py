@@ -105,6 +105,13 @@ def test_salesperson_screens_fit_a_phone(phone, live_server, graded, lang):
     assert page.locator("li.work-item").count() >= 1
     # The list's wide table scrolls in its own box; the page around it (header, filters) is this layout's.
     check_page(page, f"{base}/customers/", f"phone-sales1-{lang}-list", problems)
+    # The column chooser opens inside the screen, every choice and button within reach (it opened at -279 px).
+    page.locator("details.chooser > summary").click()
+    shot(page, f"phone-sales1-{lang}-list-chooser")
+    form = page.locator("details.chooser .chooser-form").bounding_box()
+    if not (form["x"] >= 0 and form["x"] + form["width"] <= PHONE["width"]):
+        problems.append(f"the column chooser is off the screen: {form}")
+    page.locator("details.chooser .chooser-actions button").first.click(trial=True)  # in view and clickable
     assert problems == []
 
 
