@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import localize
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from analytics.churn.reasons import reason_labels
 from analytics.export import churn_risk_cell
 from cockpit import labels
-from cockpit.templatetags.cockpit_tags import iso, pct, share, yuan
+from cockpit.templatetags.cockpit_tags import iso, pct, risk, yuan
 
 if TYPE_CHECKING:
     from cockpit.selectors.customers import ListRow
@@ -34,12 +35,12 @@ def flags_of(row: "ListRow") -> list[str]:
 # How a value is written, per format: in a table cell (text, escaped by the template) and in an XLSX cell (a
 # number format on a typed cell). CSV writes raw values (analytics.export.cell).
 TEXT: dict[str, Callable[[Any], str]] = {
-    "money": yuan, "count": intcomma, "days": localize, "growth": pct, "share": share, "date": iso,
+    "money": yuan, "count": intcomma, "days": localize, "growth": pct, "risk": risk, "date": iso,
 }
 XLSX_FORMAT = {
-    "money": "#,##0.00", "count": "#,##0", "days": "0", "growth": "0.0%", "share": "0.0%", "date": "yyyy-mm-dd",
+    "money": "#,##0.00", "count": "#,##0", "days": "0", "growth": "0.0%", "risk": "0.0%", "date": "yyyy-mm-dd",
 }
-NUMERIC = {"money", "count", "days", "growth", "share"}
+NUMERIC = {"money", "count", "days", "growth", "risk"}
 CODED = {"words", "bool", "flags", "reasons"}  # stored as codes: the CSV writes the codes, people read words
 # A width class's column width in the XLSX (characters).
 XLSX_WIDTH = {"w-s": 8, "w-m": 12, "w-l": 18, "w-xl": 36, "w-name": 24, "w-risk": 10}
@@ -95,9 +96,9 @@ class Column:
         if self.format == "bool":
             return str(_("yes") if value else _("no"))
         if self.format == "flags":
-            return "; ".join(labels.text(labels.FLAG_TEXT, f) for f in value.split())
+            return gettext("; ").join(labels.text(labels.FLAG_TEXT, f) for f in value.split())
         if self.format == "reasons":
-            return "; ".join(str(label) for label in reason_labels(value))
+            return gettext("; ").join(str(label) for label in reason_labels(value))
         return TEXT[self.format](value) if self.format in TEXT else str(value)
 
     def warns(self, value: Any) -> bool:
@@ -156,7 +157,7 @@ COLUMNS: tuple[Column, ...] = (
            warn=_above_zero),
     Column("last_order", _("Last order"), "last_order_date", field="last_order_date", sort="last_order_date",
            format="date", default=True),
-    Column("churn_risk", _("Churn risk"), "churn_risk", compute=_risk, sort="churn_risk", format="share",
+    Column("churn_risk", _("Churn risk"), "churn_risk", compute=_risk, sort="churn_risk", format="risk",
            cell="risk", width="w-risk", default=True, scored_only=True),
     # Export only: the table shows the reasons inside the risk cell. The CSV writes the stable codes.
     Column("churn_reasons", _("Churn reasons"), "churn_reasons", compute=_blank("churn_reasons"), format="reasons",

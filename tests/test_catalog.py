@@ -118,3 +118,15 @@ def test_chinese_pages_show_no_english_product_terms():
     print("\n" + "\n".join(out))
     lines = [f"{term!r} on {len(urls)} page(s), e.g. {sorted(urls)[:3]}" for term, urls in sorted(found.items())]
     assert found == {}, "English product terms on Chinese pages:\n" + "\n".join(lines)
+
+
+def test_a_code_is_a_customer_code_and_only_a_coupon_code_says_so():
+    """"Code" heads the grading preview's and the reassign page's customer codes; the profile's coupon table asks
+    for the coupon's word by context (the preview said 券码, "coupon code", over customer codes)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Code") == "编码"
+        assert translation.pgettext("coupon", "Code") == "券码"
+    profile = (ROOT / "templates/cockpit/profile/profile.html").read_text()
+    assert '{% trans "Code" context "coupon" %}' in profile

@@ -1,6 +1,7 @@
 """Formatting for the cockpit pages: money as ¥ with thousands separators, growth as signed percent, codes as words."""
 
 import datetime as dt
+import math
 from typing import Any
 
 from django import template
@@ -33,6 +34,20 @@ def share(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{float(value) * 100:.0f}%"
+
+
+@register.filter
+def risk(value: Any) -> str:
+    """A churn probability 0..1 as a percent read as the estimate it is: a model's 0.997 is no certainty, so the
+    ends are "<1%" and ">99%", never "0%" or "100%"."""
+    if value is None or value == "":
+        return ""
+    percent = float(value) * 100
+    if percent < 0.5:
+        return "<1%"
+    if percent >= 99.5:
+        return ">99%"
+    return f"{math.floor(percent + 0.5)}%"  # half up: 0.5% is "1%", not Python's half-even "0%"
 
 
 @register.filter

@@ -67,6 +67,12 @@ def test_manager_sees_completion_and_can_open_a_list(client, listed, admin_user)
     html = get(client, admin_user).content.decode()
     assert "Completion by salesperson" in html and "张三" in html and "李四" in html
     assert "Today&#x27;s follow-ups" not in html and "Today's follow-ups" not in html
+    # Every header stands over its own column: a number column's header is aligned as its numbers are.
+    table = re.search(r'<table class="data compact completion">.*?</table>', html, re.S).group(0)
+    heads = re.findall(r"<th scope=\"col\"([^>]*)>", table)
+    first_row = re.search(r"<tr>\s*(.*?)</tr>", table.split("<tbody>")[1], re.S).group(1)
+    cells = re.findall(r"<td([^>]*)>", first_row)
+    assert len(heads) == len(cells) and ['"num"' in h for h in heads] == ['"num"' in c for c in cells]
     html = get(client, admin_user, salesperson=book["sp2"].id).content.decode()
     assert 'data-code="00201"' in html and "00101" not in html
 
