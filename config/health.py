@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 from customers.views.access import admin_required, is_htmx
 
 HEARTBEAT_MAX_AGE = dt.timedelta(minutes=5)
+BEAT_STARTING = dt.timedelta(minutes=2)  # a beat's first heartbeat is sent within a minute of its start
 BEAT_ENTRY = "worker-heartbeat"  # the CELERY_BEAT_SCHEDULE entry sent every minute
 CLOSE_GRACE = dt.timedelta(hours=6)
 STALE_MAX_AGE = dt.timedelta(hours=2)
@@ -93,10 +94,19 @@ def check_worker(now: dt.datetime) -> Check:
 
 
 def check_beat(now: dt.datetime) -> Check:
-    """The beat is alive when it keeps sending its every-minute heartbeat entry (it saves last_run_at as it sends)."""
+    """The beat is alive when it keeps sending its every-minute heartbeat entry (it saves last_run_at as it sends).
+
+    A beat that has just started has written its schedule (the entry's date_changed: django-celery-beat saves the
+    row on start and on every send) but not yet sent: that is starting, not down (/healthz answered 503 for the
+    first minute of every `make run`). A beat that stopped sending stopped writing the row too.
+    """
     from django_celery_beat.models import PeriodicTask
 
-    last = PeriodicTask.objects.filter(name=BEAT_ENTRY).values_list("last_run_at", flat=True).first()
+    row = PeriodicTask.objects.filter(name=BEAT_ENTRY).values_list("last_run_at", "date_changed").first()
+    last, written = row if row is not None else (None, None)
+    if written is not None and now - written <= BEAT_STARTING and (last is None or now - last > HEARTBEAT_MAX_AGE):
+        return Check("beat", True, _("starting: schedule loaded %(ago)s ago, first heartbeat due within a minute")
+                     % {"ago": _ago(now - written)})
     if last is None:
         return Check("beat", False, _("the beat has not run yet (is it running?)"))
     if now - last > HEARTBEAT_MAX_AGE:

@@ -49,9 +49,23 @@ def beat_sent(ago: dt.timedelta = dt.timedelta(0)) -> None:
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     every, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
+    sent = timezone.now() - ago
     PeriodicTask.objects.update_or_create(
         name="worker-heartbeat",
-        defaults={"task": "analytics.tasks.worker_heartbeat", "interval": every, "last_run_at": timezone.now() - ago})
+        defaults={"task": "analytics.tasks.worker_heartbeat", "interval": every, "last_run_at": sent})
+    PeriodicTask.objects.filter(name="worker-heartbeat").update(date_changed=sent)  # the row is saved as it sends
+
+
+def beat_started(ago: dt.timedelta, *, sent: dt.timedelta | None = None) -> None:
+    """What the scheduler writes when it starts: its entries saved, the heartbeat's last send (if any) kept."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
+    now = timezone.now()
+    PeriodicTask.objects.update_or_create(name="worker-heartbeat", defaults={
+        "task": "analytics.tasks.worker_heartbeat", "interval": every,
+        "last_run_at": None if sent is None else now - sent})
+    PeriodicTask.objects.filter(name="worker-heartbeat").update(date_changed=now - ago)
 
 
 @pytest.fixture
@@ -92,6 +106,22 @@ def test_a_beat_that_stopped_sending(client, healthy):
     assert "beat: the beat has not run yet" in _health(client)[1].splitlines()[0]
     beat_sent()
     assert _health(client)[0] == 200
+
+
+def test_a_beat_that_has_just_started_is_starting_not_down(client, healthy):
+    from django_celery_beat.models import PeriodicTask
+
+    PeriodicTask.objects.all().delete()
+    beat_started(ago=dt.timedelta(seconds=50))  # a fresh install: schedule loaded, nothing sent yet
+    status, body = _health(client)
+    assert status == 200 and "beat: starting: schedule loaded 0 min ago" in body, body
+    beat_started(ago=dt.timedelta(seconds=30), sent=dt.timedelta(hours=3))  # restarted after three hours down
+    assert _health(client)[0] == 200
+    beat_started(ago=dt.timedelta(minutes=3))  # loaded its schedule three minutes ago and never sent: stuck
+    status, body = _health(client)
+    assert (status, body.splitlines()[0]) == (503, "unhealthy: beat: the beat has not run yet (is it running?)")
+    beat_started(ago=dt.timedelta(minutes=3), sent=dt.timedelta(hours=3))
+    assert "the beat last sent a task 3 h ago" in _health(client)[1].splitlines()[0]
 
 
 def test_the_last_closed_month_without_a_snapshot_six_hours_after_the_close(client, healthy, monkeypatch):
