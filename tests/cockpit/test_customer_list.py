@@ -435,9 +435,9 @@ def test_xlsx_export_is_typed_formatted_frozen_filtered_and_in_the_users_languag
     assert (second[at["days_since_last_order"]].value, second[at["orders"]].value) == (21, 1)
     assert second[at["receivable"]].value == 130000.0
     assert (second[at["lifecycle"]].value, second[at["movement"]].value) == ("活跃", "下降")
-    # The stored churn reasons in the reader's words; none on a row without a risk.
+    # The stored churn reasons in the reader's words and punctuation; none on a row without a risk.
     assert (second[at["churn_risk"]].value, second[at["churn_reasons"]].value) == (
-        0.42, "最近几次下单间隔比平时长; 采购额低于全年水平")
+        0.42, "最近几次下单间隔比平时长；采购额低于全年水平")
     assert first[at["churn_reasons"]].value is None
     assert all(c.data_type != "f" for r in cells for c in r)
 
