@@ -142,6 +142,8 @@ RELATIVE_COLUMNS = {"rfm_segment", "RFM 分群", "RFM segment"}
 def _table(rows: list[list[Any]]) -> list[tuple[str, ...]]:
     """Rows of an export, the header first, without the relative columns, as text, body sorted."""
     keep = [i for i, name in enumerate(rows[0]) if name not in RELATIVE_COLUMNS]
+    # An XLSX row read back ends at its last written cell: a blank last column (the shop type) is no cell at all.
+    rows = [list(r) + [None] * (len(rows[0]) - len(r)) for r in rows]
     text = [tuple("" if r[i] is None else str(r[i]) for i in keep) for r in rows]
     return [text[0], *sorted(text[1:])]
 
