@@ -56,7 +56,7 @@ def test_the_admin_sees_whether_a_shown_risk_means_what_it_says(client, admin_us
     assert html.count("data-band=") == 3  # 0-2%, 2-5%, 20-40%: empty bands are left out
     row = html[html.index('data-band="20"'):]
     row = row[:row.index("</tr>")]
-    assert "20–40%" in row and "<td>3</td>" in row and "30.0%" in row and "66.7%" in row  # 2 of 3 stopped
+    assert "20–40%" in row and ">3</td>" in row and "30.0%" in row and "66.7%" in row  # 2 of 3 stopped
     assert "the model 0.0550" in html and "training churn share 0.2050" in html
     zh = client.get("/settings/churn-backtest/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "Does a shown risk mean what it says?" not in zh and zh.count("data-band=") == 3
