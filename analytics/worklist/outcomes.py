@@ -92,9 +92,12 @@ class Outcomes:
     rows: list[OutcomeRow] = field(default_factory=list)
 
 
-def outcomes_period(*, today: dt.date) -> dt.date | None:
-    """The latest snapshot period whose win-back window (T, T+60] ended before today."""
+def outcomes_period(*, today: dt.date, until: dt.date | None = None) -> dt.date | None:
+    """The latest snapshot period (not after `until`: the month a dashboard shows) whose win-back window (T, T+60]
+    ended before today."""
     periods = CustomerSnapshot.objects.values_list("period", flat=True).distinct().order_by("-period")
+    if until is not None:
+        periods = periods.filter(period__lte=until)
     for period in periods[:6]:
         if month_end(period) + dt.timedelta(days=WIN_BACK_DAYS) < today:
             return period

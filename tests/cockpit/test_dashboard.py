@@ -202,7 +202,7 @@ def test_win_back_panel_loads_after_the_page_and_is_cached(client, admin_user, d
     cache.clear()
     client.force_login(admin_user)
     page = client.get("/")
-    assert b'hx-get="/dashboard/outcomes/"' in page.content  # the page does not wait for the panel
+    assert b'hx-get="/dashboard/outcomes/' in page.content  # the page does not wait for the panel
     first = client.get("/dashboard/outcomes/", HTTP_HX_REQUEST="true")
     assert first.status_code == 200 and b"outcomes-title" in first.content
     # session, user, role, the newest snapshot run (the cache key): the panel itself comes from the cache

@@ -148,6 +148,9 @@ def test_not_final_before_the_60_days_are_over_and_the_period_to_show(followed):
     assert outcomes_period(today=dt.date(2025, 7, 30)) == dt.date(2025, 4, 1)
     assert outcomes_period(today=dt.date(2025, 7, 31)) == P
     assert outcomes_period(today=AFTER) == P
+    # Bounded by the month a dashboard shows: a later month computed since is not the panel's.
+    assert outcomes_period(today=AFTER, until=dt.date(2025, 4, 1)) == dt.date(2025, 4, 1)
+    assert outcomes_period(today=AFTER, until=dt.date(2025, 3, 1)) is None
 
 
 def test_the_partial_renders_the_table_and_an_empty_state(followed):
@@ -184,13 +187,13 @@ def test_the_dashboard_panel_follows_a_newly_computed_period_at_once(client, fol
     month shows at once, not after the ten minutes the panel is otherwise kept."""
     view = importlib.import_module("cockpit.views.dashboard")  # the package's `dashboard` is the view function
     monkeypatch.setattr(view, "timezone", SimpleNamespace(localdate=lambda: AFTER))
-    monkeypatch.setattr(view, "outcomes_period", lambda today: dt.date(2025, 4, 1))
+    monkeypatch.setattr(view, "outcomes_period", lambda today, until: dt.date(2025, 4, 1))
     client.force_login(admin_user)
     url = reverse("cockpit:dashboard_outcomes")
     april = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "Did the follow-ups win customers back?" in april
     assert "13 customers were at risk or churned" not in april  # April has one of them
-    monkeypatch.setattr(view, "outcomes_period", lambda today: P)  # the fill has computed May meanwhile
+    monkeypatch.setattr(view, "outcomes_period", lambda today, until: P)  # the fill has computed May meanwhile
     assert "13 customers" not in client.get(url, headers={"accept-language": "en"}).content.decode()  # cached
     policy = policy_active()
     run = SnapshotRun.objects.create(period=P, as_of=dt.date(2025, 5, 31), policy=policy, status="done")
@@ -198,3 +201,21 @@ def test_the_dashboard_panel_follows_a_newly_computed_period_at_once(client, fol
                                  computed_at=timezone.now(), first_computed_at=timezone.now())
     may = client.get(url, headers={"accept-language": "en"}).content.decode()
     assert "13 customers were at risk or churned" in may
+
+
+def test_the_dashboard_panel_compares_the_month_shown_or_an_earlier_one(client, followed, admin_user, monkeypatch):
+    view = importlib.import_module("cockpit.views.dashboard")
+    monkeypatch.setattr(view, "timezone", SimpleNamespace(localdate=lambda: AFTER))
+    client.force_login(admin_user)
+    url = reverse("cockpit:dashboard_outcomes")
+    policy = policy_active()
+    run = SnapshotRun.objects.create(period=P, as_of=dt.date(2025, 5, 31), policy=policy, status="done")
+    PeriodSummary.objects.create(period=P, run=run, policy=policy, sales=Decimal("0"),
+                                 computed_at=timezone.now(), first_computed_at=timezone.now())
+    assert f'hx-get="{url}?period=2025-05"' in client.get("/").content.decode()  # the month the page shows
+    assert "13 customers were at risk or churned" in client.get(url, headers={"accept-language": "en"}).content.decode()
+    april = client.get(url, {"period": "2025-04"}, headers={"accept-language": "en"}).content.decode()
+    assert "Did the follow-ups win customers back?" in april and "13 customers were at risk" not in april
+    assert "2025-04 snapshot" in april
+    bad = client.get(url, {"period": "2025-13"}, headers={"accept-language": "en"})
+    assert bad.status_code == 200 and "13 customers were at risk or churned" in bad.content.decode()
