@@ -124,9 +124,12 @@ def worker_heartbeat(self) -> str:
 
 @shared_task
 def jobs_resume() -> list[int]:
-    """Beat, every 5 minutes: enqueue again the jobs whose worker died or whose message was lost."""
+    """Beat, every 5 minutes: enqueue again the jobs whose worker died or whose message was lost, and mark failed
+    the snapshot runs such a worker left "running"."""
     from analytics.services.jobs import job_touch, jobs_lost
+    from analytics.services.snapshots import snapshot_runs_abandon
 
+    snapshot_runs_abandon()
     resumed = []
     for job in jobs_lost():
         if job.kind in JOB_TASKS:

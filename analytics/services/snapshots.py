@@ -207,6 +207,21 @@ def _write(period: dt.date, run: SnapshotRun, policy_row: GradingPolicy, frame: 
     run.restated = previous is not None
 
 
+# A run still "running" this long after it started is dead: it waits at most WAIT_SECONDS for the period's lock and
+# then computes in seconds to a minute; a worker killed mid-run never says so itself.
+RUN_ABANDONED = dt.timedelta(seconds=WAIT_SECONDS) + dt.timedelta(minutes=20)
+
+
+def snapshot_runs_abandon(*, period: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Mark failed the month runs left "running" by a worker that died (of `period`, or of every period: the beat's
+    job sweep calls this, so a killed run does not stay "running" until its period happens to be computed again)."""
+    runs = SnapshotRun.objects.filter(kind=SnapshotRun.Kind.MONTH, status=SnapshotRun.Status.RUNNING,
+                                      started_at__lt=(now or timezone.now()) - RUN_ABANDONED)
+    if period is not None:
+        runs = runs.filter(period=period)
+    return runs.update(status=SnapshotRun.Status.FAILED, error="abandoned: the worker stopped before finishing")
+
+
 def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reason: str = "",
                      wait_seconds: int = WAIT_SECONDS) -> SnapshotRun:
     """Compute the monthly snapshot of `period` (T = its last day) and replace the stored one atomically.
@@ -217,9 +232,7 @@ def snapshot_compute(*, period: dt.date, policy_version: int | None = None, reas
     period = period.replace(day=1)
     policy_row = policy_get(policy_version)
     policy = policy_of(policy_row)
-    SnapshotRun.objects.filter(kind=SnapshotRun.Kind.MONTH, period=period, status=SnapshotRun.Status.RUNNING,
-                               started_at__lt=timezone.now() - dt.timedelta(hours=2)).update(
-        status=SnapshotRun.Status.FAILED, error="abandoned: the worker stopped before finishing")
+    snapshot_runs_abandon(period=period)
     run = SnapshotRun.objects.create(period=period, as_of=month_end(period), policy=policy_row, reason=reason)
     try:
         with transaction.atomic():

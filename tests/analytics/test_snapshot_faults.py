@@ -62,3 +62,24 @@ def test_second_run_waits_for_the_first_and_gives_up_after_its_wait(ledger):
     assert "finished" in proc.stdout.read()
     statuses = sorted(SnapshotRun.objects.values_list("status", flat=True))
     assert statuses == ["done", "done", "done", "failed"]
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_dead_worker_is_marked_failed_by_the_sweep(ledger):
+    from django.utils import timezone
+
+    from analytics.services.snapshots import RUN_ABANDONED, snapshot_runs_abandon
+    from analytics.tasks import jobs_resume
+
+    done = SnapshotRun.objects.get()
+    dead = SnapshotRun.objects.create(period=P, as_of=done.as_of, policy=done.policy)
+    waiting = SnapshotRun.objects.create(period=P, as_of=done.as_of, policy=done.policy)
+    minute = dt.timedelta(minutes=1)
+    SnapshotRun.objects.filter(pk=dead.pk).update(started_at=timezone.now() - RUN_ABANDONED - minute)
+    # A run still inside its lock wait and compute time is alive: left alone.
+    SnapshotRun.objects.filter(pk=waiting.pk).update(started_at=timezone.now() - RUN_ABANDONED + minute)
+    jobs_resume.apply().get()  # the beat's sweep, every 5 minutes
+    dead.refresh_from_db(), waiting.refresh_from_db(), done.refresh_from_db()
+    assert (dead.status, dead.error) == ("failed", "abandoned: the worker stopped before finishing")
+    assert (waiting.status, done.status) == ("running", "done")
+    assert snapshot_runs_abandon() == 0

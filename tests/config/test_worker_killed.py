@@ -40,11 +40,16 @@ def test_a_worker_killed_mid_job_comes_back_and_the_job_finishes(tmp_path, demo_
             assert time.monotonic() < deadline, state
             time.sleep(0.5)
         time.sleep(3)
-        # The beat's sweep (every 5 minutes, after 10 minutes without progress) finds the stalled job; run it now.
+        # The beat's sweep (every 5 minutes, after 10 minutes without progress) finds the stalled job; run it now,
+        # as if that time had passed: the job's last progress and a run the killed worker left are that old by then.
         manage(stack.folder, "shell", "-c", (
-            "from django.utils import timezone; import datetime as dt; from analytics.models import BackgroundJob; "
+            "from django.utils import timezone; import datetime as dt; "
+            "from analytics.models import BackgroundJob, SnapshotRun; "
+            "from analytics.services.snapshots import RUN_ABANDONED; "
             f"BackgroundJob.objects.filter(pk={job}, status='running').update("
             "updated_at=timezone.now() - dt.timedelta(minutes=11)); "
+            "SnapshotRun.objects.filter(status='running').update("
+            "started_at=timezone.now() - RUN_ABANDONED - dt.timedelta(minutes=1)); "
             "from analytics.tasks import jobs_resume; print(jobs_resume.apply().get())"))
         while (state := _progress(admin, base, job))[2] == "running":
             assert time.monotonic() < deadline, state
