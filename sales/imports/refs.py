@@ -78,14 +78,20 @@ def values_in(model: type[models.Model], key: str, keys: Iterable[Any], *fields:
 def customer_ids(codes: Iterable[str]) -> tuple[dict[str, str], dict[str, int]]:
     """Resolve customer codes: (code as written -> code of the customer, code -> id).
 
-    An old code of a merged customer (CustomerAlias) lands on the survivor.
+    An old code of a merged customer (CustomerAlias) lands on the survivor. The customers are read before the
+    aliases: a merge writes the alias and deletes the old code in one transaction, so a code missing from the first
+    read has its alias in the second. Read the other way round, a merge committing between the two reads hid the
+    code from both ("unknown customer", seen racing imports against a merge); a code found here but merged just
+    after is caught later, when the import replans.
     """
     codes = set(codes)
+    ids = dict(values_in(Customer, "code", codes, "id"))
     resolved = {code: code for code in codes}
     for alias, survivor in values_in(CustomerAlias, "code", codes, "customer__code"):
         resolved[alias] = survivor
-    ids = dict(values_in(Customer, "code", set(resolved.values()), "id"))
-    return resolved, ids
+    survivors = set(resolved.values())
+    ids.update(values_in(Customer, "code", survivors - ids.keys(), "id"))
+    return resolved, {code: pk for code, pk in ids.items() if code in survivors}
 
 
 def normalized_paths(paths: Iterable[str]) -> dict[str, str]:
