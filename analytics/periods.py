@@ -16,6 +16,14 @@ def parse_period(text: str) -> dt.date:
     return dt.date(int(found.group(1)), int(found.group(2)), 1)
 
 
+def period_or_none(text: str | None) -> dt.date | None:
+    """parse_period for a value a user typed into a URL: None for a blank or unreadable one."""
+    try:
+        return parse_period(text or "")
+    except ValueError:
+        return None
+
+
 def month_end(period: dt.date) -> dt.date:
     """Last day of the month that starts on `period` (T of a monthly snapshot)."""
     nxt = add_months(period, 1)

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from analytics.models import CustomerSnapshot, PeriodSummary
-from analytics.periods import parse_period
+from analytics.periods import period_or_none
 from customers.models import Region, Salesperson
 from customers.selectors import customer_scope_q
 
@@ -36,13 +36,9 @@ def periods_available() -> list[dt.date]:
 
 def period_pick(text: str | None, available: list[dt.date]) -> dt.date | None:
     """The period asked for if it exists, else the latest closed month with a summary, else None."""
-    if text:
-        try:
-            asked = parse_period(text)
-        except ValueError:
-            asked = None
-        if asked in available:
-            return asked
+    asked = period_or_none(text)
+    if asked in available:
+        return asked
     return available[0] if available else None
 
 

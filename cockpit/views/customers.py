@@ -1,6 +1,5 @@
 """The customer list (/customers/): filters in the URL, htmx partial swaps, exports of exactly what is filtered."""
 
-import datetime as dt
 import functools
 import io
 from typing import Any
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from analytics.export import write_csv, write_xlsx
-from analytics.periods import parse_period
+from analytics.periods import period_or_none
 from cockpit import labels
 from cockpit.columns import Column, exported, shown, sort_fields
 from cockpit.filters import BASIC, RISK_FILTERS, USER_CHOICES
@@ -44,13 +43,6 @@ def _page_size(text: str | None) -> int | None:
     return int(text) if text.isdigit() and int(text) in PAGE_SIZES else None
 
 
-def _period(text: str) -> dt.date | None:
-    try:
-        return parse_period(text)
-    except ValueError:
-        return None
-
-
 def _notices(params: Any, data: CustomerListPage, size: int | None) -> list[str]:
     """What the page could not read in the URL, said instead of silently ignored (the filters' own errors aside)."""
     out = []
@@ -59,7 +51,7 @@ def _notices(params: Any, data: CustomerListPage, size: int | None) -> list[str]
         label = form.fields[name].label if name in form.fields else name
         out.append(f"{label}: {' '.join(map(str, errors))}")
     period = params.get("period")
-    if period and data.period is not None and _period(period) != data.period:
+    if period and data.period is not None and period_or_none(period) != data.period:
         out.append(_("There is no snapshot for the period “%(asked)s”; showing %(shown)s.")
                    % {"asked": period, "shown": f"{data.period:%Y-%m}"})
     sort = params.get("sort")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from analytics.engine.policy import parse_policy
 from analytics.models import PeriodSummary
-from analytics.periods import add_months, fmt, parse_period
+from analytics.periods import add_months, fmt, period_or_none
 from analytics.selectors import active_policy
 from analytics.services.policies import policy_active
 from analytics.worklist.outcomes import outcomes_period, worklist_outcomes
@@ -183,10 +183,7 @@ def dashboard_outcomes(request: HttpRequest) -> HttpResponse:
     newest_run = PeriodSummary.objects.aggregate(newest=Max("run_id"))["newest"]
     # The dashboard's month bounds the panel's: it compares what followed a month at or before the one shown, not a
     # later month computed since the page was drawn (a first fill computes about one a second).
-    try:
-        until = parse_period(request.GET["period"]) if request.GET.get("period") else None
-    except ValueError:
-        until = None
+    until = period_or_none(request.GET.get("period"))
     key = cache_key("outcomes", request.user.pk, today.isoformat(), newest_run, until)
 
     def compute() -> Any:
